@@ -1,0 +1,36 @@
+"""The local Azure: an Azure Resource Manager emulator the unmodified azure-mgmt SDK talks to.
+
+In-process (fast, no sockets)::
+
+    from azrm.emulator import Emulator, LocalCredential
+    from azure.mgmt.resource import ResourceManagementClient
+
+    emu = Emulator()
+    client = ResourceManagementClient(LocalCredential(), emu.subscription_id,
+                                      base_url="https://azrm.local", transport=emu.transport())
+
+Over HTTPS with Azurite, as ``python -m azrm.emulator`` and ``azrm.local()`` run it: see
+:class:`LocalAzure`.
+"""
+
+from __future__ import annotations
+
+from .core.clock import ManualClock, SystemClock
+from .core.engine import Emulator, EmulatorSettings
+from .core.errors import ArmError
+from .core.faults import FaultPlan
+from .core.latency import Latency
+from .credential import LocalCredential
+from .local import LocalAzure
+
+__all__ = [
+    "ArmError",
+    "Emulator",
+    "EmulatorSettings",
+    "FaultPlan",
+    "Latency",
+    "LocalAzure",
+    "LocalCredential",
+    "ManualClock",
+    "SystemClock",
+]

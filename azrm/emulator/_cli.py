@@ -1,0 +1,106 @@
+"""``python -m azrm.emulator``: run the local Azure until interrupted.
+
+It prints exactly one JSON line on stdout once everything listens::
+
+    {"arm_endpoint": "https://127.0.0.1:PORT", "subscription_id": "...", "tenant_id": "...",
+     "ca_bundle": "/tmp/.../ca.pem", "blob_port": N, "queue_port": N, "table_port": N}
+
+and serves until SIGINT or SIGTERM, then stops Azurite and exits 0. Logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from .core.clock import ManualClock
+from .core.engine import EmulatorSettings
+from .core.faults import FaultPlan
+from .core.latency import Latency
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m azrm.emulator",
+        description="Run the local Azure: an Azure Resource Manager emulator plus Azurite for storage.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="ARM port; 0 picks a free one (default)")
+    parser.add_argument("--no-tls", action="store_true", help="serve plain HTTP instead of HTTPS")
+    parser.add_argument("--state", metavar="FILE", help="keep state in this SQLite file across restarts")
+    parser.add_argument(
+        "--latency",
+        default="instant",
+        help="provisioning time: instant (default), realistic, or a factor of realistic such as 0.1",
+    )
+    parser.add_argument("--throttle", action="store_true", help="enforce ARM's request token buckets (429 + Retry-After)")
+    parser.add_argument(
+        "--faults",
+        metavar="SPEC",
+        help="inject faults, e.g. rate=0.1,seed=7 (transient 500/503/429/dropped connections) and lro=0.05 "
+        "(long-running operations that end Failed); also kinds=500+503, retry_after=N, at=3:503+9:drop",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of ids and fault draws (default 0)")
+    parser.add_argument("--no-blob", action="store_true", help="do not start Azurite")
+    parser.add_argument("--blob-port", type=int, default=0, help="Azurite's blob port; 0 picks a free one (default)")
+    parser.add_argument(
+        "--clock",
+        choices=("system", "manual"),
+        default="system",
+        help="manual: time stands still until POST /_azrm/clock {\"advance\": seconds}",
+    )
+    parser.add_argument("--retry-after", type=float, help="fixed Retry-After seconds for long-running operations")
+    parser.add_argument("--log-level", default="warning", help="log level on stderr (default warning)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run until SIGINT/SIGTERM; returns the exit code."""
+    from .local import LocalAzure
+
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        settings = EmulatorSettings(
+            latency=Latency.parse(args.latency),
+            throttle=args.throttle,
+            faults=FaultPlan.parse(args.faults) if args.faults else FaultPlan(),
+            seed=args.seed,
+            clock=ManualClock() if args.clock == "manual" else None,
+            state_path=args.state,
+            retry_after=args.retry_after,
+        )
+        local = LocalAzure(settings, host=args.host, port=args.port, tls=not args.no_tls, blob=not args.no_blob,
+                           blob_port=args.blob_port)  # fmt: skip
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        local.start()
+    except Exception as exc:
+        print(f"error: the local Azure did not start: {exc}", file=sys.stderr)
+        return 1
+    try:
+        sys.stdout.write(json.dumps(local.info()) + "\n")
+        sys.stdout.flush()
+        while not stop.wait(0.5):
+            pass
+    finally:
+        local.stop()
+    return 0

@@ -1,0 +1,1 @@
+"""The emulator's machinery, independent of any resource provider."""

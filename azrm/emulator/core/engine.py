@@ -1,0 +1,431 @@
+"""The emulator: settings, state, and the request pipeline every way in goes through.
+
+A request passes, in order: authentication (a bearer token), fault injection, routing, throttling,
+settling of due long-running operations, ``api-version`` and scope checks (subscription, resource
+group), then the provider's handler. Whatever happens, the answer carries ARM's standard headers
+(request and correlation ids, remaining rate-limit tokens).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from .clock import Clock, ManualClock, SystemClock, iso_utc
+from .errors import ArmError, resource_group_not_found
+from .faults import FaultInjector, FaultPlan
+from .ids import resource_group_id
+from .latency import Latency
+from .lro import Operations
+from .router import Router
+from .store import Record, Store
+from .throttle import Throttler
+from .wire import Headers, Request, Response
+
+__all__ = ["Call", "DroppedConnection", "Emulator", "EmulatorSettings"]
+
+log = logging.getLogger("azrm.emulator")
+T = TypeVar("T")
+
+_API_VERSION_FORMAT = "YYYY-MM-DD or YYYY-MM-DD-preview"
+
+
+class DroppedConnection(Exception):
+    """An injected fault: the connection is dropped without an answer."""
+
+
+@dataclass(frozen=True)
+class EmulatorSettings:
+    """Knobs of the local Azure (each also a command-line flag of ``python -m azrm.emulator``).
+
+    :param latency: how long provisioning takes (``Latency.instant()`` by default).
+    :param throttle: refuse requests over ARM's token buckets with 429.
+    :param faults: transient faults and failed operations to inject.
+    :param seed: seed of every random choice (ids, faults), for reproducible runs.
+    :param clock: the clock; ``ManualClock()`` for tests that move time by hand.
+    :param state_path: SQLite file that keeps state across restarts (in memory when ``None``).
+    :param retry_after: fixed ``Retry-After`` seconds for operations (computed from latency when ``None``).
+    :param subscription_id: the subscription to serve (derived from the seed when ``None``).
+    :param tenant_id: the tenant to report (derived from the seed when ``None``).
+    """
+
+    latency: Latency = field(default_factory=Latency.instant)
+    throttle: bool = False
+    faults: FaultPlan = field(default_factory=FaultPlan)
+    seed: int = 0
+    clock: Clock | None = None
+    state_path: str | None = None
+    retry_after: float | None = None
+    subscription_id: str | None = None
+    tenant_id: str | None = None
+
+
+@dataclass
+class Call:
+    """What a handler receives: the request, its route parameters and the emulator."""
+
+    emu: Emulator
+    req: Request
+    params: dict[str, str]
+    request_id: str
+
+    @property
+    def sub(self) -> str:
+        """The subscription id in the URL."""
+        return self.params["subscriptionId"]
+
+    @property
+    def rg(self) -> str:
+        """The resource group name in the URL."""
+        return self.params["resourceGroupName"]
+
+    @property
+    def api_version(self) -> str:
+        """The request's api-version."""
+        return self.req.api_version or ""
+
+    @property
+    def base_url(self) -> str:
+        """Base URL the client used."""
+        return self.req.base_url
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body as an object; ARM's 400 answers for a missing or malformed one."""
+        try:
+            data = self.req.json()
+        except ValueError as exc:
+            raise ArmError(
+                400,
+                "InvalidRequestContent",
+                f"The request content was invalid and could not be deserialized: '{exc}'.",
+            ) from None
+        if data is None:
+            raise ArmError(400, "InvalidRequestContent", "The request content is missing.")
+        if not isinstance(data, dict):
+            raise ArmError(
+                400, "InvalidRequestContent", "The request content was invalid: a JSON object was expected."
+            )
+        return data
+
+    def optional_body(self) -> dict[str, Any]:
+        """The JSON body, or ``{}`` when there is none."""
+        return self.body() if self.req.body.strip() else {}
+
+
+class Emulator:
+    """The local Azure Resource Manager: state, providers and the request pipeline.
+
+    Reach it in-process with :meth:`transport` (an azure-core transport) or over HTTP with
+    :func:`azrm.emulator.serve`. ``blob`` is the storage data plane (Azurite) backing storage
+    accounts; without it accounts still work at the ARM level but nothing is stored in blobs.
+    """
+
+    def __init__(self, settings: EmulatorSettings | None = None, *, blob: Any = None) -> None:
+        self.settings = settings or EmulatorSettings()
+        self.clock: Clock = self.settings.clock or SystemClock()
+        self.rng = random.Random(self.settings.seed)
+        self.store = Store(self.settings.state_path)
+        self.ops = Operations(retry_after=self.settings.retry_after)
+        self.throttler = Throttler(enabled=self.settings.throttle)
+        self.faults = FaultInjector(self.settings.faults, self.settings.seed)
+        self.blob = blob
+        self.router = Router()
+        self._lock = threading.RLock()
+        self.requests_served = 0
+        self._delete_hooks: dict[str, list[Callable[[Record], None]]] = {}
+
+        meta = self.store.meta
+        if "subscription_id" not in meta:
+            self.store.set_meta("subscription_id", self.settings.subscription_id or self.new_guid())
+            self.store.set_meta("tenant_id", self.settings.tenant_id or self.new_guid())
+            self.store.set_meta("subscriptions", [meta["subscription_id"]])
+        # Ids must not repeat across restarts on the same state file.
+        if self.store.loaded_from_disk:
+            self.rng.seed(f"{self.settings.seed}:{len(self.store)}:{time.time_ns()}")
+
+        from ..providers import install
+
+        self.providers = install(self)
+        if self.store.loaded_from_disk:
+            for provider in self.providers:
+                provider.restore()
+        self.store.flush()
+
+    # -- identity and time ---------------------------------------------------------------------
+    @property
+    def subscription_id(self) -> str:
+        """The default subscription served."""
+        return str(self.store.meta["subscription_id"])
+
+    @property
+    def tenant_id(self) -> str:
+        """The tenant reported for the subscription."""
+        return str(self.store.meta["tenant_id"])
+
+    @property
+    def subscriptions(self) -> list[str]:
+        """Every subscription served."""
+        return list(self.store.meta["subscriptions"])
+
+    def add_subscription(self, subscription_id: str | None = None) -> str:
+        """Serve one more subscription; returns its id."""
+        with self._lock:
+            sub = subscription_id or self.new_guid()
+            if sub.lower() not in (s.lower() for s in self.subscriptions):
+                self.store.set_meta("subscriptions", [*self.subscriptions, sub])
+                self.store.flush()
+            return sub
+
+    def new_guid(self) -> str:
+        """A random (seeded) GUID."""
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def now(self) -> float:
+        """The emulator clock's time."""
+        return self.clock.now()
+
+    # -- ways in -------------------------------------------------------------------------------
+    def transport(self) -> Any:
+        """An azure-core transport into this emulator (no sockets)."""
+        from .transport import InProcessTransport
+
+        return InProcessTransport(self)
+
+    def async_transport(self) -> Any:
+        """An async azure-core transport into this emulator, for the SDK's ``aio`` clients."""
+        from .transport import AsyncInProcessTransport
+
+        return AsyncInProcessTransport(self)
+
+    def settle(self) -> int:
+        """Finish the operations that are due now (every request does this first)."""
+        with self._lock:
+            finished = self.ops.settle(self.now())
+            self.store.flush()
+            return finished
+
+    def advance(self, seconds: float) -> int:
+        """Move a :class:`ManualClock` forward and settle; returns how many operations finished."""
+        if not isinstance(self.clock, ManualClock):
+            raise TypeError("advance() needs EmulatorSettings(clock=ManualClock())")
+        self.clock.advance(seconds)
+        return self.settle()
+
+    def backend(self, cls: type[T]) -> T:
+        """The installed provider backend of class ``cls`` (backends use each other through this)."""
+        for provider in self.providers:
+            if isinstance(provider, cls):
+                return provider
+        raise LookupError(f"no backend {cls.__name__} is installed")
+
+    def on_delete(self, resource_type: str, hook: Callable[[Record], None]) -> None:
+        """Run ``hook`` whenever a record of ``resource_type`` is removed (cleanups such as Azurite)."""
+        self._delete_hooks.setdefault(resource_type.lower(), []).append(hook)
+
+    def remove(self, resource_id: str) -> Record | None:
+        """Remove a record and everything under it, running delete hooks (deepest first)."""
+        doomed = self.store.under(resource_id)
+        top = self.store.get(resource_id)
+        if top is not None:
+            doomed.append(top)
+        doomed.sort(key=lambda r: r.id.count("/"), reverse=True)
+        for record in doomed:
+            self.store.delete(record.id)
+            for hook in self._delete_hooks.get(record.type.lower(), ()):
+                hook(record)
+        return top
+
+    def close(self) -> None:
+        """Flush and close the state file."""
+        with self._lock:
+            self.store.close()
+
+    # -- the pipeline ------------------------------------------------------------------------
+    def handle(self, req: Request) -> Response:
+        """Serve one request. Raises :class:`DroppedConnection` for that injected fault."""
+        with self._lock:
+            self.requests_served += 1
+            request_id = self.new_guid()
+            correlation_id = req.headers.get("x-ms-correlation-request-id") or self.new_guid()
+            rate_headers: dict[str, str] = {}
+            try:
+                if req.path.startswith("/_azrm/"):
+                    resp = self._admin(req)
+                else:
+                    self._authenticate(req)
+                    self._inject_fault(req, request_id, correlation_id)
+                    route, params = self.router.match(req.method, req.path)
+                    sub = params.get("subscriptionId")
+                    resource_key = route.resource_key(req.path)
+                    rate_headers = self.throttler.admit(
+                        method=req.method,
+                        subscription=sub,
+                        now=self.now(),
+                        compute_policy=route.compute_policy,
+                        resource_key=resource_key,
+                    )
+                    self.ops.settle(self.now())
+                    self._check_scope(req, route.template, params)
+                    resp = route.handler(Call(self, req, params, request_id))
+            except ArmError as err:
+                resp = Response(err.status, err.envelope(), Headers(err.headers))
+            finally:
+                self.store.flush()
+            if req.method == "HEAD":
+                resp.body = None
+            headers = resp.headers
+            for name, value in rate_headers.items():
+                headers.setdefault(name, value)
+            headers.setdefault("x-ms-request-id", request_id)
+            headers.setdefault("x-ms-correlation-request-id", correlation_id)
+            headers.setdefault("x-ms-routing-request-id", f"LOCAL:{request_id}")
+            headers.setdefault("Cache-Control", "no-cache")
+            headers.setdefault("Pragma", "no-cache")
+            headers.setdefault("Expires", "-1")
+            headers.setdefault("X-Content-Type-Options", "nosniff")
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("%s %s -> %s", req.method, req.path, resp.status)
+            return resp
+
+    def _authenticate(self, req: Request) -> None:
+        auth = req.headers.get("authorization")
+        if not auth:
+            raise ArmError(
+                401,
+                "AuthenticationFailed",
+                "Authentication failed. The 'Authorization' header is missing.",
+                headers={
+                    "WWW-Authenticate": f'Bearer authorization_uri="https://login.microsoftonline.com/{self.tenant_id}", '
+                    'error="invalid_token", error_description="The authentication failed because of missing '
+                    "'Authorization' header.\""
+                },
+            )
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ArmError(
+                401,
+                "AuthenticationFailedInvalidHeader",
+                "Authentication failed. The 'Authorization' header is provided in an invalid format.",
+            )
+
+    def _inject_fault(self, req: Request, request_id: str, correlation_id: str) -> None:
+        if not self.faults.plan.active:
+            return
+        kind = self.faults.decide(req.method)
+        if kind is None:
+            return
+        retry_after = {"Retry-After": str(self.faults.plan.retry_after)}
+        if kind == "drop":
+            raise DroppedConnection("the local Azure dropped the connection (injected fault)")
+        if kind == "500":
+            raise ArmError(
+                500,
+                "InternalServerError",
+                f"Encountered internal server error. Diagnostic information: timestamp '{iso_utc(self.now())}', "
+                f"subscription id '', tracking id '{request_id}', request correlation id '{correlation_id}'.",
+            )
+        if kind == "503":
+            raise ArmError(
+                503,
+                "ServiceUnavailable",
+                "The server is currently unable to receive requests. Please retry your request.",
+                headers=retry_after,
+            )
+        raise ArmError(
+            429,
+            "SubscriptionRequestsThrottled",
+            "Number of requests for subscription exceeded (injected fault). "
+            f"Please try again after '{self.faults.plan.retry_after}' seconds. Refer to https://aka.ms/arm-throttling",
+            headers=retry_after,
+        )
+
+    def _check_scope(self, req: Request, template: str, params: dict[str, str]) -> None:
+        version = req.api_version
+        if version is None:
+            raise ArmError(
+                400,
+                "MissingApiVersionParameter",
+                "The api-version query parameter (?api-version=) is required for all requests.",
+            )
+        if not _valid_api_version(version):
+            raise ArmError(
+                400,
+                "InvalidApiVersionParameter",
+                f"The api-version '{version}' is invalid. The supported versions look like {_API_VERSION_FORMAT}.",
+            )
+        sub = params.get("subscriptionId")
+        if sub is not None and sub.lower() not in (s.lower() for s in self.subscriptions):
+            raise ArmError(404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found.")
+        rg = params.get("resourceGroupName")
+        lowered = template.lower()
+        if rg is not None and sub is not None and "/providers/" in lowered.split("{resourcegroupname}", 1)[-1]:
+            group = self.store.get(resource_group_id(sub, rg))
+            if group is None:
+                raise resource_group_not_found(rg)
+            if req.method in ("PUT", "PATCH", "POST") and group.properties.get("provisioningState") == "Deleting":
+                raise ArmError(
+                    409,
+                    "ResourceGroupBeingDeleted",
+                    f"The resource group '{group.name}' is in deprovisioning state and cannot perform this operation.",
+                )
+
+    # -- admin routes (no auth: loopback only) -------------------------------------------------
+    def _admin(self, req: Request) -> Response:
+        path = req.path.rstrip("/").lower()
+        if path == "/_azrm/health" and req.method == "GET":
+            return Response(200, {"status": "ok"})
+        if path == "/_azrm/info" and req.method == "GET":
+            return Response(200, self.info())
+        if path == "/_azrm/clock" and req.method == "GET":
+            return Response(200, {"now": self.now(), "time": iso_utc(self.now()), "manual": isinstance(self.clock, ManualClock)})
+        if path == "/_azrm/clock" and req.method == "POST":
+            if not isinstance(self.clock, ManualClock):
+                raise ArmError(409, "ClockNotManual", "The local Azure runs on the system clock; start it with --clock manual.")
+            try:
+                seconds = float((req.json() or {}).get("advance", 0))
+            except (ValueError, AttributeError):
+                raise ArmError(400, "InvalidRequestContent", 'Send {"advance": <seconds>}.') from None
+            if seconds < 0:
+                raise ArmError(400, "InvalidRequestContent", f"advance: {seconds!r} is negative; time only moves forward.")
+            self.clock.advance(seconds)
+            finished = self.ops.settle(self.now())
+            return Response(200, {"now": self.now(), "time": iso_utc(self.now()), "operations_finished": finished})
+        if path == "/_azrm/reset" and req.method == "POST":
+            for record in list(self.store):
+                if record.type.lower() == "microsoft.resources/resourcegroups":
+                    self.remove(record.id)
+            self.store.clear()
+            self.ops.clear()
+            return Response(200, {"status": "reset"})
+        raise ArmError(404, "NotFound", f"No admin route {req.method} {req.path}.")
+
+    def info(self) -> dict[str, Any]:
+        """What the emulator is and how it is set (the admin ``/_azrm/info`` answer)."""
+        return {
+            "subscription_id": self.subscription_id,
+            "tenant_id": self.tenant_id,
+            "latency": self.settings.latency.describe(),
+            "throttle": self.settings.throttle,
+            "faults": self.faults.injected,
+            "requests_served": self.requests_served,
+            "resources": len(self.store),
+            "pending_operations": len(self.ops.pending()),
+            "blob": self.blob is not None,
+        }
+
+
+def _valid_api_version(version: str) -> bool:
+    parts = version.split("-")
+    if len(parts) < 3:
+        return False
+    y, m, d = parts[:3]
+    if not (len(y) == 4 and y.isdigit() and len(m) == 2 and m.isdigit() and len(d) == 2 and d.isdigit()):
+        return False
+    return len(parts) == 3 or (len(parts) == 4 and parts[3].isalpha())
+

@@ -1,0 +1,254 @@
+"""Long-running operations, the way each resource provider reports them.
+
+A write that takes time starts an :class:`Operation` due at ``now + latency``. Nothing runs in the
+background: at the start of every request the engine *settles* the operations whose time has come
+(in due order), so a manual clock makes everything deterministic and an instant latency finishes an
+operation exactly at the client's first poll.
+
+How a provider announces and reports an operation differs, and the SDK depends on the details:
+
+=============  =========================================================  ==================================
+style          headers on the first answer                                status body (Azure-AsyncOperation)
+=============  =========================================================  ==================================
+network        ``Azure-AsyncOperation`` (+ ``Location`` on DELETE)        ``{"status": "InProgress"}``
+compute        ``Azure-AsyncOperation`` (+ ``Location ?monitor=true``)    ``{"startTime", "status", "name"}``
+storage        ``Location`` only (202, empty body)                        - (the Location answers 202, then 200 + resource)
+resources      ``Location`` (``/operationresults/<token>``)               - (202, then 200)
+deployments    ``Azure-AsyncOperation``                                   ``{"status": "Running"}``
+=============  =========================================================  ==================================
+
+``Retry-After`` says when the operation will be done (whole seconds, at most 10). When less than a
+second remains the emulator sends ``retry-after-ms`` instead: an integer ``Retry-After: 0`` makes
+azure-core fall back to its 30-second default, while ``retry-after-ms`` (which azure-core and the other
+Azure SDKs honour) keeps an instant operation instant. This is the one deliberate departure from
+ARM's headers; ``retry_after=`` on the emulator settings pins a fixed value instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .clock import iso_compute
+from .errors import ArmError
+from .wire import Headers, Response
+
+__all__ = ["Operation", "Operations"]
+
+log = logging.getLogger("azrm.emulator")
+
+TERMINAL = frozenset({"Succeeded", "Failed", "Canceled"})
+_MAX_RETRY_AFTER = 10
+
+
+@dataclass
+class Operation:
+    """One long-running operation."""
+
+    id: str
+    style: str
+    namespace: str
+    kind: str
+    resource_id: str
+    subscription: str
+    location: str
+    api_version: str
+    started: float
+    due: float
+    seq: int
+    complete: Callable[[], None] | None = None
+    on_failure: Callable[[ArmError], None] | None = None
+    final: Callable[[], tuple[int, Any]] | None = None
+    forced_failure: ArmError | None = None
+    status: str = "InProgress"
+    error: ArmError | None = None
+    ended: float | None = None
+
+    @property
+    def done(self) -> bool:
+        """Whether the operation reached a terminal state."""
+        return self.status in TERMINAL
+
+
+@dataclass
+class Operations:
+    """All operations of one emulator."""
+
+    retry_after: float | None = None
+    _ops: dict[str, Operation] = field(default_factory=dict)
+    _seq: int = 0
+
+    def start(
+        self,
+        *,
+        op_id: str,
+        style: str,
+        namespace: str,
+        kind: str,
+        resource_id: str,
+        subscription: str,
+        location: str,
+        api_version: str,
+        now: float,
+        duration: float,
+        complete: Callable[[], None] | None = None,
+        on_failure: Callable[[ArmError], None] | None = None,
+        final: Callable[[], tuple[int, Any]] | None = None,
+        forced_failure: ArmError | None = None,
+        not_before: float | None = None,
+    ) -> Operation:
+        """Register an operation due ``duration`` seconds after ``now`` (or after ``not_before``, when
+        it must wait for another operation, as an extension waits for its VM)."""
+        self._seq += 1
+        begin = max(now, not_before) if not_before is not None else now
+        op = Operation(
+            id=op_id,
+            style=style,
+            namespace=namespace,
+            kind=kind,
+            resource_id=resource_id,
+            subscription=subscription,
+            location=location,
+            api_version=api_version,
+            started=now,
+            due=begin + duration,
+            seq=self._seq,
+            complete=complete,
+            on_failure=on_failure,
+            final=final,
+            forced_failure=forced_failure,
+        )
+        self._ops[op_id.lower()] = op
+        return op
+
+    def get(self, op_id: str) -> Operation | None:
+        """The operation with this id."""
+        return self._ops.get(op_id.lower())
+
+    def pending_for(self, resource_key: str, *, kind: str | None = None, exact: bool = True) -> Operation | None:
+        """The unfinished operation on the resource (of ``kind``, when given) due last, if any.
+
+        ``exact=False`` also looks at operations on resources under it.
+        """
+        found = None
+        for op in self._ops.values():
+            if op.done or (kind is not None and op.kind != kind):
+                continue
+            rkey = op.resource_id.lower()
+            if rkey == resource_key or (not exact and rkey.startswith(resource_key + "/")):
+                if found is None or (op.due, op.seq) > (found.due, found.seq):
+                    found = op
+        return found
+
+    def pending(self) -> list[Operation]:
+        """Unfinished operations, in due order."""
+        return sorted((op for op in self._ops.values() if not op.done), key=lambda o: (o.due, o.seq))
+
+    def settle(self, now: float) -> int:
+        """Finish every operation due by ``now``; returns how many finished."""
+        finished = 0
+        while True:
+            due = [op for op in self.pending() if op.due <= now]
+            if not due:
+                return finished
+            for op in due:
+                self._finish(op, now)
+                finished += 1
+
+    def _finish(self, op: Operation, now: float) -> None:
+        try:
+            if op.forced_failure is not None:
+                raise op.forced_failure
+            if op.complete is not None:
+                op.complete()
+            op.status = "Succeeded"
+        except ArmError as err:
+            self._fail(op, err)
+        except Exception as exc:  # a bug in a backend must not wedge the server
+            log.exception("operation %s on %s crashed", op.id, op.resource_id)
+            self._fail(op, ArmError(500, "InternalServerError", f"The local Azure failed the operation: {exc!r}"))
+        op.ended = now
+
+    @staticmethod
+    def _fail(op: Operation, err: ArmError) -> None:
+        op.status = "Failed"
+        op.error = err
+        if op.on_failure is not None:
+            try:
+                op.on_failure(err)
+            except Exception:
+                log.exception("failure hook of operation %s crashed", op.id)
+
+    def clear(self) -> None:
+        """Forget all operations."""
+        self._ops.clear()
+
+    # -- wire -------------------------------------------------------------------------------
+    def _timing_headers(self, op: Operation, now: float) -> dict[str, str]:
+        if op.done:
+            return {}
+        if self.retry_after is not None:
+            return {"Retry-After": str(max(1, math.ceil(self.retry_after)))}
+        remaining = max(0.0, op.due - now)
+        if remaining >= 1:
+            return {"Retry-After": str(min(_MAX_RETRY_AFTER, math.ceil(remaining)))}
+        return {"retry-after-ms": str(max(1, math.ceil(remaining * 1000)))}
+
+    def status_url(self, op: Operation, base_url: str) -> str:
+        """The ``Azure-AsyncOperation`` URL."""
+        prefix = f"{base_url}/subscriptions/{op.subscription}/providers/{op.namespace}/locations/{op.location}"
+        return f"{prefix}/operations/{op.id}?api-version={op.api_version}"
+
+    def location_url(self, op: Operation, base_url: str) -> str:
+        """The ``Location`` URL."""
+        sub = f"{base_url}/subscriptions/{op.subscription}"
+        loc = f"{sub}/providers/{op.namespace}/locations/{op.location}"
+        if op.style == "compute":
+            return f"{loc}/operations/{op.id}?monitor=true&api-version={op.api_version}"
+        if op.style == "storage":
+            return f"{loc}/asyncoperations/{op.id}?monitor=true&api-version={op.api_version}"
+        if op.style == "resources":
+            return f"{sub}/operationresults/{op.id}?api-version={op.api_version}"
+        return f"{loc}/operationResults/{op.id}?api-version={op.api_version}"
+
+    def headers(self, op: Operation, base_url: str, now: float, *, location: bool) -> dict[str, str]:
+        """Headers announcing ``op`` on the answer that started it."""
+        headers = self._timing_headers(op, now)
+        if op.style not in ("storage", "resources"):
+            headers["Azure-AsyncOperation"] = self.status_url(op, base_url)
+        if location or op.style in ("storage", "resources"):
+            headers["Location"] = self.location_url(op, base_url)
+        return headers
+
+    def status_response(self, op: Operation, now: float) -> Response:
+        """Answer to a GET of the ``Azure-AsyncOperation`` URL."""
+        status = op.status
+        if op.style == "deployments" and status == "InProgress":
+            status = "Running"
+        body: dict[str, Any] = {"status": status}
+        if op.style == "compute":
+            body = {"startTime": iso_compute(op.started), "status": status, "name": op.id}
+            if op.ended is not None:
+                body["endTime"] = iso_compute(op.ended)
+        if op.error is not None:
+            body["error"] = op.error.error_object()
+        return Response(200, body, Headers(self._timing_headers(op, now)))
+
+    def location_response(self, op: Operation, base_url: str, now: float) -> Response:
+        """Answer to a GET of the ``Location`` URL."""
+        if not op.done:
+            headers = self._timing_headers(op, now)
+            headers["Location"] = self.location_url(op, base_url)
+            return Response(202, None, Headers(headers))
+        if op.error is not None:
+            status = op.error.status if op.error.status >= 400 else 500
+            return Response(status, op.error.envelope(), Headers(op.error.headers))
+        if op.final is not None:
+            status, body = op.final()
+            return Response(status, body)
+        if op.kind == "delete" and op.style == "network":
+            return Response(204)
+        return Response(200)

@@ -1,0 +1,173 @@
+"""The local Azure over HTTP(S): an ASGI adapter around :meth:`Emulator.handle`, served by uvicorn.
+
+uvicorn is the server because it is small, well kept, serves TLS from the standard library's ``ssl``,
+binds a socket we hand it (so the port is known before anything is printed), and shuts down
+gracefully. The adapter is ~50 lines of plain ASGI; no web framework sits between the socket and the
+emulator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from .wire import Headers, Request
+
+if TYPE_CHECKING:
+    from .engine import Emulator
+
+__all__ = ["ArmServer", "asgi_app"]
+
+def _protocol_class(holder: ArmServer) -> type:
+    """uvicorn's h11 protocol, remembering each connection's transport by peer address so that an
+    injected "dropped connection" fault can abort it before any answer is sent (as a network failure
+    does; azure-core then retries, as it does against Azure)."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class Protocol(H11Protocol):  # type: ignore[misc]
+        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            holder.loop = asyncio.get_running_loop()
+            sock = transport.get_extra_info("socket")
+            if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+                # uvicorn writes headers and body separately; without NODELAY, Nagle's algorithm and
+                # the client's delayed ACK cost ~40 ms per answer.
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            peer = transport.get_extra_info("peername")
+            if peer:
+                holder.transports[(peer[0], peer[1])] = transport
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            peer = self.transport.get_extra_info("peername") if self.transport else None
+            if peer:
+                holder.transports.pop((peer[0], peer[1]), None)
+            super().connection_lost(exc)
+
+    return Protocol
+
+
+def asgi_app(holder: ArmServer) -> Any:
+    """The ASGI application; it serves whatever emulator ``holder.emulator`` is at request time."""
+    from .engine import DroppedConnection
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        headers = Headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
+        host = headers.get("host") or f"{scope['server'][0]}:{scope['server'][1]}"
+        raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        query = scope.get("query_string", b"").decode("latin-1")
+        url = f"{scope.get('scheme', 'http')}://{host}{raw_path}" + (f"?{query}" if query else "")
+        request = Request(scope["method"], url, headers, b"".join(chunks))
+        try:
+            response = await asyncio.to_thread(holder.emulator.handle, request)
+        except DroppedConnection:
+            client = scope.get("client")
+            transport = holder.transports.get((client[0], client[1])) if client else None
+            if transport is not None:
+                transport.abort()
+                await asyncio.sleep(0)  # let uvicorn see the disconnect before the app returns
+                await asyncio.sleep(0)
+                return
+            raise
+        body = response.encoded()
+        out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
+        ctype = response.content_type()
+        if ctype and "content-type" not in response.headers:
+            out.append((b"content-type", ctype.encode("latin-1")))
+        out.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": response.status, "headers": out})
+        await send({"type": "http.response.body", "body": body if request.method != "HEAD" else b""})
+
+    return app
+
+
+class ArmServer:
+    """uvicorn serving an emulator on loopback, in a background thread.
+
+    :param tls: serve HTTPS with ``certificates`` (see :func:`~azrm.emulator.core.tls.make_certificates`);
+        plain HTTP when ``None``.
+    """
+
+    def __init__(self, emulator: Emulator, *, host: str = "127.0.0.1", port: int = 0, tls: Any = None) -> None:
+        if host not in ("127.0.0.1", "::1", "localhost"):
+            raise ValueError(f"host: {host!r} is not a loopback address; the local Azure only listens on loopback")
+        self.emulator = emulator
+        self.host = host
+        self.tls = tls
+        self._sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((host, port))
+        self.port: int = self._sock.getsockname()[1]
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self.transports: dict[tuple[str, int], Any] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """``https://127.0.0.1:PORT`` (or ``http://`` without TLS)."""
+        scheme = "https" if self.tls is not None else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> ArmServer:
+        """Serve in a background thread; returns once the server accepts connections."""
+        import uvicorn
+
+        options: dict[str, Any] = {}
+        if self.tls is not None:
+            options = {"ssl_certfile": str(self.tls.cert), "ssl_keyfile": str(self.tls.key)}
+        config = uvicorn.Config(
+            asgi_app(self),
+            http=_protocol_class(self),
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            timeout_keep_alive=30,
+            server_header=False,
+            date_header=True,
+            **options,
+        )
+        self._server = uvicorn.Server(config)
+        self._sock.listen(128)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
+                                        name="azrm-arm-server", daemon=True)  # fmt: skip
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the local Azure's HTTP server did not start")
+            time.sleep(0.005)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving and wait for the thread."""
+        if self._server is not None:
+            self._server.should_exit = True
+        # Clients keep idle connections in their pools; a TLS close would wait for each of them.
+        if self.loop is not None and not self.loop.is_closed():
+            for transport in list(self.transports.values()):
+                try:
+                    self.loop.call_soon_threadsafe(transport.abort)
+                except RuntimeError:  # the loop closed meanwhile
+                    break
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self._sock.close()
+
+    def __enter__(self) -> ArmServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,112 @@
+"""Framework-free HTTP request and response objects.
+
+Both ways into the local Azure (the in-process azure-core transport and the uvicorn server) turn
+what they receive into a :class:`Request` and write back a :class:`Response`, so the backends never
+see a web framework.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+__all__ = ["Headers", "Request", "Response"]
+
+
+class Headers(MutableMapping[str, str]):
+    """Case-insensitive header map that keeps the casing it was given (HTTP header names are not
+    case-sensitive, but people read them)."""
+
+    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> None:
+        self._data: dict[str, tuple[str, str]] = {}
+        if items is not None:
+            pairs = items.items() if isinstance(items, Mapping) else items
+            for key, value in pairs:
+                self[key] = value
+
+    def __getitem__(self, key: str) -> str:
+        return self._data[key.lower()][1]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self._data[key.lower()] = (key, value)
+
+    def __delitem__(self, key: str) -> None:
+        del self._data[key.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return (original for original, _ in self._data.values())
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"Headers({dict(self.items())!r})"
+
+
+@dataclass
+class Request:
+    """One HTTP request as the emulator sees it.
+
+    ``path`` stays percent-encoded (the router decodes each parameter), ``query`` maps lower-cased
+    parameter names to values since ARM treats query names case-insensitively (``api-version``,
+    ``$expand``).
+    """
+
+    method: str
+    url: str
+    headers: Headers = field(default_factory=Headers)
+    body: bytes = b""
+
+    def __post_init__(self) -> None:
+        self.method = self.method.upper()
+        parts = urlsplit(self.url)
+        self.scheme = parts.scheme or "https"
+        self.netloc = parts.netloc
+        self.path = parts.path or "/"
+        self.query: dict[str, str] = {k.lower(): v for k, v in parse_qsl(parts.query, keep_blank_values=True)}
+
+    @property
+    def base_url(self) -> str:
+        """``scheme://host:port`` of the endpoint the client used; LRO URLs are built on it."""
+        return f"{self.scheme}://{self.netloc}"
+
+    @property
+    def api_version(self) -> str | None:
+        """The ``api-version`` query parameter, if any."""
+        return self.query.get("api-version")
+
+    def json(self) -> Any:
+        """Decode the body as JSON (``None`` when empty). Raises ``ValueError`` on bad JSON."""
+        if not self.body or not self.body.strip():
+            return None
+        return json.loads(self.body.decode("utf-8-sig"))
+
+
+@dataclass
+class Response:
+    """One HTTP response: a status, headers and a body that is JSON-able, bytes or nothing."""
+
+    status: int
+    body: Any = None
+    headers: Headers = field(default_factory=Headers)
+
+    def encoded(self) -> bytes:
+        """The body as bytes; JSON bodies are serialised compactly, as ARM does for most answers."""
+        if self.body is None:
+            return b""
+        if isinstance(self.body, bytes):
+            return self.body
+        return json.dumps(self.body, separators=(",", ":")).encode("utf-8")
+
+    def content_type(self) -> str | None:
+        """The Content-Type that fits the body, unless a header already says it."""
+        if "content-type" in self.headers:
+            return self.headers["content-type"]
+        if self.body is None:
+            return None
+        if isinstance(self.body, bytes):
+            return "application/octet-stream"
+        return "application/json; charset=utf-8"

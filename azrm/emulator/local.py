@@ -1,0 +1,151 @@
+"""The whole local Azure in one object: Azurite, the ARM emulator and its HTTPS server.
+
+``python -m azrm.emulator`` runs one of these; so will ``azrm.local()``. Tests and scripts can too::
+
+    with LocalAzure() as local:
+        client = local.client(ResourceManagementClient)
+        client.resource_groups.create_or_update("rg", {"location": "westeurope"})
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .azurite import Azurite, BlobPlane
+from .core.engine import Emulator, EmulatorSettings
+from .core.server import ArmServer
+from .core.tls import make_certificates
+from .credential import LocalCredential
+
+__all__ = ["LocalAzure"]
+
+log = logging.getLogger("azrm.emulator")
+C = TypeVar("C")
+
+
+class LocalAzure:
+    """Azurite + emulator + HTTP(S) server, started and stopped together.
+
+    :param settings: the emulator's knobs (latency, throttling, faults, seed, clock, state file).
+    :param host: loopback address to listen on.
+    :param port: ARM port (0 picks a free one).
+    :param tls: serve HTTPS with a generated CA (``ca_bundle``); plain HTTP when ``False``.
+    :param blob: run Azurite for storage accounts' endpoints; without it accounts exist in ARM only.
+    :param blob_port: Azurite's blob port (0 picks a free one; queue and table ports are always picked).
+    """
+
+    def __init__(
+        self,
+        settings: EmulatorSettings | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: bool = True,
+        blob: bool = True,
+        blob_port: int = 0,
+    ) -> None:
+        self.settings = settings or EmulatorSettings()
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.blob = blob
+        self.blob_port = blob_port
+        self.azurite: Azurite | None = None
+        self.emulator: Emulator | None = None
+        self.server: ArmServer | None = None
+        self._workdir: Path | None = None
+
+    # -- life cycle --------------------------------------------------------------------------
+    def start(self) -> LocalAzure:
+        """Start Azurite (unless ``blob=False``), then the emulator and its server."""
+        self._workdir = Path(tempfile.mkdtemp(prefix="azrm-local-"))
+        try:
+            plane = None
+            if self.blob:
+                location = None
+                if self.settings.state_path:
+                    location = Path(self.settings.state_path).with_name(Path(self.settings.state_path).name + ".azurite")
+                self.azurite = Azurite(host=self.host, blob_port=self.blob_port, location=location).start()
+                plane = BlobPlane(self.azurite)
+            self.emulator = Emulator(self.settings, blob=plane)
+            certs = make_certificates(self._workdir) if self.tls else None
+            self.server = ArmServer(self.emulator, host=self.host, port=self.port, tls=certs).start()
+        except BaseException:
+            self.stop()
+            raise
+        log.info("local Azure at %s (subscription %s)", self.arm_endpoint, self.emulator.subscription_id)
+        return self
+
+    def stop(self) -> None:
+        """Stop everything that was started (safe to call twice)."""
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+        if self.emulator is not None:
+            self.emulator.close()
+        if self.azurite is not None:
+            self.azurite.stop()
+            self.azurite = None
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
+
+    def __enter__(self) -> LocalAzure:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- what clients need -------------------------------------------------------------------
+    def _running(self) -> tuple[Emulator, ArmServer]:
+        if self.emulator is None or self.server is None:
+            raise RuntimeError("the local Azure is not running; call start() first")
+        return self.emulator, self.server
+
+    @property
+    def arm_endpoint(self) -> str:
+        """Base URL of the ARM endpoint."""
+        return self._running()[1].endpoint
+
+    @property
+    def ca_bundle(self) -> str | None:
+        """Path of the CA certificate to trust (``None`` without TLS)."""
+        server = self._running()[1]
+        return str(server.tls.ca) if server.tls is not None else None
+
+    @property
+    def subscription_id(self) -> str:
+        """The subscription served."""
+        return self._running()[0].subscription_id
+
+    def info(self) -> dict[str, Any]:
+        """What ``python -m azrm.emulator`` prints: endpoint, ids, CA bundle, Azurite ports."""
+        emulator, _ = self._running()
+        return {
+            "arm_endpoint": self.arm_endpoint,
+            "subscription_id": emulator.subscription_id,
+            "tenant_id": emulator.tenant_id,
+            "ca_bundle": self.ca_bundle,
+            "blob_port": self.azurite.blob_port if self.azurite else None,
+            "queue_port": self.azurite.queue_port if self.azurite else None,
+            "table_port": self.azurite.table_port if self.azurite else None,
+        }
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments that point an azure-mgmt client at this local Azure."""
+        kwargs: dict[str, Any] = {"base_url": self.arm_endpoint}
+        if self.ca_bundle:
+            kwargs["connection_verify"] = self.ca_bundle
+        return kwargs
+
+    def client(self, client_class: type[C], **kwargs: Any) -> C:
+        """An azure-mgmt client on this local Azure, e.g. ``local.client(ComputeManagementClient)``."""
+        options = {**self.client_kwargs(), **kwargs}
+        if "subscription_id" in inspect.signature(client_class.__init__).parameters:
+            return client_class(LocalCredential(), self.subscription_id, **options)  # type: ignore[call-arg]
+        return client_class(LocalCredential(), **options)  # type: ignore[call-arg]

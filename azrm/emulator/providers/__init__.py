@@ -1,0 +1,50 @@
+"""Per-namespace backends of the local Azure (moto's shape: each holds its state and routes)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .base import Provider
+
+if TYPE_CHECKING:
+    from ..core.engine import Emulator
+
+__all__ = ["Provider", "install"]
+
+
+def install(emu: Emulator) -> list[Provider]:
+    """Create every provider backend and register its routes on ``emu.router``."""
+    from .compute import (
+        AvailabilitySetBackend,
+        ComputeCatalogBackend,
+        DiskBackend,
+        VirtualMachineBackend,
+        VirtualMachineExtensionBackend,
+    )
+    from .network import (
+        LoadBalancerBackend,
+        NetworkInterfaceBackend,
+        NetworkSecurityGroupBackend,
+        PublicIpBackend,
+        VirtualNetworkBackend,
+    )
+    from .resources import ResourcesProvider
+    from .storage import StorageProvider
+
+    providers: list[Provider] = [
+        ResourcesProvider(emu),
+        StorageProvider(emu),
+        PublicIpBackend(emu),
+        VirtualNetworkBackend(emu),
+        NetworkSecurityGroupBackend(emu),
+        NetworkInterfaceBackend(emu),
+        LoadBalancerBackend(emu),
+        VirtualMachineBackend(emu),
+        VirtualMachineExtensionBackend(emu),
+        DiskBackend(emu),
+        AvailabilitySetBackend(emu),
+        ComputeCatalogBackend(emu),
+    ]
+    for provider in providers:
+        provider.register(emu.router)
+    return providers

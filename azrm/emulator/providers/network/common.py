@@ -1,0 +1,371 @@
+"""What the Microsoft.Network backends share: CIDR checks, private IP allocation, references,
+back-references, and the create/delete life cycle with its etags and operation headers."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from ...core.errors import ArmError, invalid_resource_reference
+from ...core.ids import ResourceId, key
+from ...core.store import Record
+from ...core.wire import Headers, Response
+from ..base import Provider, json_response
+
+if TYPE_CHECKING:
+    from ...core.engine import Call
+
+PIP_TYPE = "Microsoft.Network/publicIPAddresses"
+VNET_TYPE = "Microsoft.Network/virtualNetworks"
+NIC_TYPE = "Microsoft.Network/networkInterfaces"
+NSG_TYPE = "Microsoft.Network/networkSecurityGroups"
+LB_TYPE = "Microsoft.Network/loadBalancers"
+VM_TYPE = "Microsoft.Compute/virtualMachines"
+
+_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9_])?$")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def check_name(name: str) -> None:
+    """Network RP name rules (message verbatim from Azure)."""
+    if not _NAME.match(name):
+        raise ArmError(
+            400,
+            "InvalidResourceName",
+            f"Resource name {name} is invalid. The name can be up to 80 characters long. It must begin with a word "
+            "character, and it must end with a word character or with '_'. The name may contain word characters "
+            "or '.', '-', '_'.",
+        )
+
+
+def parse_prefix(prefix: Any, owner_id: str) -> Network:
+    """A CIDR prefix, with Azure's errors for bad notation."""
+    text = str(prefix)
+    try:
+        return ipaddress.ip_network(text, strict=True)
+    except ValueError:
+        try:
+            loose = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise ArmError(
+                400,
+                "InvalidAddressPrefixFormat",
+                f"Address prefix {text} of resource {owner_id} is not formatted correctly. "
+                "It should follow CIDR notation, for example 10.0.0.0/24.",
+            ) from None
+        raise ArmError(
+            400,
+            "InvalidCIDRNotation",
+            f"The address prefix {text} in resource {owner_id} has an invalid CIDR notation. For the given prefix "
+            f"length, the address prefix should be {loose}.",
+        ) from None
+
+
+def ref_id(value: Any) -> str | None:
+    """The ``id`` of a ``{"id": ...}`` reference (``None`` when absent)."""
+    if isinstance(value, dict) and value.get("id"):
+        return str(value["id"])
+    return None
+
+
+def subnet_prefixes(subnet: dict[str, Any], owner_id: str) -> list[Network]:
+    """The prefixes of a subnet body (``addressPrefix`` or ``addressPrefixes``)."""
+    props = subnet.get("properties") or {}
+    raw = props.get("addressPrefixes") or ([props["addressPrefix"]] if props.get("addressPrefix") else [])
+    return [parse_prefix(p, owner_id) for p in raw]
+
+
+def usable_hosts(net: Network) -> Iterator[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Addresses Azure hands out in a subnet: not the first four (network, gateway, 2 x DNS) nor the last."""
+    first = int(net.network_address) + 4
+    last = int(net.broadcast_address) - 1
+    cls = ipaddress.IPv4Address if net.version == 4 else ipaddress.IPv6Address
+    for value in range(first, last + 1):
+        yield cls(value)
+
+
+def reserved(net: Network, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether ``address`` is one of the subnet's five reserved addresses."""
+    offset = int(address) - int(net.network_address)
+    return offset < 4 or address == net.broadcast_address
+
+
+class NetworkBase(Provider):
+    """Base of the Microsoft.Network backends."""
+
+    namespace = "Microsoft.Network"
+    resource_type = ""
+    #: provisioningState a PUT answers with while its operation runs.
+    put_state = "Updating"
+    #: whether the etag changes again when the operation completes (not for NICs, as in Azure).
+    new_etag_on_completion = True
+
+    # -- lookups ---------------------------------------------------------------------------------
+    def find_subnet(self, subnet_id: str) -> tuple[Record, dict[str, Any]] | None:
+        """The vnet record and subnet body for a subnet id."""
+        try:
+            rid = ResourceId.parse(subnet_id)
+        except ValueError:
+            return None
+        if rid.type.lower() != "microsoft.network/virtualnetworks/subnets":
+            return None
+        vnet = self.store.get(str(rid.parent))
+        if vnet is None:
+            return None
+        for subnet in vnet.properties.get("subnets", []):
+            if subnet["name"].lower() == rid.name.lower():
+                return vnet, subnet
+        return None
+
+    def require_subnet(self, subnet_id: str, referencing_id: str, location: str) -> tuple[Record, dict[str, Any]]:
+        """The subnet, or Azure's ``InvalidResourceReference`` (also for another region)."""
+        found = self.find_subnet(subnet_id)
+        if found is None or found[0].location != location:
+            raise invalid_resource_reference(subnet_id, referencing_id)
+        return found
+
+    def require(self, resource_id: str, resource_type: str, referencing_id: str, location: str | None) -> Record:
+        """A referenced resource that must exist (in the same region when ``location`` is given)."""
+        record = self.store.get(resource_id)
+        if record is None or record.type.lower() != resource_type.lower():
+            raise invalid_resource_reference(resource_id, referencing_id)
+        if location is not None and record.location != location:
+            raise invalid_resource_reference(resource_id, referencing_id)
+        return record
+
+    def nic_ip_configs(self) -> Iterator[tuple[Record, dict[str, Any]]]:
+        """Every (NIC record, ipConfiguration body)."""
+        for nic in self.store.of_type(NIC_TYPE):
+            for ipc in nic.properties.get("ipConfigurations", []):
+                yield nic, ipc
+
+    def ip_config_users_of_subnet(self, subnet_id: str) -> list[str]:
+        """Ids of IP configurations (NICs and load balancer frontends) placed in a subnet."""
+        wanted = key(subnet_id)
+        users = []
+        for _, ipc in self.nic_ip_configs():
+            if key(ref_id(ipc["properties"].get("subnet")) or "") == wanted:
+                users.append(ipc["id"])
+        for lb in self.store.of_type(LB_TYPE):
+            for fe in lb.properties.get("frontendIPConfigurations", []):
+                if key(ref_id(fe["properties"].get("subnet")) or "") == wanted:
+                    users.append(fe["id"])
+        return users
+
+    def allocated_ips(self, subnet_id: str, exclude_owner: str | None = None) -> dict[str, str]:
+        """Private addresses taken in a subnet -> id of what holds them."""
+        wanted = key(subnet_id)
+        taken: dict[str, str] = {}
+        for nic, ipc in self.nic_ip_configs():
+            props = ipc["properties"]
+            if key(ref_id(props.get("subnet")) or "") == wanted and props.get("privateIPAddress"):
+                if exclude_owner is None or key(nic.id) != key(exclude_owner):
+                    taken[props["privateIPAddress"]] = ipc["id"]
+        for lb in self.store.of_type(LB_TYPE):
+            if exclude_owner is not None and key(lb.id) == key(exclude_owner):
+                continue
+            for fe in lb.properties.get("frontendIPConfigurations", []):
+                props = fe["properties"]
+                if key(ref_id(props.get("subnet")) or "") == wanted and props.get("privateIPAddress"):
+                    taken[props["privateIPAddress"]] = fe["id"]
+        for owner, addresses in self.extra_allocations(subnet_id).items():
+            for address in addresses:
+                taken[address] = owner
+        return taken
+
+    def extra_allocations(self, subnet_id: str) -> dict[str, list[str]]:
+        """Addresses held by resources outside Microsoft.Network (scale set instances, later)."""
+        return {}
+
+    def allocate_ip(
+        self,
+        subnet_id: str,
+        subnet: dict[str, Any],
+        *,
+        requested: str | None,
+        holder_id: str,
+        owner_id: str,
+        taken_now: dict[str, str],
+    ) -> str:
+        """Pick (dynamic) or check (static) a private address in the subnet.
+
+        ``taken_now`` holds addresses already handed out within the same request.
+        """
+        nets = [n for n in subnet_prefixes(subnet, subnet_id) if n.version == 4]
+        taken = {**self.allocated_ips(subnet_id, exclude_owner=owner_id), **taken_now}
+        if requested:
+            try:
+                address = ipaddress.ip_address(requested)
+            except ValueError:
+                raise ArmError(
+                    400, "InvalidPrivateIPAddress", f"Private IP address {requested} is not a valid IP address."
+                ) from None
+            net = next((n for n in nets if address in n), None)
+            if net is None:
+                prefixes = ", ".join(str(n) for n in nets)
+                raise ArmError(
+                    400,
+                    "PrivateIPAddressNotInSubnet",
+                    f"Private static IP address {requested} does not belong to the range of subnet prefix {prefixes}.",
+                )
+            if reserved(net, address):
+                raise ArmError(
+                    400,
+                    "PrivateIPAddressInReservedRange",
+                    f"Private static IP address {requested} falls within reserved IP range of subnet prefix {net}.",
+                )
+            if str(address) in taken:
+                raise ArmError(
+                    400,
+                    "PrivateIPAddressIsAllocated",
+                    f"IP configuration {holder_id} is using the private IP address {requested} which is already "
+                    f"allocated to resource {taken[str(address)]}.",
+                )
+            return str(address)
+        for net in nets:
+            for address in usable_hosts(net):
+                if str(address) not in taken:
+                    return str(address)
+        prefixes = ", ".join(str(n) for n in nets)
+        raise ArmError(
+            400,
+            "SubnetIsFull",
+            f"Subnet {subnet['name']} with address prefix {prefixes} does not have enough capacity for 1 IP addresses.",
+        )
+
+    def public_ip_user(self, pip_id: str) -> str | None:
+        """Id of the IP configuration (NIC or load balancer frontend) holding a public IP."""
+        wanted = key(pip_id)
+        for _, ipc in self.nic_ip_configs():
+            if key(ref_id(ipc["properties"].get("publicIPAddress")) or "") == wanted:
+                return str(ipc["id"])
+        for lb in self.store.of_type(LB_TYPE):
+            for fe in lb.properties.get("frontendIPConfigurations", []):
+                if key(ref_id(fe["properties"].get("publicIPAddress")) or "") == wanted:
+                    return str(fe["id"])
+        return None
+
+    def vms_using_nic(self, nic_id: str) -> list[Record]:
+        """Virtual machines whose network profile lists the NIC."""
+        wanted = key(nic_id)
+        return [
+            vm
+            for vm in self.store.of_type(VM_TYPE)
+            if any(key(n.get("id", "")) == wanted for n in vm.properties.get("networkProfile", {}).get("networkInterfaces", []))
+        ]
+
+    # -- life cycle ------------------------------------------------------------------------------
+    def view(self, record: Record) -> dict[str, Any]:
+        """The resource as ARM returns it (subclasses add back-references)."""
+        body = self.clone(record.body)
+        self.stamp_children(body)
+        return body
+
+    @staticmethod
+    def stamp_children(body: dict[str, Any], *collections: str) -> None:
+        """Children share the parent's etag and provisioning state."""
+        props = body.get("properties", {})
+        for name in collections:
+            for child in props.get(name, []) or []:
+                child["etag"] = body.get("etag")
+                child.setdefault("properties", {})["provisioningState"] = props.get("provisioningState", "Succeeded")
+
+    def get_response(self, record: Record) -> Response:
+        """GET answer: the body, with the etag also as a header (as the Network RP does)."""
+        return json_response(200, self.view(record), {"ETag": record.body.get("etag", "")})
+
+    @staticmethod
+    def check_preconditions(call: Call, existing: Record | None) -> None:
+        """``If-Match`` / ``If-None-Match`` against the current etag (412 on mismatch)."""
+        if_match = call.req.headers.get("if-match")
+        if_none = call.req.headers.get("if-none-match")
+        current = existing.body.get("etag") if existing is not None else None
+        failed = (if_match is not None and if_match != "*" and if_match != current) or (
+            if_match == "*" and existing is None
+        )
+        failed = failed or (if_none == "*" and existing is not None)
+        if failed:
+            raise ArmError(
+                412,
+                "PreconditionFailed",
+                "Operation failed because the resource's etag does not match the etag in the request "
+                f"(If-Match: {if_match!r}, If-None-Match: {if_none!r}, current: {current!r}).",
+            )
+
+    def put(
+        self,
+        call: Call,
+        record: Record,
+        existing: Record | None,
+        respond: Callable[[Record], dict[str, Any]] | None = None,
+        created: bool | None = None,
+    ) -> Response:
+        """Store a validated record and answer as the Network RP: 201/200 with the body and an
+        ``Azure-AsyncOperation`` whose completion sets ``Succeeded`` (and a new etag)."""
+        self.check_preconditions(call, existing)
+        if existing is not None:
+            self.busy(existing)
+        record.body["etag"] = self.etag()
+        record.properties["provisioningState"] = self.put_state
+        self.store.put(record)
+        rid = record.id
+
+        def complete() -> None:
+            current = self.store.get(rid)
+            if current is None:
+                return
+            current.properties["provisioningState"] = "Succeeded"
+            if self.new_etag_on_completion:
+                current.body["etag"] = self.etag()
+            self.on_provisioned(current)
+            self.store.touch(current)
+
+        def failed(err: ArmError) -> None:
+            current = self.store.get(rid)
+            if current is not None:
+                current.properties["provisioningState"] = "Failed"
+                self.store.touch(current)
+
+        kind = "update" if existing is not None else "create"
+        op = self.begin(call, record, kind, style="network", complete=complete, on_failure=failed)
+        body = (respond or self.view)(record)
+        is_new = existing is None if created is None else created
+        return json_response(201 if is_new else 200, body, self.lro_headers(call, op))
+
+    def on_provisioned(self, record: Record) -> None:
+        """Hook run when a PUT's operation completes."""
+
+    def delete(self, call: Call, resource_id: str, check: Callable[[Record], None] | None = None) -> Response:
+        """Delete as the Network RP does: 202 with both LRO headers, 204 when already gone."""
+        record = self.store.get(resource_id)
+        if record is None or record.type.lower() != self.resource_type.lower():
+            return Response(204)
+        pending = self.emu.ops.pending_for(record.key, kind="delete")
+        if pending is not None:
+            return Response(202, None, Headers(self.lro_headers(call, pending, location=True)))
+        if check is not None:
+            check(record)
+        record.properties["provisioningState"] = "Deleting"
+        self.store.touch(record)
+        op = self.begin(call, record, "delete", style="network", complete=lambda: self.emu.remove(resource_id))
+        return Response(202, None, Headers(self.lro_headers(call, op, location=True)))
+
+    def child_view(self, record: Record, collection: str, child_name: str, call: Call) -> Response:
+        """GET of a child (a subnet, an IP configuration, a load balancer probe...)."""
+        body = self.view(record)
+        for child in body["properties"].get(collection, []) or []:
+            if child["name"].lower() == child_name.lower():
+                return json_response(200, child)
+        raise ArmError(
+            404,
+            "NotFound",
+            f"Resource {record.id}/{collection}/{child_name} not found.",
+        )
+
+    def child_list(self, record: Record, collection: str) -> Response:
+        """List of one child collection."""
+        body = self.view(record)
+        return Response(200, {"value": body["properties"].get(collection, []) or []})

@@ -1,0 +1,429 @@
+"""Microsoft.Network/loadBalancers: frontends, pools, probes, rules and NAT, checked and cross-linked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ...core.errors import ArmError, invalid_resource_reference
+from ...core.ids import key
+from ...core.router import Router
+from ...core.store import Record
+from ...core.wire import Response
+from ..base import list_response
+from .common import LB_TYPE, PIP_TYPE, NetworkBase, check_name, ref_id
+
+if TYPE_CHECKING:
+    from ...core.engine import Call
+
+COLLECTIONS = {
+    "frontendIPConfigurations": "frontendIPConfigurations",
+    "backendAddressPools": "backendAddressPools",
+    "probes": "probes",
+    "loadBalancingRules": "loadBalancingRules",
+    "inboundNatRules": "inboundNatRules",
+    "inboundNatPools": "inboundNatPools",
+    "outboundRules": "outboundRules",
+}
+_RULE_PROTOCOLS = {"tcp": "Tcp", "udp": "Udp", "all": "All"}
+_PROBE_PROTOCOLS = {"tcp": "Tcp", "http": "Http", "https": "Https"}
+
+
+def _int(value: Any, field: str, owner: str, low: int, high: int, default: int | None = None) -> int:
+    if value is None and default is not None:
+        return default
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ArmError(
+            400,
+            "InvalidRequestFormat" if value is None else "LoadBalancerPropertyOutOfRange",
+            f"{field} of {owner} is {value!r}; it must be an integer from {low} to {high}.",
+        )
+    return value
+
+
+class LoadBalancerBackend(NetworkBase):
+    """Load balancers. Frontend port clashes, dangling references and bad probes are refused."""
+
+    resource_type = LB_TYPE
+
+    def register(self, r: Router) -> None:
+        base = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network"
+        one = base + "/loadBalancers/{loadBalancerName}"
+        r.add("PUT", one, self.put_lb)
+        r.add("GET", one, self.get_lb)
+        r.add("PATCH", one, self.patch_tags)
+        r.add("DELETE", one, self.delete_lb)
+        r.add("GET", base + "/loadBalancers", self.list_lbs)
+        r.add("GET", "/subscriptions/{subscriptionId}/providers/Microsoft.Network/loadBalancers", self.list_lbs)
+        for collection in COLLECTIONS:
+            r.add("GET", f"{one}/{collection}", self._lister(collection))
+            r.add("GET", f"{one}/{collection}/{{childName}}", self._getter(collection))
+
+    def _lister(self, collection: str) -> Callable[[Call], Response]:
+        def handler(call: Call) -> Response:
+            return self.child_list(self.get_record(self._lb_id(call), LB_TYPE, call), collection)
+
+        return handler
+
+    def _getter(self, collection: str) -> Callable[[Call], Response]:
+        def handler(call: Call) -> Response:
+            lb = self.get_record(self._lb_id(call), LB_TYPE, call)
+            return self.child_view(lb, collection, call.params["childName"], call)
+
+        return handler
+
+    # -- back-references -------------------------------------------------------------------------
+    def pool_members(self, pool_id: str) -> list[str]:
+        """IP configurations in a backend pool (NICs here; scale set instances join in later)."""
+        wanted = key(pool_id)
+        members = [
+            ipc["id"]
+            for _, ipc in self.nic_ip_configs()
+            if any(key(ref_id(p) or "") == wanted for p in ipc["properties"].get("loadBalancerBackendAddressPools", []))
+        ]
+        return members + self.extra_pool_members(pool_id)
+
+    def extra_pool_members(self, pool_id: str) -> list[str]:
+        """Pool members outside Microsoft.Network (scale set instances, later)."""
+        return []
+
+    def nat_rule_target(self, rule_id: str) -> str | None:
+        """The IP configuration an inbound NAT rule forwards to."""
+        wanted = key(rule_id)
+        for _, ipc in self.nic_ip_configs():
+            if any(key(ref_id(p) or "") == wanted for p in ipc["properties"].get("loadBalancerInboundNatRules", [])):
+                return str(ipc["id"])
+        return None
+
+    def view(self, record: Record) -> dict[str, Any]:
+        body = self.clone(record.body)
+        self.stamp_children(body, *COLLECTIONS)
+        props = body["properties"]
+
+        def users(collection: str, field: str, target_id: str) -> list[dict[str, str]]:
+            return [
+                {"id": item["id"]}
+                for item in props.get(collection, [])
+                if key(ref_id(item["properties"].get(field)) or "") == key(target_id)
+            ]
+
+        for fe in props.get("frontendIPConfigurations", []):
+            for collection in ("loadBalancingRules", "inboundNatRules", "inboundNatPools", "outboundRules"):
+                refs = users(collection, "frontendIPConfiguration", fe["id"])
+                if refs:
+                    fe["properties"][collection] = refs
+        for pool in props.get("backendAddressPools", []):
+            refs = users("loadBalancingRules", "backendAddressPool", pool["id"])
+            if refs:
+                pool["properties"]["loadBalancingRules"] = refs
+            members = self.pool_members(pool["id"])
+            if members:
+                pool["properties"]["backendIPConfigurations"] = [{"id": m} for m in members]
+        for probe in props.get("probes", []):
+            refs = users("loadBalancingRules", "probe", probe["id"])
+            if refs:
+                probe["properties"]["loadBalancingRules"] = refs
+        for rule in props.get("inboundNatRules", []):
+            target = self.nat_rule_target(rule["id"])
+            if target:
+                rule["properties"]["backendIPConfiguration"] = {"id": target}
+        return body
+
+    # -- validation ---------------------------------------------------------------------------------
+    def _children(self, rid: str, raw: list[dict[str, Any]] | None, collection: str) -> list[tuple[str, str, dict[str, Any]]]:
+        out = []
+        names: set[str] = set()
+        for item in raw or []:
+            name = item.get("name")
+            if not name:
+                raise ArmError(400, "InvalidRequestFormat", f"An entry of {collection} in {rid} has no name.")
+            check_name(name)
+            if name.lower() in names:
+                raise ArmError(400, "InvalidRequestFormat", f"{collection} of {rid} has two entries named {name}.")
+            names.add(name.lower())
+            out.append((name, f"{rid}/{collection}/{name}", item.get("properties") or {}))
+        return out
+
+    def _build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
+        location = self.location(body, LB_TYPE)
+        if existing is not None and existing.location != location:
+            raise ArmError(400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}.")
+        sku_in = body.get("sku") or {}
+        sku_name = str(sku_in.get("name") or "Basic").capitalize()
+        if sku_name not in ("Basic", "Standard", "Gateway"):
+            raise ArmError(400, "InvalidLoadBalancerSku", f"Load balancer SKU '{sku_name}' is not Basic, Standard or Gateway.")
+        props_in = body.get("properties") or {}
+
+        def child_type(collection: str) -> str:
+            return f"{LB_TYPE}/{collection}"
+
+        frontends: list[dict[str, Any]] = []
+        taken_now: dict[str, str] = {}
+        old_fes = {f["name"].lower(): f for f in (existing.properties.get("frontendIPConfigurations", []) if existing else [])}
+        for fe_name, fe_id, p in self._children(rid, props_in.get("frontendIPConfigurations"), "frontendIPConfigurations"):
+            props: dict[str, Any] = {"privateIPAllocationMethod": str(p.get("privateIPAllocationMethod") or "Dynamic")}
+            pip_id = ref_id(p.get("publicIPAddress"))
+            subnet_id = ref_id(p.get("subnet"))
+            if pip_id:
+                pip = self.require(pip_id, PIP_TYPE, rid, location)
+                user = self.public_ip_user(pip.id)
+                if user is not None and not key(user).startswith(key(rid) + "/"):
+                    raise ArmError(
+                        400,
+                        "PublicIPAddressInUse",
+                        f"Public IP address {pip.id} is already in use by {user} and cannot be used by {fe_id}.",
+                    )
+                if pip.body.get("sku", {}).get("name", "Basic") != sku_name and sku_name != "Gateway":
+                    raise ArmError(
+                        400,
+                        "LoadBalancerReferencesPublicIPAddressWithDifferentSku",
+                        f"Load balancer {rid} ({sku_name} SKU) cannot use public IP {pip.id} of another SKU.",
+                    )
+                props["publicIPAddress"] = {"id": pip.id}
+            elif subnet_id:
+                _, subnet = self.require_subnet(subnet_id, rid, location)
+                requested = p.get("privateIPAddress") if props["privateIPAllocationMethod"] == "Static" else None
+                old = old_fes.get(fe_name.lower())
+                if requested is None and old is not None and key(ref_id(old["properties"].get("subnet")) or "") == key(subnet["id"]):
+                    requested = old["properties"].get("privateIPAddress")
+                address = self.allocate_ip(subnet["id"], subnet, requested=requested, holder_id=fe_id, owner_id=rid, taken_now=taken_now)
+                taken_now[address] = fe_id
+                props.update({"subnet": {"id": subnet["id"]}, "privateIPAddress": address, "privateIPAddressVersion": "IPv4"})
+            else:
+                raise ArmError(
+                    400,
+                    "LoadBalancerFrontendIPConfigurationHasNoAddress",
+                    f"Frontend IP configuration {fe_id} must reference a public IP address or a subnet.",
+                )
+            frontends.append({"name": fe_name, "id": fe_id, "type": child_type("frontendIPConfigurations"), "properties": props})
+        fe_ids = {key(f["id"]) for f in frontends}
+
+        pools = [
+            {"name": n, "id": i, "type": child_type("backendAddressPools"),
+             "properties": {k: v for k, v in p.items() if k in ("loadBalancerBackendAddresses", "location")}}
+            for n, i, p in self._children(rid, props_in.get("backendAddressPools"), "backendAddressPools")
+        ]  # fmt: skip
+        pool_ids = {key(p["id"]) for p in pools}
+
+        probes = []
+        for probe_name, probe_id, p in self._children(rid, props_in.get("probes"), "probes"):
+            protocol = _PROBE_PROTOCOLS.get(str(p.get("protocol", "")).lower())
+            if protocol is None:
+                raise ArmError(400, "InvalidProbeProtocol", f"Probe {probe_id} has protocol {p.get('protocol')!r}; use Tcp, Http or Https.")
+            props = {
+                "protocol": protocol,
+                "port": _int(p.get("port"), "port", probe_id, 1, 65535),
+                "intervalInSeconds": _int(p.get("intervalInSeconds"), "intervalInSeconds", probe_id, 5, 2147483646, 15),
+                "numberOfProbes": _int(p.get("numberOfProbes"), "numberOfProbes", probe_id, 1, 2147483646, 2),
+                "probeThreshold": _int(p.get("probeThreshold"), "probeThreshold", probe_id, 1, 2147483646, 1),
+            }
+            if protocol in ("Http", "Https"):
+                if not p.get("requestPath"):
+                    raise ArmError(400, "ProbeRequestPathRequired", f"Probe {probe_id} uses {protocol} and needs a requestPath.")
+                props["requestPath"] = p["requestPath"]
+            elif p.get("requestPath"):
+                raise ArmError(400, "ProbeRequestPathNotAllowed", f"Probe {probe_id} uses Tcp and cannot have a requestPath.")
+            probes.append({"name": probe_name, "id": probe_id, "type": child_type("probes"), "properties": props})
+        probe_ids = {key(p["id"]) for p in probes}
+
+        def local_ref(value: Any, wanted: set[str], owner: str, field: str, required: bool) -> str | None:
+            ref = ref_id(value)
+            if ref is None:
+                if required:
+                    raise ArmError(400, "InvalidRequestFormat", f"{field} of {owner} is required.")
+                return None
+            if key(ref) not in wanted:
+                raise invalid_resource_reference(ref, owner)
+            return ref
+
+        ports: dict[tuple[str, str, int], str] = {}
+
+        def claim(fe: str, protocol: str, low: int, high: int, owner: str) -> None:
+            protocols = ("Tcp", "Udp") if protocol == "All" else (protocol,)
+            for proto in protocols:
+                for port in range(low, high + 1):
+                    holder = ports.get((key(fe), proto, port))
+                    if holder is not None and holder != owner:
+                        raise ArmError(
+                            400,
+                            "LoadBalancerFrontendPortInUse",
+                            f"{owner} and {holder} use the same frontend IP configuration {fe}, protocol {proto} and "
+                            f"frontend port {port}.",
+                        )
+                    ports[(key(fe), proto, port)] = owner
+
+        rules = []
+        for rule_name, rule_id, p in self._children(rid, props_in.get("loadBalancingRules"), "loadBalancingRules"):
+            protocol = _RULE_PROTOCOLS.get(str(p.get("protocol", "")).lower())
+            if protocol is None:
+                raise ArmError(400, "InvalidLoadBalancingRuleProtocol", f"Rule {rule_id} has protocol {p.get('protocol')!r}; use Tcp, Udp or All.")
+            fe = local_ref(p.get("frontendIPConfiguration"), fe_ids, rule_id, "frontendIPConfiguration", True)
+            pool = local_ref(p.get("backendAddressPool"), pool_ids, rule_id, "backendAddressPool", False)
+            probe = local_ref(p.get("probe"), probe_ids, rule_id, "probe", False)
+            frontend_port = _int(p.get("frontendPort"), "frontendPort", rule_id, 0, 65534)
+            backend_port = _int(p.get("backendPort"), "backendPort", rule_id, 0, 65535, frontend_port)
+            assert fe is not None
+            claim(fe, protocol, frontend_port, frontend_port, rule_id)
+            props = {
+                "frontendIPConfiguration": {"id": fe},
+                "frontendPort": frontend_port,
+                "backendPort": backend_port,
+                "enableFloatingIP": bool(p.get("enableFloatingIP", False)),
+                "idleTimeoutInMinutes": _int(p.get("idleTimeoutInMinutes"), "idleTimeoutInMinutes", rule_id, 4, 30, 4),
+                "protocol": protocol,
+                "enableTcpReset": bool(p.get("enableTcpReset", False)),
+                "loadDistribution": str(p.get("loadDistribution") or "Default"),
+                "disableOutboundSnat": bool(p.get("disableOutboundSnat", False)),
+            }
+            if pool:
+                props["backendAddressPool"] = {"id": pool}
+            if probe:
+                props["probe"] = {"id": probe}
+            rules.append({"name": rule_name, "id": rule_id, "type": child_type("loadBalancingRules"), "properties": props})
+
+        nat_rules = []
+        for nat_name, nat_id, p in self._children(rid, props_in.get("inboundNatRules"), "inboundNatRules"):
+            protocol = _RULE_PROTOCOLS.get(str(p.get("protocol", "")).lower())
+            if protocol is None:
+                raise ArmError(400, "InvalidInboundNatRuleProtocol", f"Inbound NAT rule {nat_id} has protocol {p.get('protocol')!r}.")
+            fe = local_ref(p.get("frontendIPConfiguration"), fe_ids, nat_id, "frontendIPConfiguration", True)
+            assert fe is not None
+            frontend_port = _int(p.get("frontendPort"), "frontendPort", nat_id, 1, 65534)
+            claim(fe, protocol, frontend_port, frontend_port, nat_id)
+            nat_rules.append({
+                "name": nat_name, "id": nat_id, "type": child_type("inboundNatRules"),
+                "properties": {
+                    "frontendIPConfiguration": {"id": fe},
+                    "frontendPort": frontend_port,
+                    "backendPort": _int(p.get("backendPort"), "backendPort", nat_id, 1, 65535),
+                    "enableFloatingIP": bool(p.get("enableFloatingIP", False)),
+                    "idleTimeoutInMinutes": _int(p.get("idleTimeoutInMinutes"), "idleTimeoutInMinutes", nat_id, 4, 30, 4),
+                    "protocol": protocol,
+                    "enableTcpReset": bool(p.get("enableTcpReset", False)),
+                },
+            })  # fmt: skip
+
+        nat_pools = []
+        for pool_name, pool_id, p in self._children(rid, props_in.get("inboundNatPools"), "inboundNatPools"):
+            protocol = _RULE_PROTOCOLS.get(str(p.get("protocol", "")).lower())
+            if protocol is None:
+                raise ArmError(400, "InvalidInboundNatPoolProtocol", f"Inbound NAT pool {pool_id} has protocol {p.get('protocol')!r}.")
+            fe = local_ref(p.get("frontendIPConfiguration"), fe_ids, pool_id, "frontendIPConfiguration", True)
+            assert fe is not None
+            start = _int(p.get("frontendPortRangeStart"), "frontendPortRangeStart", pool_id, 1, 65534)
+            end = _int(p.get("frontendPortRangeEnd"), "frontendPortRangeEnd", pool_id, 1, 65535)
+            if end < start:
+                raise ArmError(
+                    400,
+                    "InvalidFrontendPortRange",
+                    f"Inbound NAT pool {pool_id} has frontendPortRangeEnd {end} below frontendPortRangeStart {start}.",
+                )
+            claim(fe, protocol, start, end, pool_id)
+            nat_pools.append({
+                "name": pool_name, "id": pool_id, "type": child_type("inboundNatPools"),
+                "properties": {
+                    "frontendIPConfiguration": {"id": fe},
+                    "frontendPortRangeStart": start,
+                    "frontendPortRangeEnd": end,
+                    "backendPort": _int(p.get("backendPort"), "backendPort", pool_id, 1, 65535),
+                    "protocol": protocol,
+                    "idleTimeoutInMinutes": _int(p.get("idleTimeoutInMinutes"), "idleTimeoutInMinutes", pool_id, 4, 30, 4),
+                    "enableFloatingIP": bool(p.get("enableFloatingIP", False)),
+                    "enableTcpReset": bool(p.get("enableTcpReset", False)),
+                },
+            })  # fmt: skip
+
+        outbound = []
+        for out_name, out_id, p in self._children(rid, props_in.get("outboundRules"), "outboundRules"):
+            refs = [local_ref(f, fe_ids, out_id, "frontendIPConfigurations", True) for f in p.get("frontendIPConfigurations") or []]
+            pool = local_ref(p.get("backendAddressPool"), pool_ids, out_id, "backendAddressPool", True)
+            outbound.append({
+                "name": out_name, "id": out_id, "type": child_type("outboundRules"),
+                "properties": {
+                    "frontendIPConfigurations": [{"id": r} for r in refs],
+                    "backendAddressPool": {"id": pool},
+                    "protocol": _RULE_PROTOCOLS.get(str(p.get("protocol", "All")).lower(), "All"),
+                    "allocatedOutboundPorts": p.get("allocatedOutboundPorts", 0),
+                    "idleTimeoutInMinutes": p.get("idleTimeoutInMinutes", 4),
+                    "enableTcpReset": bool(p.get("enableTcpReset", False)),
+                },
+            })  # fmt: skip
+
+        self._check_pools_kept(existing, pool_ids, {key(r["id"]) for r in nat_rules})
+        props_out = {
+            "resourceGuid": existing.properties["resourceGuid"] if existing else self.guid(),
+            "frontendIPConfigurations": frontends,
+            "backendAddressPools": pools,
+            "loadBalancingRules": rules,
+            "probes": probes,
+            "inboundNatRules": nat_rules,
+            "inboundNatPools": nat_pools,
+            "outboundRules": outbound,
+        }
+        return Record(
+            rid,
+            LB_TYPE,
+            {
+                "name": name, "id": rid, "type": LB_TYPE, "location": location, "tags": self.tags(body),
+                "sku": {"name": sku_name, "tier": str(sku_in.get("tier") or "Regional")}, "properties": props_out,
+            },
+        )  # fmt: skip
+
+    def _check_pools_kept(self, existing: Record | None, pool_ids: set[str], nat_ids: set[str]) -> None:
+        """A pool or NAT rule that IP configurations still use cannot be removed."""
+        if existing is None:
+            return
+        for pool in existing.properties.get("backendAddressPools", []):
+            members = self.pool_members(pool["id"])
+            if members and key(pool["id"]) not in pool_ids:
+                raise ArmError(
+                    400,
+                    "InUseBackendAddressPoolCannotBeDeleted",
+                    f"Backend address pool {pool['id']} is in use by {members[0]} and cannot be deleted.",
+                )
+        for rule in existing.properties.get("inboundNatRules", []):
+            target = self.nat_rule_target(rule["id"])
+            if target and key(rule["id"]) not in nat_ids:
+                raise ArmError(
+                    400,
+                    "InUseInboundNatRuleCannotBeDeleted",
+                    f"Inbound NAT rule {rule['id']} is in use by {target} and cannot be deleted.",
+                )
+
+    # -- handlers ----------------------------------------------------------------------------------
+    def _lb_id(self, call: Call) -> str:
+        return self.resource_id(call, "loadBalancers", call.params["loadBalancerName"])
+
+    def put_lb(self, call: Call) -> Response:
+        name = call.params["loadBalancerName"]
+        check_name(name)
+        rid = self._lb_id(call)
+        existing = self.store.get(rid)
+        return self.put(call, self._build(call, rid, name, call.body(), existing), existing)
+
+    def get_lb(self, call: Call) -> Response:
+        return self.get_response(self.get_record(self._lb_id(call), LB_TYPE, call))
+
+    def patch_tags(self, call: Call) -> Response:
+        record = self.get_record(self._lb_id(call), LB_TYPE, call)
+        record.body["tags"] = self.tags(call.body())
+        record.body["etag"] = self.etag()
+        self.store.touch(record)
+        return self.get_response(record)
+
+    def list_lbs(self, call: Call) -> Response:
+        return list_response(self.view(r) for r in self.records_in(call, LB_TYPE))
+
+    def delete_lb(self, call: Call) -> Response:
+        def check(record: Record) -> None:
+            for pool in record.properties.get("backendAddressPools", []):
+                members = self.pool_members(pool["id"])
+                if members:
+                    raise ArmError(
+                        400,
+                        "InUseLoadBalancerCannotBeDeleted",
+                        f"Load balancer {record.id} cannot be deleted: its backend address pool {pool['name']} is in "
+                        f"use by {members[0]}.",
+                    )
+
+        return self.delete(call, self._lb_id(call), check)

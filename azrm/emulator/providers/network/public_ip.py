@@ -1,0 +1,182 @@
+"""Microsoft.Network/publicIPAddresses."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from ...core.errors import ArmError
+from ...core.router import Router
+from ...core.store import Record
+from ...core.wire import Response
+from ..base import json_response, list_response
+from .common import PIP_TYPE, NetworkBase, check_name
+
+if TYPE_CHECKING:
+    from ...core.engine import Call
+
+_LABEL = re.compile(r"^[a-z][a-z0-9-]{1,61}[a-z0-9]$")
+
+
+class PublicIpBackend(NetworkBase):
+    """Public IP addresses: SKU and allocation defaults, DNS labels, addresses that follow the VM."""
+
+    resource_type = PIP_TYPE
+
+    def register(self, r: Router) -> None:
+        base = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network"
+        one = base + "/publicIPAddresses/{publicIpAddressName}"
+        r.add("PUT", one, self.put_pip)
+        r.add("GET", one, self.get_pip)
+        r.add("PATCH", one, self.patch_tags)
+        r.add("DELETE", one, self.delete_pip)
+        r.add("GET", base + "/publicIPAddresses", self.list_pips)
+        r.add("GET", "/subscriptions/{subscriptionId}/providers/Microsoft.Network/publicIPAddresses", self.list_pips)
+
+    def view(self, record: Record) -> dict[str, Any]:
+        body = self.clone(record.body)
+        user = self.public_ip_user(record.id)
+        if user:
+            body["properties"]["ipConfiguration"] = {"id": user}
+        return body
+
+    def new_address(self) -> str:
+        """A public address not yet handed out (from 20.0.0.0/8, like many Azure regions)."""
+        taken = {p.properties.get("ipAddress") for p in self.store.of_type(PIP_TYPE)}
+        while True:
+            value = self.emu.rng.randrange(1 << 24)
+            address = f"20.{value >> 16}.{(value >> 8) & 255}.{max(1, value & 255)}"
+            if address not in taken:
+                return address
+
+    def on_provisioned(self, record: Record) -> None:
+        props = record.properties
+        if props.get("publicIPAllocationMethod") == "Static" and not props.get("ipAddress"):
+            props["ipAddress"] = self.new_address()
+
+    # -- handlers ----------------------------------------------------------------------------------
+    def put_pip(self, call: Call) -> Response:
+        name = call.params["publicIpAddressName"]
+        check_name(name)
+        rid = self.resource_id(call, "publicIPAddresses", name)
+        body = call.body()
+        existing = self.store.get(rid)
+        location = self.location(body, PIP_TYPE)
+        if existing is not None and existing.location != location:
+            raise ArmError(400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}.")
+        props_in = body.get("properties") or {}
+        sku_in = body.get("sku") or {}
+        sku_name = str(sku_in.get("name") or "Basic")
+        if sku_name.lower() not in ("basic", "standard"):
+            raise ArmError(400, "InvalidPublicIpSku", f"Public IP SKU '{sku_name}' is not valid; use Basic or Standard.")
+        sku_name = sku_name.capitalize()
+        tier = str(sku_in.get("tier") or "Regional")
+        default_method = "Static" if sku_name == "Standard" else "Dynamic"
+        method = str(props_in.get("publicIPAllocationMethod") or default_method).capitalize()
+        if method not in ("Static", "Dynamic"):
+            raise ArmError(400, "InvalidRequestFormat", f"publicIPAllocationMethod '{method}' is not Static or Dynamic.")
+        if sku_name == "Standard" and method == "Dynamic":
+            raise ArmError(
+                400,
+                "StandardSkuPublicIPAddressMustBeStatic",
+                f"Standard sku publicIp {rid} must have AllocationMethod set to Static.",
+            )
+        version = str(props_in.get("publicIPAddressVersion") or "IPv4")
+        idle = props_in.get("idleTimeoutInMinutes", 4)
+        if not isinstance(idle, int) or not 4 <= idle <= 30:
+            raise ArmError(
+                400,
+                "PublicIPIdleTimeoutIsOutOfRange",
+                f"The idle timeout of public IP {rid} is {idle}; it must be between 4 and 30 minutes.",
+            )
+        props: dict[str, Any] = {
+            "resourceGuid": existing.properties["resourceGuid"] if existing else self.guid(),
+            "publicIPAddressVersion": version,
+            "publicIPAllocationMethod": method,
+            "idleTimeoutInMinutes": idle,
+            "ipTags": props_in.get("ipTags") or [],
+            "ddosSettings": props_in.get("ddosSettings") or {"protectionMode": "VirtualNetworkInherited"},
+        }
+        dns = props_in.get("dnsSettings") or {}
+        label = dns.get("domainNameLabel")
+        if label:
+            if not _LABEL.match(label):
+                raise ArmError(
+                    400,
+                    "InvalidDomainNameLabel",
+                    f"The domain name label {label} is invalid. It must conform to the following regular expression: "
+                    "^[a-z][a-z0-9-]{1,61}[a-z0-9]$.",
+                )
+            fqdn = f"{label}.{location}.cloudapp.azure.com"
+            for other in self.store.of_type(PIP_TYPE):
+                if other.key != rid.lower() and other.properties.get("dnsSettings", {}).get("fqdn") == fqdn:
+                    raise ArmError(
+                        400,
+                        "DnsRecordInUse",
+                        f"DNS record {fqdn} is already used by another public IP.",
+                    )
+            props["dnsSettings"] = {"domainNameLabel": label, "fqdn": fqdn}
+            if dns.get("reverseFqdn"):
+                props["dnsSettings"]["reverseFqdn"] = dns["reverseFqdn"]
+        if existing is not None:
+            address = existing.properties.get("ipAddress")
+            if address and (method == "Static" or existing.properties.get("publicIPAllocationMethod") == "Dynamic"):
+                props["ipAddress"] = address
+        record_body: dict[str, Any] = {
+            "name": name,
+            "id": rid,
+            "location": location,
+            "tags": self.tags(body),
+            "type": PIP_TYPE,
+            "sku": {"name": sku_name, "tier": tier},
+            "properties": props,
+        }
+        if body.get("zones"):
+            record_body["zones"] = body["zones"]
+        return self.put(call, Record(rid, PIP_TYPE, record_body), existing)
+
+    def get_pip(self, call: Call) -> Response:
+        rid = self.resource_id(call, "publicIPAddresses", call.params["publicIpAddressName"])
+        return self.get_response(self.get_record(rid, PIP_TYPE, call))
+
+    def patch_tags(self, call: Call) -> Response:
+        rid = self.resource_id(call, "publicIPAddresses", call.params["publicIpAddressName"])
+        record = self.get_record(rid, PIP_TYPE, call)
+        record.body["tags"] = self.tags(call.body())
+        record.body["etag"] = self.etag()
+        self.store.touch(record)
+        return json_response(200, self.view(record))
+
+    def list_pips(self, call: Call) -> Response:
+        return list_response(self.view(r) for r in self.records_in(call, PIP_TYPE))
+
+    def delete_pip(self, call: Call) -> Response:
+        rid = self.resource_id(call, "publicIPAddresses", call.params["publicIpAddressName"])
+
+        def check(record: Record) -> None:
+            user = self.public_ip_user(record.id)
+            if user:
+                raise ArmError(
+                    400,
+                    "PublicIPAddressCannotBeDeleted",
+                    f"Public IP address {record.id} can not be deleted since it is still allocated to resource {user}. "
+                    "In order to delete the public IP, disassociate/detach the Public IP address from the resource. "
+                    "To learn how to do this, see aka.ms/deletepublicip.",
+                )
+
+        return self.delete(call, rid, check)
+
+    # -- used by the compute backend -------------------------------------------------------------
+    def bind_dynamic(self, pip_id: str) -> None:
+        """Give a Dynamic public IP an address (its VM started)."""
+        record = self.store.get(pip_id)
+        if record is not None and not record.properties.get("ipAddress"):
+            record.properties["ipAddress"] = self.new_address()
+            self.store.touch(record)
+
+    def release_dynamic(self, pip_id: str) -> None:
+        """Take a Dynamic public IP's address back (its VM was deallocated or deleted)."""
+        record = self.store.get(pip_id)
+        if record is not None and record.properties.get("publicIPAllocationMethod") == "Dynamic":
+            if record.properties.pop("ipAddress", None) is not None:
+                self.store.touch(record)

@@ -1,0 +1,296 @@
+"""Microsoft.Network/virtualNetworks and their subnets (inline and as child resources)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ...core.errors import ArmError
+from ...core.ids import key
+from ...core.router import Router
+from ...core.store import Record
+from ...core.wire import Response
+from ..base import list_response
+from .common import NSG_TYPE, VNET_TYPE, NetworkBase, check_name, parse_prefix, ref_id, subnet_prefixes
+
+if TYPE_CHECKING:
+    from ...core.engine import Call
+
+SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
+_SUBNET_FIELDS = ("networkSecurityGroup", "routeTable", "natGateway", "serviceEndpoints", "serviceEndpointPolicies",
+                  "delegations", "privateEndpointNetworkPolicies", "privateLinkServiceNetworkPolicies",
+                  "defaultOutboundAccess", "sharingScope")  # fmt: skip
+
+
+class VirtualNetworkBackend(NetworkBase):
+    """Virtual networks: address spaces, subnets inside them and not overlapping, subnets in use kept."""
+
+    resource_type = VNET_TYPE
+
+    def register(self, r: Router) -> None:
+        base = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network"
+        one = base + "/virtualNetworks/{virtualNetworkName}"
+        r.add("PUT", one, self.put_vnet)
+        r.add("GET", one, self.get_vnet)
+        r.add("PATCH", one, self.patch_tags)
+        r.add("DELETE", one, self.delete_vnet)
+        r.add("GET", base + "/virtualNetworks", self.list_vnets)
+        r.add("GET", "/subscriptions/{subscriptionId}/providers/Microsoft.Network/virtualNetworks", self.list_vnets)
+        sub = one + "/subnets/{subnetName}"
+        r.add("PUT", sub, self.put_subnet)
+        r.add("GET", sub, self.get_subnet)
+        r.add("DELETE", sub, self.delete_subnet)
+        r.add("GET", one + "/subnets", self.list_subnets)
+
+    # -- views -------------------------------------------------------------------------------------
+    def view(self, record: Record) -> dict[str, Any]:
+        body = self.clone(record.body)
+        self.stamp_children(body, "subnets")
+        for subnet in body["properties"].get("subnets", []):
+            users = self.ip_config_users_of_subnet(subnet["id"])
+            if users:
+                subnet["properties"]["ipConfigurations"] = [{"id": u} for u in users]
+        return body
+
+    def _subnet_view(self, record: Record, name: str) -> dict[str, Any]:
+        for subnet in self.view(record)["properties"]["subnets"]:
+            if subnet["name"].lower() == name.lower():
+                return dict(subnet)
+        raise KeyError(name)
+
+    # -- validation ----------------------------------------------------------------------------------
+    def _subnet_body(self, vnet_id: str, raw: dict[str, Any], location: str, old: dict[str, Any] | None) -> dict[str, Any]:
+        name = raw.get("name")
+        if not name or not isinstance(name, str):
+            raise ArmError(400, "InvalidRequestFormat", f"A subnet of {vnet_id} has no name.")
+        check_name(name)
+        subnet_id = f"{vnet_id}/subnets/{name}"
+        props_in = raw.get("properties") or {}
+        if not props_in.get("addressPrefix") and not props_in.get("addressPrefixes"):
+            raise ArmError(
+                400,
+                "InvalidAddressPrefix",
+                f"Subnet '{name}' of virtual network {vnet_id} has no addressPrefix.",
+            )
+        props: dict[str, Any] = {}
+        if props_in.get("addressPrefixes"):
+            props["addressPrefixes"] = list(props_in["addressPrefixes"])
+        else:
+            props["addressPrefix"] = props_in["addressPrefix"]
+        for prefix in subnet_prefixes({"properties": props}, subnet_id):
+            if prefix.version == 4 and prefix.prefixlen > 29:
+                raise ArmError(
+                    400,
+                    "InvalidSubnetAddressPrefix",
+                    f"Subnet '{name}' has prefix {prefix}; the smallest subnet Azure supports is /29.",
+                )
+        for field in _SUBNET_FIELDS:
+            if field in props_in:
+                props[field] = props_in[field]
+        nsg_id = ref_id(props.get("networkSecurityGroup"))
+        if nsg_id:
+            self.require(nsg_id, NSG_TYPE, subnet_id, location)
+        props.setdefault("delegations", [])
+        props.setdefault("privateEndpointNetworkPolicies", "Enabled")
+        props.setdefault("privateLinkServiceNetworkPolicies", "Enabled")
+        return {"name": name, "id": subnet_id, "type": SUBNET_TYPE, "properties": props}
+
+    def _validate_subnets(self, vnet_id: str, vnet_name: str, spaces: list[Any], subnets: list[dict[str, Any]]) -> None:
+        seen: list[tuple[str, Any]] = []
+        names: set[str] = set()
+        for subnet in subnets:
+            if subnet["name"].lower() in names:
+                raise ArmError(
+                    400,
+                    "InvalidRequestFormat",
+                    f"Subnet '{subnet['name']}' appears twice in virtual network {vnet_id}.",
+                )
+            names.add(subnet["name"].lower())
+            for prefix in subnet_prefixes(subnet, subnet["id"]):
+                if not any(prefix.version == s.version and prefix.subnet_of(s) for s in spaces):  # type: ignore[arg-type]
+                    raise ArmError(
+                        400,
+                        "NetcfgSubnetRangeOutsideVnet",
+                        f"Subnet '{subnet['name']}' is not valid because its IP address range is outside the IP address "
+                        f"range of virtual network '{vnet_name}'.",
+                    )
+                for other_name, other in seen:
+                    if prefix.version == other.version and prefix.overlaps(other):
+                        raise ArmError(
+                            400,
+                            "NetcfgSubnetRangesOverlap",
+                            f"Subnet '{subnet['name']}' is not valid because its IP address range overlaps with that "
+                            f"of an existing subnet '{other_name}' in virtual network '{vnet_name}'.",
+                        )
+            seen.extend((subnet["name"], p) for p in subnet_prefixes(subnet, subnet["id"]))
+
+    def _check_removed_or_changed(self, existing: Record | None, subnets: list[dict[str, Any]]) -> None:
+        if existing is None:
+            return
+        new = {s["name"].lower(): s for s in subnets}
+        for old in existing.properties.get("subnets", []):
+            users = self.ip_config_users_of_subnet(old["id"])
+            if not users:
+                continue
+            replacement = new.get(old["name"].lower())
+            if replacement is None:
+                raise in_use_subnet(old["name"], users[0])
+            taken = self.allocated_ips(old["id"])
+            nets = subnet_prefixes(replacement, replacement["id"])
+            import ipaddress
+
+            if any(not any(ipaddress.ip_address(a) in n for n in nets) for a in taken):
+                raise ArmError(
+                    400,
+                    "InUseSubnetCannotBeUpdated",
+                    f"Subnet {old['name']} is in use by {users[0]} and its address range cannot be changed to "
+                    "exclude the addresses already allocated in it.",
+                )
+
+    def _build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
+        location = self.location(body, VNET_TYPE)
+        if existing is not None and existing.location != location:
+            raise ArmError(400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}.")
+        props_in = body.get("properties") or {}
+        space = (props_in.get("addressSpace") or {}).get("addressPrefixes") or []
+        if not space:
+            raise ArmError(
+                400,
+                "InvalidAddressSpace",
+                f"Virtual network {rid} has no address space: properties.addressSpace.addressPrefixes is required.",
+            )
+        spaces = [parse_prefix(p, rid) for p in space]
+        for i, a in enumerate(spaces):
+            for b in spaces[i + 1 :]:
+                if a.version == b.version and a.overlaps(b):
+                    raise ArmError(
+                        400,
+                        "VnetAddressSpacesOverlap",
+                        f"Address space {a} overlaps with address space {b} in virtual network {rid}.",
+                    )
+        old_subnets = {s["name"].lower(): s for s in (existing.properties.get("subnets", []) if existing else [])}
+        subnets = [
+            self._subnet_body(rid, raw, location, old_subnets.get(str(raw.get("name", "")).lower()))
+            for raw in props_in.get("subnets") or []
+        ]
+        self._validate_subnets(rid, name, spaces, subnets)
+        self._check_removed_or_changed(existing, subnets)
+        props: dict[str, Any] = {
+            "resourceGuid": existing.properties["resourceGuid"] if existing else self.guid(),
+            "addressSpace": {"addressPrefixes": list(space)},
+            "subnets": subnets,
+            "virtualNetworkPeerings": (existing.properties.get("virtualNetworkPeerings", []) if existing else []),
+            "enableDdosProtection": bool(props_in.get("enableDdosProtection", False)),
+        }
+        if props_in.get("dhcpOptions") is not None:
+            props["dhcpOptions"] = {"dnsServers": list((props_in["dhcpOptions"] or {}).get("dnsServers") or [])}
+        for field in ("flowTimeoutInMinutes", "encryption", "bgpCommunities", "privateEndpointVNetPolicies"):
+            if field in props_in:
+                props[field] = props_in[field]
+        return Record(
+            rid,
+            VNET_TYPE,
+            {"name": name, "id": rid, "type": VNET_TYPE, "location": location, "tags": self.tags(body), "properties": props},
+        )
+
+    # -- virtual networks --------------------------------------------------------------------------
+    def _vnet_id(self, call: Call) -> str:
+        return self.resource_id(call, "virtualNetworks", call.params["virtualNetworkName"])
+
+    def put_vnet(self, call: Call) -> Response:
+        name = call.params["virtualNetworkName"]
+        check_name(name)
+        rid = self._vnet_id(call)
+        existing = self.store.get(rid)
+        record = self._build(call, rid, name, call.body(), existing)
+        return self.put(call, record, existing)
+
+    def get_vnet(self, call: Call) -> Response:
+        return self.get_response(self.get_record(self._vnet_id(call), VNET_TYPE, call))
+
+    def patch_tags(self, call: Call) -> Response:
+        record = self.get_record(self._vnet_id(call), VNET_TYPE, call)
+        record.body["tags"] = self.tags(call.body())
+        record.body["etag"] = self.etag()
+        self.store.touch(record)
+        return self.get_response(record)
+
+    def list_vnets(self, call: Call) -> Response:
+        return list_response(self.view(r) for r in self.records_in(call, VNET_TYPE))
+
+    def delete_vnet(self, call: Call) -> Response:
+        def check(record: Record) -> None:
+            for subnet in record.properties.get("subnets", []):
+                users = self.ip_config_users_of_subnet(subnet["id"])
+                if users:
+                    raise in_use_subnet(subnet["name"], users[0])
+
+        return self.delete(call, self._vnet_id(call), check)
+
+    # -- subnets as child resources ----------------------------------------------------------------
+    def _vnet_for_subnet(self, call: Call) -> Record:
+        rid = self._vnet_id(call)
+        record = self.store.get(rid)
+        if record is None:
+            raise ArmError(
+                404,
+                "ResourceNotFound",
+                f"The Resource 'Microsoft.Network/virtualNetworks/{call.params['virtualNetworkName']}' under resource "
+                f"group '{call.rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+                headers={"x-ms-failure-cause": "gateway"},
+            )
+        return record
+
+    def put_subnet(self, call: Call) -> Response:
+        vnet = self._vnet_for_subnet(call)
+        name = call.params["subnetName"]
+        raw = dict(call.body())
+        raw["name"] = name
+        subnets = [dict(s) for s in vnet.properties.get("subnets", [])]
+        created = not any(s["name"].lower() == name.lower() for s in subnets)
+        new_body = self.clone(vnet.body)
+        replaced = [s for s in subnets if s["name"].lower() != name.lower()]
+        position = next((i for i, s in enumerate(subnets) if s["name"].lower() == name.lower()), len(replaced))
+        replaced.insert(position, raw)
+        new_body["properties"]["subnets"] = replaced
+        record = self._build(call, vnet.id, vnet.name, new_body, vnet)
+        return self.put(call, record, vnet, respond=lambda r: self._subnet_view(r, name), created=created)
+
+    def get_subnet(self, call: Call) -> Response:
+        return self.child_view(self._vnet_for_subnet(call), "subnets", call.params["subnetName"], call)
+
+    def list_subnets(self, call: Call) -> Response:
+        return self.child_list(self._vnet_for_subnet(call), "subnets")
+
+    def delete_subnet(self, call: Call) -> Response:
+        vnet = self.store.get(self._vnet_id(call))
+        name = call.params["subnetName"]
+        subnet = next((s for s in (vnet.properties.get("subnets", []) if vnet else []) if s["name"].lower() == name.lower()), None)
+        if vnet is None or subnet is None:
+            return Response(204)
+        users = self.ip_config_users_of_subnet(subnet["id"])
+        if users:
+            raise in_use_subnet(subnet["name"], users[0])
+        vnet_id, subnet_key = vnet.id, key(subnet["id"])
+
+        def complete() -> None:
+            current = self.store.get(vnet_id)
+            if current is not None:
+                current.properties["subnets"] = [s for s in current.properties["subnets"] if key(s["id"]) != subnet_key]
+                current.body["etag"] = self.etag()
+                self.store.touch(current)
+
+        op = self.begin(call, subnet["id"], "delete", style="network", location=vnet.location,
+                        resource_type=SUBNET_TYPE, complete=complete)  # fmt: skip
+        from ...core.wire import Headers
+
+        return Response(202, None, Headers(self.lro_headers(call, op, location=True)))
+
+
+def in_use_subnet(name: str, user: str) -> ArmError:
+    """Azure's refusal to delete a subnet something is placed in (verbatim)."""
+    return ArmError(
+        400,
+        "InUseSubnetCannotBeDeleted",
+        f"Subnet {name} is in use by {user} and cannot be deleted. In order to delete the subnet, delete all the "
+        "resources within the subnet. See aka.ms/deletesubnet.",
+    )
