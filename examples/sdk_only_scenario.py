@@ -93,7 +93,10 @@ def run(info: dict[str, object]) -> None:
             "location": loc,
             "properties": {
                 "ipConfigurations": [
-                    {"name": "ipconfig1", "properties": {"subnet": {"id": vnet.subnets[0].id}, "publicIPAddress": {"id": pip.id}}}
+                    {
+                        "name": "ipconfig1",
+                        "properties": {"subnet": {"id": vnet.subnets[0].id}, "publicIPAddress": {"id": pip.id}},
+                    }
                 ]
             },
         },
@@ -116,8 +119,12 @@ def run(info: dict[str, object]) -> None:
                     "windowsConfiguration": {"provisionVMAgent": True, "enableAutomaticUpdates": True},
                 },
                 "storageProfile": {
-                    "imageReference": {"publisher": "MicrosoftWindowsServer", "offer": "WindowsServer",
-                                       "sku": "2012-R2-Datacenter", "version": "latest"},
+                    "imageReference": {
+                        "publisher": "MicrosoftWindowsServer",
+                        "offer": "WindowsServer",
+                        "sku": "2012-R2-Datacenter",
+                        "version": "latest",
+                    },
                     "osDisk": {"name": "KNVM01osDisk", "vhd": {"uri": vhd}, "createOption": "FromImage"},
                 },
                 "networkProfile": {"networkInterfaces": [{"id": nic.id}]},
@@ -132,9 +139,14 @@ def run(info: dict[str, object]) -> None:
 
     step("extension BGInfo: add, then delete")
     compute.virtual_machine_extensions.begin_create_or_update(
-        rg, "KNVM01", "BGInfo",
-        {"location": loc, "properties": {"publisher": "Microsoft.Compute", "type": "BGInfo", "typeHandlerVersion": "2.1"}},
-    ).result()  # fmt: skip
+        rg,
+        "KNVM01",
+        "BGInfo",
+        {
+            "location": loc,
+            "properties": {"publisher": "Microsoft.Compute", "type": "BGInfo", "typeHandlerVersion": "2.1"},
+        },
+    ).result()
     compute.virtual_machine_extensions.begin_delete(rg, "KNVM01", "BGInfo").result()
 
     listed = [f"{r.type}/{r.name}" for r in resources.resources.list_by_resource_group(rg)]

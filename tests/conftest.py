@@ -103,6 +103,10 @@ class Azure:
         request = HttpRequest(method, base + path, json=body) if body is not None else HttpRequest(method, base + path)
         return self.resources._client.send_request(request, **kwargs)
 
+    def path(self, rg: str, provider_type: str, name: str, api_version: str) -> str:
+        """URL path of a resource, with its api-version."""
+        return f"{self.rid(rg, provider_type, name)}?api-version={api_version}"
+
     def rid(self, rg: str, provider_type: str, name: str) -> str:
         return f"/subscriptions/{self.sub}/resourceGroups/{rg}/providers/{provider_type}/{name}"
 
@@ -158,8 +162,15 @@ def make_group(azure: Azure, name: str = "rg1", location: str = LOCATION) -> Any
     return azure.resources.resource_groups.create_or_update(name, {"location": location})
 
 
-def make_vnet(azure: Azure, rg: str = "rg1", name: str = "vnet1", *, prefix: str = "10.0.0.0/16",
-              subnets: dict[str, str] | None = None, location: str = LOCATION) -> Any:  # fmt: skip
+def make_vnet(
+    azure: Azure,
+    rg: str = "rg1",
+    name: str = "vnet1",
+    *,
+    prefix: str = "10.0.0.0/16",
+    subnets: dict[str, str] | None = None,
+    location: str = LOCATION,
+) -> Any:
     subnets = subnets if subnets is not None else {"default": "10.0.0.0/24"}
     body = {
         "location": location,
@@ -171,8 +182,16 @@ def make_vnet(azure: Azure, rg: str = "rg1", name: str = "vnet1", *, prefix: str
     return azure.network.virtual_networks.begin_create_or_update(rg, name, body).result()
 
 
-def make_nic(azure: Azure, subnet_id: str, rg: str = "rg1", name: str = "nic1", *, pip_id: str | None = None,
-             private_ip: str | None = None, location: str = LOCATION) -> Any:  # fmt: skip
+def make_nic(
+    azure: Azure,
+    subnet_id: str,
+    rg: str = "rg1",
+    name: str = "nic1",
+    *,
+    pip_id: str | None = None,
+    private_ip: str | None = None,
+    location: str = LOCATION,
+) -> Any:
     props: dict[str, Any] = {"subnet": {"id": subnet_id}}
     if pip_id:
         props["publicIPAddress"] = {"id": pip_id}
@@ -183,8 +202,16 @@ def make_nic(azure: Azure, subnet_id: str, rg: str = "rg1", name: str = "nic1", 
     return azure.network.network_interfaces.begin_create_or_update(rg, name, body).result()
 
 
-def windows_vm_body(nic_id: str, *, name: str = "vm1", vhd_uri: str | None = None, size: str = "Standard_A2",
-                    password: str = "Str0ng!Passw0rd", location: str = LOCATION, **extra: Any) -> dict[str, Any]:  # fmt: skip
+def windows_vm_body(
+    nic_id: str,
+    *,
+    name: str = "vm1",
+    vhd_uri: str | None = None,
+    size: str = "Standard_A2",
+    password: str = "Str0ng!Passw0rd",
+    location: str = LOCATION,
+    **extra: Any,
+) -> dict[str, Any]:
     os_disk: dict[str, Any] = {"createOption": "FromImage", "name": f"{name}osDisk"}
     if vhd_uri:
         os_disk["vhd"] = {"uri": vhd_uri}
@@ -194,13 +221,17 @@ def windows_vm_body(nic_id: str, *, name: str = "vm1", vhd_uri: str | None = Non
             "hardwareProfile": {"vmSize": size},
             "osProfile": {"computerName": name, "adminUsername": "knadmin", "adminPassword": password},
             "storageProfile": {
-                "imageReference": {"publisher": "MicrosoftWindowsServer", "offer": "WindowsServer",
-                                   "sku": "2016-Datacenter", "version": "latest"},
+                "imageReference": {
+                    "publisher": "MicrosoftWindowsServer",
+                    "offer": "WindowsServer",
+                    "sku": "2016-Datacenter",
+                    "version": "latest",
+                },
                 "osDisk": os_disk,
             },
             "networkProfile": {"networkInterfaces": [{"id": nic_id}]},
         },
-    }  # fmt: skip
+    }
     body["properties"].update(extra)
     return body
 

@@ -27,7 +27,7 @@ __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line."""
+    """Return the command line."""
     parser = argparse.ArgumentParser(
         prog="python -m azrm.emulator",
         description="Run the local Azure: an Azure Resource Manager emulator plus Azurite for storage.",
@@ -41,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="instant",
         help="provisioning time: instant (default), realistic, or a factor of realistic such as 0.1",
     )
-    parser.add_argument("--throttle", action="store_true", help="enforce ARM's request token buckets (429 + Retry-After)")
+    parser.add_argument(
+        "--throttle", action="store_true", help="enforce ARM's request token buckets (429 + Retry-After)"
+    )
     parser.add_argument(
         "--faults",
         metavar="SPEC",
@@ -55,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--clock",
         choices=("system", "manual"),
         default="system",
-        help="manual: time stands still until POST /_azrm/clock {\"advance\": seconds}",
+        help='manual: time stands still until POST /_azrm/clock {"advance": seconds}',
     )
     parser.add_argument("--retry-after", type=float, help="fixed Retry-After seconds for long-running operations")
     parser.add_argument("--log-level", default="warning", help="log level on stderr (default warning)")
@@ -66,8 +68,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run until SIGINT/SIGTERM; returns the exit code."""
     from .local import LocalAzure
 
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.host not in ("127.0.0.1", "::1", "localhost"):
+        parser.error(f"--host {args.host}: the local Azure only listens on loopback (127.0.0.1, ::1 or localhost)")
+    logging.basicConfig(
+        level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
     try:
         settings = EmulatorSettings(
             latency=Latency.parse(args.latency),
@@ -78,8 +85,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             state_path=args.state,
             retry_after=args.retry_after,
         )
-        local = LocalAzure(settings, host=args.host, port=args.port, tls=not args.no_tls, blob=not args.no_blob,
-                           blob_port=args.blob_port)  # fmt: skip
+        local = LocalAzure(
+            settings,
+            host=args.host,
+            port=args.port,
+            tls=not args.no_tls,
+            blob=not args.no_blob,
+            blob_port=args.blob_port,
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -9,6 +9,7 @@ blobs, downloads).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -37,7 +38,7 @@ class AzuriteError(RuntimeError):
 
 
 def find_azurite() -> Path:
-    """The installed ``azurite`` npm package.
+    """Return the installed ``azurite`` npm package.
 
     Looked for in ``$AZRM_AZURITE_DIR``, the ``node_modules`` of the azrm checkout, then of the
     current directory.
@@ -112,14 +113,24 @@ class Azurite:
             "-r",
             str(_HOOK),
             str(package / "dist" / "src" / "azurite.js"),
-            "--blobHost", self.host, "--blobPort", str(self._ports["blob"]),
-            "--queueHost", self.host, "--queuePort", str(self._ports["queue"]),
-            "--tableHost", self.host, "--tablePort", str(self._ports["table"]),
-            "--location", str(self.location),
+            "--blobHost",
+            self.host,
+            "--blobPort",
+            str(self._ports["blob"]),
+            "--queueHost",
+            self.host,
+            "--queuePort",
+            str(self._ports["queue"]),
+            "--tableHost",
+            self.host,
+            "--tablePort",
+            str(self._ports["table"]),
+            "--location",
+            str(self.location),
             "--disableTelemetry",
             "--skipApiVersionCheck",
             "--loose",
-        ]  # fmt: skip
+        ]
         if self.debug_log:
             args += ["--debug", self.debug_log]
         env = dict(os.environ)
@@ -152,7 +163,13 @@ class Azurite:
                 if marker in line:
                     port = int(line.rsplit(":", 1)[-1].strip().rstrip("/"))
                     setattr(self, f"{service}_port", port)
-        log.info("Azurite listens on %s (blob %s, queue %s, table %s)", self.host, self.blob_port, self.queue_port, self.table_port)
+        log.info(
+            "Azurite listens on %s (blob %s, queue %s, table %s)",
+            self.host,
+            self.blob_port,
+            self.queue_port,
+            self.table_port,
+        )
         return self
 
     def _pump(self) -> None:
@@ -165,6 +182,7 @@ class Azurite:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop Azurite (gracefully, then by force) and remove a temporary data folder."""
+        self.blob_port = self.queue_port = self.table_port = 0
         proc, self._proc = self._proc, None
         if proc is not None:
             try:
@@ -246,7 +264,7 @@ class Azurite:
         return f"http://{self.host}:{port}/{account}/"
 
     def service_client(self, account: str, key: str | None = None, **kwargs: Any) -> Any:
-        """A ``BlobServiceClient`` on ``account`` with its shared key."""
+        """Return a ``BlobServiceClient`` on ``account`` with its shared key."""
         from azure.storage.blob import BlobServiceClient
 
         secret = key or self.key_of(account)
@@ -291,10 +309,8 @@ class BlobPlane:
 
         service = self.azurite.service_client(account)
         container_client = service.get_container_client(container)
-        try:
+        with contextlib.suppress(ResourceExistsError):
             container_client.create_container()
-        except ResourceExistsError:
-            pass
         container_client.get_blob_client(blob).create_page_blob(size, if_none_match="*")
 
     def blob_exists(self, account: str, container: str, blob: str) -> bool:

@@ -21,11 +21,11 @@ class LocalCredential:
         self._token = token
 
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        """A token valid for an hour."""
+        """Return a token valid for an hour."""
         return AccessToken(self._token, int(time.time()) + 3600)
 
     def get_token_info(self, *scopes: str, options: Any = None) -> AccessTokenInfo:
-        """A token valid for an hour."""
+        """Return a token valid for an hour."""
         return AccessTokenInfo(self._token, int(time.time()) + 3600)
 
     def close(self) -> None:

@@ -10,13 +10,14 @@
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .azurite import Azurite, BlobPlane
+from .azurite import Azurite, AzuriteError, BlobPlane
 from .core.engine import Emulator, EmulatorSettings
 from .core.server import ArmServer
 from .core.tls import make_certificates
@@ -67,10 +68,7 @@ class LocalAzure:
         try:
             plane = None
             if self.blob:
-                location = None
-                if self.settings.state_path:
-                    location = Path(self.settings.state_path).with_name(Path(self.settings.state_path).name + ".azurite")
-                self.azurite = Azurite(host=self.host, blob_port=self.blob_port, location=location).start()
+                self.azurite = self._start_azurite()
                 plane = BlobPlane(self.azurite)
             self.emulator = Emulator(self.settings, blob=plane)
             certs = make_certificates(self._workdir) if self.tls else None
@@ -80,6 +78,36 @@ class LocalAzure:
             raise
         log.info("local Azure at %s (subscription %s)", self.arm_endpoint, self.emulator.subscription_id)
         return self
+
+    def _start_azurite(self) -> Azurite:
+        """Start Azurite on free ports.
+
+        With a state file its data lives beside the file, and it gets the ports it had last time when
+        they are free, so stored endpoints and VHD URLs keep working.
+        """
+        if not self.settings.state_path:
+            return Azurite(host=self.host, blob_port=self.blob_port).start()
+        state = Path(self.settings.state_path)
+        location = state.with_name(state.name + ".azurite")
+        ports_file = location / "azrm-ports.json"
+        ports: dict[str, int] = {"blob_port": self.blob_port}
+        if ports_file.is_file() and not self.blob_port:
+            ports = {k: int(v) for k, v in json.loads(ports_file.read_text()).items()}
+        try:
+            azurite = Azurite(
+                host=self.host,
+                location=location,
+                blob_port=ports.get("blob_port", 0),
+                queue_port=ports.get("queue_port", 0),
+                table_port=ports.get("table_port", 0),
+            ).start()
+        except AzuriteError:
+            if ports == {"blob_port": self.blob_port}:
+                raise
+            log.warning("Azurite could not take its previous ports %s; starting on new ones", ports)
+            azurite = Azurite(host=self.host, location=location, blob_port=self.blob_port).start()
+        ports_file.write_text(json.dumps({n: getattr(azurite, n) for n in ("blob_port", "queue_port", "table_port")}))
+        return azurite
 
     def stop(self) -> None:
         """Stop everything that was started (safe to call twice)."""
@@ -124,7 +152,7 @@ class LocalAzure:
         return self._running()[0].subscription_id
 
     def info(self) -> dict[str, Any]:
-        """What ``python -m azrm.emulator`` prints: endpoint, ids, CA bundle, Azurite ports."""
+        """Return what ``python -m azrm.emulator`` prints: endpoint, ids, CA bundle, Azurite ports."""
         emulator, _ = self._running()
         return {
             "arm_endpoint": self.arm_endpoint,
@@ -144,7 +172,7 @@ class LocalAzure:
         return kwargs
 
     def client(self, client_class: type[C], **kwargs: Any) -> C:
-        """An azure-mgmt client on this local Azure, e.g. ``local.client(ComputeManagementClient)``."""
+        """Return an azure-mgmt client on this local Azure, e.g. ``local.client(ComputeManagementClient)``."""
         options = {**self.client_kwargs(), **kwargs}
         if "subscription_id" in inspect.signature(client_class.__init__).parameters:
             return client_class(LocalCredential(), self.subscription_id, **options)  # type: ignore[call-arg]

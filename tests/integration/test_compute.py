@@ -10,7 +10,12 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient
 
-from azrm.emulator.providers.compute import ExtensionContext, ExtensionFailure, ExtensionOutcome, VirtualMachineExtensionBackend
+from azrm.emulator.providers.compute import (
+    ExtensionContext,
+    ExtensionFailure,
+    ExtensionOutcome,
+    VirtualMachineExtensionBackend,
+)
 from tests.conftest import LOCATION, Azure, Stack, make_group, make_nic, make_vnet, windows_vm_body
 
 
@@ -64,7 +69,10 @@ def test_windows_vm_with_vhd_os_disk(azure: Azure, stack: Stack, unique: Callabl
     assert (props.blob_type, props.size) == ("PageBlob", 127 * 1024**3)
     # The same VHD cannot back a second VM.
     nic2 = make_nic(azure, stack.subnet_id, name="nic2")
-    assert error_of(lambda: create_vm(azure, windows_vm_body(nic2.id, name="vm2", vhd_uri=vhd), "vm2"))[:2] == (409, "VHDBlobAlreadyExists")
+    assert error_of(lambda: create_vm(azure, windows_vm_body(nic2.id, name="vm2", vhd_uri=vhd), "vm2"))[:2] == (
+        409,
+        "VHDBlobAlreadyExists",
+    )
 
 
 def test_managed_disks(azure: Azure, stack: Stack) -> None:
@@ -94,8 +102,11 @@ def test_standard_size_gets_standard_storage(azure: Azure, stack: Stack) -> None
 def test_linux_vm_with_ssh_key(azure: Azure, stack: Stack) -> None:
     body = windows_vm_body(stack.nic.id)
     body["properties"]["storageProfile"]["imageReference"] = {
-        "publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts", "version": "latest"
-    }  # fmt: skip
+        "publisher": "Canonical",
+        "offer": "0001-com-ubuntu-server-jammy",
+        "sku": "22_04-lts",
+        "version": "latest",
+    }
     body["properties"]["osProfile"] = {
         "computerName": "web-linux-01",
         "adminUsername": "azureuser",
@@ -131,7 +142,11 @@ def _mutate(body: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     ("path", "value", "expected"),
     [
         ("properties.hardwareProfile.vmSize", "Standard_Z99", (400, "InvalidParameter", "vmSize")),
-        ("properties.storageProfile.imageReference.sku", "2003-Datacenter", (404, "PlatformImageNotFound", "imageReference")),
+        (
+            "properties.storageProfile.imageReference.sku",
+            "2003-Datacenter",
+            (404, "PlatformImageNotFound", "imageReference"),
+        ),
         ("properties.osProfile.adminPassword", "short1!", (400, "InvalidParameter", "adminPassword")),
         ("properties.osProfile.adminPassword", "alllowercaseletters", (400, "InvalidParameter", "adminPassword")),
         ("properties.osProfile.adminPassword", "P@ssw0rd", (400, "InvalidParameter", "adminPassword")),
@@ -166,7 +181,9 @@ def test_vm_references(azure: Azure, stack: Stack, unique: Callable[[str], str])
     assert error_of(lambda: create_vm(azure, windows_vm_body(stack.nic.id, name="vm2"), "vm2"))[:2] == (409, "NicInUse")
     missing_account = "http://127.0.0.1:1/nosuchaccount/vhds/x.vhd"
     nic2 = make_nic(azure, stack.subnet_id, name="nic2")
-    assert error_of(lambda: create_vm(azure, windows_vm_body(nic2.id, name="vm3", vhd_uri=missing_account), "vm3"))[:2] == (
+    assert error_of(lambda: create_vm(azure, windows_vm_body(nic2.id, name="vm3", vhd_uri=missing_account), "vm3"))[
+        :2
+    ] == (
         404,
         "StorageAccountNotFound",
     )
@@ -227,7 +244,11 @@ def test_vm_update(azure: Azure, stack: Stack) -> None:
     patched = vms.begin_update("rg1", "vm1", {"tags": {"env": "prod"}}).result()
     assert patched.tags == {"env": "prod"}
     body = windows_vm_body(stack.nic.id)
-    assert error_of(lambda: vms.begin_create_or_update("rg1", "vm1", body).result()) == (409, "PropertyChangeNotAllowed", "adminPassword")
+    assert error_of(lambda: vms.begin_create_or_update("rg1", "vm1", body).result()) == (
+        409,
+        "PropertyChangeNotAllowed",
+        "adminPassword",
+    )
 
 
 def test_delete_vm_frees_nic_and_can_delete_it(azure: Azure, stack: Stack) -> None:
@@ -248,8 +269,13 @@ def test_delete_vm_frees_nic_and_can_delete_it(azure: Azure, stack: Stack) -> No
 
 
 # -- extensions -----------------------------------------------------------------------------------------
-def ext_body(publisher: str = "Microsoft.Compute", type_: str = "BGInfo", version: str = "2.1", **props: Any) -> dict[str, Any]:
-    return {"location": LOCATION, "properties": {"publisher": publisher, "type": type_, "typeHandlerVersion": version, **props}}
+def ext_body(
+    publisher: str = "Microsoft.Compute", type_: str = "BGInfo", version: str = "2.1", **props: Any
+) -> dict[str, Any]:
+    return {
+        "location": LOCATION,
+        "properties": {"publisher": publisher, "type": type_, "typeHandlerVersion": version, **props},
+    }
 
 
 def test_extension_life_cycle(azure: Azure, stack: Stack) -> None:
@@ -276,16 +302,26 @@ def test_extension_life_cycle(azure: Azure, stack: Stack) -> None:
 
 def test_extension_errors(azure: Azure, stack: Stack) -> None:
     exts = azure.compute.virtual_machine_extensions
-    assert error_of(lambda: exts.begin_create_or_update("rg1", "ghost", "x", ext_body()).result())[:2] == (404, "ParentResourceNotFound")
+    assert error_of(lambda: exts.begin_create_or_update("rg1", "ghost", "x", ext_body()).result())[:2] == (
+        404,
+        "ParentResourceNotFound",
+    )
     create_vm(azure, windows_vm_body(stack.nic.id))
     assert error_of(lambda: exts.begin_create_or_update("rg1", "vm1", "x", ext_body(version="9.9")).result())[:2] == (
         404,
         "ArtifactNotFound",
     )
     exts.begin_create_or_update("rg1", "vm1", "first", ext_body()).result()
-    assert error_of(lambda: exts.begin_create_or_update("rg1", "vm1", "second", ext_body()).result())[:2] == (400, "BadRequest")
+    assert error_of(lambda: exts.begin_create_or_update("rg1", "vm1", "second", ext_body()).result())[:2] == (
+        400,
+        "BadRequest",
+    )
     azure.compute.virtual_machines.begin_deallocate("rg1", "vm1").result()
-    assert error_of(lambda: exts.begin_create_or_update("rg1", "vm1", "third", ext_body("Microsoft.Compute", "CustomScriptExtension", "1.10")).result())[:2] == (
+    assert error_of(
+        lambda: exts.begin_create_or_update(
+            "rg1", "vm1", "third", ext_body("Microsoft.Compute", "CustomScriptExtension", "1.10")
+        ).result()
+    )[:2] == (
         409,
         "OperationNotAllowed",
     )
@@ -297,13 +333,31 @@ def test_failing_extension_handler(azure: Azure, stack: Stack) -> None:
     def handler(ctx: ExtensionContext) -> ExtensionOutcome:
         seen.append(ctx)
         if ctx.settings.get("fail"):
-            raise ExtensionFailure("the script exited with code 1", substatuses=[{"code": "ComponentStatus/StdErr/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded", "message": "boom"}])
+            raise ExtensionFailure(
+                "the script exited with code 1",
+                substatuses=[
+                    {
+                        "code": "ComponentStatus/StdErr/succeeded",
+                        "level": "Info",
+                        "displayStatus": "Provisioning succeeded",
+                        "message": "boom",
+                    }
+                ],
+            )
         return ExtensionOutcome(message="all good")
 
-    azure.emu.backend(VirtualMachineExtensionBackend).register_handler("Microsoft.Compute", "CustomScriptExtension", handler)
+    azure.emu.backend(VirtualMachineExtensionBackend).register_handler(
+        "Microsoft.Compute", "CustomScriptExtension", handler
+    )
     create_vm(azure, windows_vm_body(stack.nic.id))
     exts = azure.compute.virtual_machine_extensions
-    body = ext_body("Microsoft.Compute", "CustomScriptExtension", "1.10", settings={"fail": True}, protectedSettings={"token": "t0k"})
+    body = ext_body(
+        "Microsoft.Compute",
+        "CustomScriptExtension",
+        "1.10",
+        settings={"fail": True},
+        protectedSettings={"token": "t0k"},
+    )
     with pytest.raises(HttpResponseError) as err:
         exts.begin_create_or_update("rg1", "vm1", "script", body).result()
     assert err.value.error.code == "VMExtensionProvisioningError"
@@ -325,17 +379,27 @@ def test_failing_extension_handler(azure: Azure, stack: Stack) -> None:
 def test_disks(azure: Azure, stack: Stack) -> None:
     disks = azure.compute.disks
     disk = disks.begin_create_or_update(
-        "rg1", "data1", {"location": LOCATION, "sku": {"name": "Premium_LRS"}, "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": 32}}
+        "rg1",
+        "data1",
+        {
+            "location": LOCATION,
+            "sku": {"name": "Premium_LRS"},
+            "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": 32},
+        },
     ).result()
     assert (disk.disk_state, disk.disk_size_gb, disk.sku.name) == ("Unattached", 32, "Premium_LRS")
     body = windows_vm_body(stack.nic.id)
-    body["properties"]["storageProfile"]["dataDisks"] = [{"lun": 0, "createOption": "Attach", "managedDisk": {"id": disk.id}}]
+    body["properties"]["storageProfile"]["dataDisks"] = [
+        {"lun": 0, "createOption": "Attach", "managedDisk": {"id": disk.id}}
+    ]
     vm = create_vm(azure, body)
     assert vm.storage_profile.data_disks[0].managed_disk.id == disk.id
     assert disks.get("rg1", "data1").managed_by == vm.id
     assert error_of(lambda: disks.begin_delete("rg1", "data1").result())[:2] == (409, "OperationNotAllowed")
     assert error_of(
-        lambda: disks.begin_create_or_update("rg1", "data1", {"location": LOCATION, "properties": {"diskSizeGB": 16}}).result()
+        lambda: disks.begin_create_or_update(
+            "rg1", "data1", {"location": LOCATION, "properties": {"diskSizeGB": 16}}
+        ).result()
     )[:2] == (409, "OperationNotAllowed")
     grown = disks.begin_update("rg1", "data1", {"properties": {"diskSizeGB": 64}}).result()
     assert grown.disk_size_gb == 64
@@ -343,7 +407,11 @@ def test_disks(azure: Azure, stack: Stack) -> None:
 
 def test_availability_set(azure: Azure, stack: Stack) -> None:
     sets = azure.compute.availability_sets
-    avset = sets.create_or_update("rg1", "web-as", {"location": LOCATION, "sku": {"name": "Aligned"}, "properties": {"platformFaultDomainCount": 2}})
+    avset = sets.create_or_update(
+        "rg1",
+        "web-as",
+        {"location": LOCATION, "sku": {"name": "Aligned"}, "properties": {"platformFaultDomainCount": 2}},
+    )
     assert (avset.platform_fault_domain_count, avset.platform_update_domain_count) == (2, 5)
     nic2 = make_nic(azure, stack.subnet_id, name="nic2")
     for name, nic in (("vm1", stack.nic), ("vm2", nic2)):
@@ -357,7 +425,9 @@ def test_availability_set(azure: Azure, stack: Stack) -> None:
     assert err.value.error.code == "OperationNotAllowed"
     classic = sets.create_or_update("rg1", "old-as", {"location": LOCATION})
     nic3 = make_nic(azure, stack.subnet_id, name="nic3")
-    assert error_of(lambda: create_vm(azure, windows_vm_body(nic3.id, name="vm3", availabilitySet={"id": classic.id}), "vm3")) == (
+    assert error_of(
+        lambda: create_vm(azure, windows_vm_body(nic3.id, name="vm3", availabilitySet={"id": classic.id}), "vm3")
+    ) == (
         400,
         "InvalidParameter",
         "availabilitySet",
@@ -377,7 +447,9 @@ def test_image_catalogue(azure: Azure) -> None:
     assert {"2012-R2-Datacenter", "2016-Datacenter", "2019-Datacenter", "2022-datacenter"} <= skus
     versions = [v.name for v in images.list(LOCATION, "MicrosoftWindowsServer", "WindowsServer", "2012-R2-Datacenter")]
     assert versions == ["9600.21620.231004", "9600.22080.240607"]
-    newest = images.list(LOCATION, "MicrosoftWindowsServer", "WindowsServer", "2012-R2-Datacenter", top=1, orderby="name desc")
+    newest = images.list(
+        LOCATION, "MicrosoftWindowsServer", "WindowsServer", "2012-R2-Datacenter", top=1, orderby="name desc"
+    )
     assert [v.name for v in newest] == ["9600.22080.240607"]
     image = images.get(LOCATION, "MicrosoftWindowsServer", "WindowsServer", "2012-R2-Datacenter", "9600.22080.240607")
     assert image.os_disk_image.operating_system == "Windows"
@@ -385,7 +457,12 @@ def test_image_catalogue(azure: Azure) -> None:
         images.get(LOCATION, "MicrosoftWindowsServer", "WindowsServer", "2012-R2-Datacenter", "1.0.0")
     sizes = {s.name: s for s in azure.compute.virtual_machine_sizes.list(LOCATION)}
     assert sizes["Standard_A2"].number_of_cores == 2 and sizes["Standard_A2"].max_data_disk_count == 4
-    ext_types = {t.name for t in azure.compute.virtual_machine_extension_images.list_types(LOCATION, "Microsoft.Powershell")}
+    ext_types = {
+        t.name for t in azure.compute.virtual_machine_extension_images.list_types(LOCATION, "Microsoft.Powershell")
+    }
     assert ext_types == {"DSC"}
-    dsc_versions = [v.name for v in azure.compute.virtual_machine_extension_images.list_versions(LOCATION, "Microsoft.Powershell", "DSC")]
+    dsc_versions = [
+        v.name
+        for v in azure.compute.virtual_machine_extension_images.list_versions(LOCATION, "Microsoft.Powershell", "DSC")
+    ]
     assert "2.83.0.0" in dsc_versions

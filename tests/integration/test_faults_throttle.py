@@ -21,7 +21,9 @@ def scenario(azure: Azure, account: str) -> None:
     pip = azure.network.public_ip_addresses.begin_create_or_update("rg1", "pip", {"location": LOCATION}).result()
     nic = make_nic(azure, make_vnet(azure).subnets[0].id, pip_id=pip.id)
     vhd = f"{sa.primary_endpoints.blob}vhds/vm1osDisk.vhd"
-    vm = azure.compute.virtual_machines.begin_create_or_update("rg1", "vm1", windows_vm_body(nic.id, vhd_uri=vhd)).result()
+    vm = azure.compute.virtual_machines.begin_create_or_update(
+        "rg1", "vm1", windows_vm_body(nic.id, vhd_uri=vhd)
+    ).result()
     assert vm.provisioning_state == "Succeeded"
     assert azure.compute.virtual_machines.instance_view("rg1", "vm1").statuses[1].code == "PowerState/running"
     azure.resources.resource_groups.begin_delete("rg1").result()
@@ -121,7 +123,7 @@ def test_compute_put_vm_bucket_per_vm(make_azure: Callable[..., Azure]) -> None:
     vms = azure.compute.virtual_machines
     vms.begin_create_or_update("rg1", "vm1", windows_vm_body(nic.id), polling=False)
     azure.emu.settle()
-    path = f"/subscriptions/{azure.sub}/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2024-07-01"
+    path = azure.path("rg1", "Microsoft.Compute/virtualMachines", "vm1", "2024-07-01")
     headers = []
     for _ in range(11):
         response = azure.raw("PATCH", path, {"tags": {"n": "1"}}, retry_total=0)

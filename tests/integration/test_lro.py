@@ -29,7 +29,7 @@ def test_compute_put_reports_creating_until_done(slow: Azure) -> None:
     make_group(slow)
     vnet = make_vnet_now(slow)
     nic = make_nic_now(slow, vnet["properties"]["subnets"][0]["id"])
-    path = f"/subscriptions/{slow.sub}/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1?api-version={COMPUTE}"
+    path = slow.path("rg1", "Microsoft.Compute/virtualMachines", "vm1", COMPUTE)
     put = slow.raw("PUT", path, windows_vm_body(nic["id"]))
     assert put.status_code == 201
     assert put.json()["properties"]["provisioningState"] == "Creating"
@@ -58,15 +58,18 @@ def make_vnet_now(azure: Azure) -> dict[str, Any]:
             "subnets": [{"name": "default", "properties": {"addressPrefix": "10.0.0.0/24"}}],
         },
     }
-    path = f"/subscriptions/{azure.sub}/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/vnet1?api-version={NET}"
+    path = azure.path("rg1", "Microsoft.Network/virtualNetworks", "vnet1", NET)
     put = azure.raw("PUT", path, body)
     azure.emu.advance(60)
     return dict(put.json())
 
 
 def make_nic_now(azure: Azure, subnet_id: str) -> dict[str, Any]:
-    body = {"location": LOCATION, "properties": {"ipConfigurations": [{"name": "ipconfig1", "properties": {"subnet": {"id": subnet_id}}}]}}
-    path = f"/subscriptions/{azure.sub}/resourceGroups/rg1/providers/Microsoft.Network/networkInterfaces/nic1?api-version={NET}"
+    body = {
+        "location": LOCATION,
+        "properties": {"ipConfigurations": [{"name": "ipconfig1", "properties": {"subnet": {"id": subnet_id}}}]},
+    }
+    path = azure.path("rg1", "Microsoft.Network/networkInterfaces", "nic1", NET)
     put = azure.raw("PUT", path, body)
     azure.emu.advance(60)
     return dict(put.json())
@@ -75,7 +78,9 @@ def make_nic_now(azure: Azure, subnet_id: str) -> dict[str, Any]:
 def test_network_put_and_delete(slow: Azure) -> None:
     make_group(slow)
     body = {"location": LOCATION, "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}}
-    path = f"/subscriptions/{slow.sub}/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/v?api-version={NET}"
+    path = (
+        f"/subscriptions/{slow.sub}/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/v?api-version={NET}"
+    )
     put = slow.raw("PUT", path, body)
     assert put.status_code == 201
     assert put.json()["properties"]["provisioningState"] == "Updating"
@@ -108,7 +113,7 @@ def test_network_put_and_delete(slow: Azure) -> None:
 def test_storage_create_uses_location_polling(slow: Azure, unique: Callable[[str], str]) -> None:
     make_group(slow)
     name = unique("sa")
-    path = f"/subscriptions/{slow.sub}/resourceGroups/rg1/providers/Microsoft.Storage/storageAccounts/{name}?api-version=2023-05-01"
+    path = slow.path("rg1", "Microsoft.Storage/storageAccounts", name, "2023-05-01")
     put = slow.raw("PUT", path, {"location": LOCATION, "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"})
     assert put.status_code == 202 and put.content == b""
     assert "Azure-AsyncOperation" not in put.headers
@@ -130,7 +135,7 @@ def test_resource_group_delete_and_being_deleted(slow: Azure) -> None:
     location = relative(delete.headers["Location"])
     assert location.startswith(f"/subscriptions/{slow.sub}/operationresults/")
     assert slow.raw("GET", path).json()["properties"]["provisioningState"] == "Deleting"
-    pip = f"/subscriptions/{slow.sub}/resourceGroups/rg1/providers/Microsoft.Network/publicIPAddresses/p?api-version={NET}"
+    pip = slow.path("rg1", "Microsoft.Network/publicIPAddresses", "p", NET)
     refused = slow.raw("PUT", pip, {"location": LOCATION})
     assert (refused.status_code, refused.json()["error"]["code"]) == (409, "ResourceGroupBeingDeleted")
     assert slow.raw("GET", location).status_code == 202
@@ -149,12 +154,18 @@ def test_compute_actions_and_delete_monitor(slow: Azure) -> None:
     assert stop.status_code == 202
     monitor = relative(stop.headers["Location"])
     assert "monitor=true" in monitor
-    assert slow.raw("GET", f"{base}/instanceView?api-version={COMPUTE}").json()["statuses"][1]["code"] == "PowerState/stopping"
+    assert (
+        slow.raw("GET", f"{base}/instanceView?api-version={COMPUTE}").json()["statuses"][1]["code"]
+        == "PowerState/stopping"
+    )
     assert slow.raw("GET", monitor).status_code == 202
     slow.emu.advance(30)
     done = slow.raw("GET", monitor)
     assert done.status_code == 200 and done.content == b""
-    assert slow.raw("GET", f"{base}/instanceView?api-version={COMPUTE}").json()["statuses"][1]["code"] == "PowerState/stopped"
+    assert (
+        slow.raw("GET", f"{base}/instanceView?api-version={COMPUTE}").json()["statuses"][1]["code"]
+        == "PowerState/stopped"
+    )
     delete = slow.raw("DELETE", f"{base}?api-version={COMPUTE}")
     assert delete.status_code == 202
     busy = slow.raw("POST", f"{base}/start?api-version={COMPUTE}")
@@ -171,13 +182,22 @@ def test_extension_waits_for_its_vm(slow: Azure) -> None:
     ext = slow.raw(
         "PUT",
         f"{base}/extensions/bg?api-version={COMPUTE}",
-        {"location": LOCATION, "properties": {"publisher": "Microsoft.Compute", "type": "BGInfo", "typeHandlerVersion": "2.1"}},
+        {
+            "location": LOCATION,
+            "properties": {"publisher": "Microsoft.Compute", "type": "BGInfo", "typeHandlerVersion": "2.1"},
+        },
     )
     assert ext.status_code == 201 and ext.json()["properties"]["provisioningState"] == "Creating"
     slow.emu.advance(90)  # the VM is up, the extension has 120 s to go
-    assert slow.raw("GET", f"{base}/extensions/bg?api-version={COMPUTE}").json()["properties"]["provisioningState"] == "Creating"
+    assert (
+        slow.raw("GET", f"{base}/extensions/bg?api-version={COMPUTE}").json()["properties"]["provisioningState"]
+        == "Creating"
+    )
     slow.emu.advance(120)
-    assert slow.raw("GET", f"{base}/extensions/bg?api-version={COMPUTE}").json()["properties"]["provisioningState"] == "Succeeded"
+    assert (
+        slow.raw("GET", f"{base}/extensions/bg?api-version={COMPUTE}").json()["properties"]["provisioningState"]
+        == "Succeeded"
+    )
 
 
 def test_instant_operations_ask_for_an_immediate_poll(azure: Azure) -> None:

@@ -35,7 +35,11 @@ def test_public_ip_static_standard_and_dns(azure: Azure) -> None:
     pip = azure.network.public_ip_addresses.begin_create_or_update(
         "rg1",
         "web",
-        {"location": LOCATION, "sku": {"name": "Standard"}, "properties": {"dnsSettings": {"domainNameLabel": "kn-web01"}}},
+        {
+            "location": LOCATION,
+            "sku": {"name": "Standard"},
+            "properties": {"dnsSettings": {"domainNameLabel": "kn-web01"}},
+        },
     ).result()
     assert pip.public_ip_allocation_method == "Static"
     assert pip.ip_address  # Static: allocated when the operation completes
@@ -49,14 +53,26 @@ def test_public_ip_validation(azure: Azure) -> None:
     def create(body: dict[str, Any], name: str = "p") -> Any:
         return pips.begin_create_or_update("rg1", name, {"location": LOCATION, **body}).result()
 
-    assert error_code(lambda: create({"properties": {"dnsSettings": {"domainNameLabel": "Bad_Label"}}})) == (400, "InvalidDomainNameLabel")
+    assert error_code(lambda: create({"properties": {"dnsSettings": {"domainNameLabel": "Bad_Label"}}})) == (
+        400,
+        "InvalidDomainNameLabel",
+    )
     assert error_code(
         lambda: create({"sku": {"name": "Standard"}, "properties": {"publicIPAllocationMethod": "Dynamic"}})
     ) == (400, "StandardSkuPublicIPAddressMustBeStatic")
-    assert error_code(lambda: create({"properties": {"idleTimeoutInMinutes": 60}})) == (400, "PublicIPIdleTimeoutIsOutOfRange")
+    assert error_code(lambda: create({"properties": {"idleTimeoutInMinutes": 60}})) == (
+        400,
+        "PublicIPIdleTimeoutIsOutOfRange",
+    )
     create({"properties": {"dnsSettings": {"domainNameLabel": "taken"}}}, "one")
-    assert error_code(lambda: create({"properties": {"dnsSettings": {"domainNameLabel": "taken"}}}, "two")) == (400, "DnsRecordInUse")
-    assert error_code(lambda: pips.begin_create_or_update("rg1", "-bad-", {"location": LOCATION}).result()) == (400, "InvalidResourceName")
+    assert error_code(lambda: create({"properties": {"dnsSettings": {"domainNameLabel": "taken"}}}, "two")) == (
+        400,
+        "DnsRecordInUse",
+    )
+    assert error_code(lambda: pips.begin_create_or_update("rg1", "-bad-", {"location": LOCATION}).result()) == (
+        400,
+        "InvalidResourceName",
+    )
     assert error_code(lambda: pips.begin_create_or_update("rg1", "p2", {"location": "mars"}).result()) == (
         400,
         "LocationNotAvailableForResourceType",
@@ -75,7 +91,10 @@ def test_public_ip_in_use_cannot_be_deleted(azure: Azure) -> None:
         "PublicIPAddressCannotBeDeleted",
     )
     # A second NIC cannot take the same public IP.
-    assert error_code(lambda: make_nic(azure, vnet.subnets[0].id, name="nic2", pip_id=pip.id)) == (400, "PublicIPAddressInUse")
+    assert error_code(lambda: make_nic(azure, vnet.subnets[0].id, name="nic2", pip_id=pip.id)) == (
+        400,
+        "PublicIPAddressInUse",
+    )
 
 
 def test_delete_is_idempotent(azure: Azure) -> None:
@@ -93,7 +112,9 @@ def test_etag_changes_and_if_match(azure: Azure) -> None:
     seen: list[str] = []
 
     def record(response: Any) -> None:
-        if response.http_response.status_code in (200, 201) and response.http_response.headers.get("Azure-AsyncOperation"):
+        if response.http_response.status_code in (200, 201) and response.http_response.headers.get(
+            "Azure-AsyncOperation"
+        ):
             response.http_response.read()
             seen.append(response.http_response.json()["etag"])
 
@@ -102,7 +123,9 @@ def test_etag_changes_and_if_match(azure: Azure) -> None:
     assert seen and seen[0] != final.etag  # the etag moves between the PUT answer and the final GET
     stale = seen[0]
     assert error_code(
-        lambda: azure.network.virtual_networks.begin_create_or_update("rg1", "v", body, headers={"If-Match": stale}).result()
+        lambda: azure.network.virtual_networks.begin_create_or_update(
+            "rg1", "v", body, headers={"If-Match": stale}
+        ).result()
     ) == (412, "PreconditionFailed")
     azure.network.virtual_networks.begin_create_or_update("rg1", "v", body, headers={"If-Match": final.etag}).result()
 
@@ -141,13 +164,17 @@ def test_subnet_child_resource(azure: Azure) -> None:
     make_group(azure)
     make_vnet(azure, subnets={})
     subnets = azure.network.subnets
-    created = subnets.begin_create_or_update("rg1", "vnet1", "web", {"properties": {"addressPrefix": "10.0.1.0/24"}}).result()
+    created = subnets.begin_create_or_update(
+        "rg1", "vnet1", "web", {"properties": {"addressPrefix": "10.0.1.0/24"}}
+    ).result()
     assert created.address_prefix == "10.0.1.0/24"
     assert created.provisioning_state == "Succeeded"
     assert [s.name for s in subnets.list("rg1", "vnet1")] == ["web"]
     assert azure.network.virtual_networks.get("rg1", "vnet1").subnets[0].name == "web"
     assert error_code(
-        lambda: subnets.begin_create_or_update("rg1", "vnet1", "app", {"properties": {"addressPrefix": "10.0.1.128/25"}}).result()
+        lambda: subnets.begin_create_or_update(
+            "rg1", "vnet1", "app", {"properties": {"addressPrefix": "10.0.1.128/25"}}
+        ).result()
     ) == (400, "NetcfgSubnetRangesOverlap")
     subnets.begin_delete("rg1", "vnet1", "web").result()
     assert list(subnets.list("rg1", "vnet1")) == []
@@ -160,12 +187,20 @@ def test_subnet_in_use(azure: Azure) -> None:
     vnet = make_vnet(azure, subnets={"a": "10.0.0.0/24", "b": "10.0.1.0/24"})
     make_nic(azure, vnet.subnets[0].id)
     subnet = azure.network.subnets.get("rg1", "vnet1", "a")
-    assert [c.id for c in subnet.ip_configurations] == [azure.rid("rg1", "Microsoft.Network/networkInterfaces", "nic1") + "/ipConfigurations/ipconfig1"]
-    assert error_code(lambda: azure.network.subnets.begin_delete("rg1", "vnet1", "a").result()) == (400, "InUseSubnetCannotBeDeleted")
+    assert [c.id for c in subnet.ip_configurations] == [
+        azure.rid("rg1", "Microsoft.Network/networkInterfaces", "nic1") + "/ipConfigurations/ipconfig1"
+    ]
+    assert error_code(lambda: azure.network.subnets.begin_delete("rg1", "vnet1", "a").result()) == (
+        400,
+        "InUseSubnetCannotBeDeleted",
+    )
     # Dropping it from a vnet PUT is refused the same way; dropping the unused one works.
     assert error_code(lambda: make_vnet(azure, subnets={"b": "10.0.1.0/24"})) == (400, "InUseSubnetCannotBeDeleted")
     make_vnet(azure, subnets={"a": "10.0.0.0/24"})
-    assert error_code(lambda: azure.network.virtual_networks.begin_delete("rg1", "vnet1").result()) == (400, "InUseSubnetCannotBeDeleted")
+    assert error_code(lambda: azure.network.virtual_networks.begin_delete("rg1", "vnet1").result()) == (
+        400,
+        "InUseSubnetCannotBeDeleted",
+    )
 
 
 # -- network interfaces -------------------------------------------------------------------------------
@@ -195,9 +230,18 @@ def test_nic_static_addresses(azure: Azure) -> None:
     nic = make_nic(azure, subnet_id, name="s1", private_ip="10.0.0.10")
     assert nic.ip_configurations[0].private_ip_address == "10.0.0.10"
     assert nic.ip_configurations[0].private_ip_allocation_method == "Static"
-    assert error_code(lambda: make_nic(azure, subnet_id, name="s2", private_ip="10.0.0.10")) == (400, "PrivateIPAddressIsAllocated")
-    assert error_code(lambda: make_nic(azure, subnet_id, name="s3", private_ip="10.0.0.2")) == (400, "PrivateIPAddressInReservedRange")
-    assert error_code(lambda: make_nic(azure, subnet_id, name="s4", private_ip="10.0.5.9")) == (400, "PrivateIPAddressNotInSubnet")
+    assert error_code(lambda: make_nic(azure, subnet_id, name="s2", private_ip="10.0.0.10")) == (
+        400,
+        "PrivateIPAddressIsAllocated",
+    )
+    assert error_code(lambda: make_nic(azure, subnet_id, name="s3", private_ip="10.0.0.2")) == (
+        400,
+        "PrivateIPAddressInReservedRange",
+    )
+    assert error_code(lambda: make_nic(azure, subnet_id, name="s4", private_ip="10.0.5.9")) == (
+        400,
+        "PrivateIPAddressNotInSubnet",
+    )
     # The dynamic allocator skips the static one.
     assert make_nic(azure, subnet_id, name="d1").ip_configurations[0].private_ip_address == "10.0.0.4"
 
@@ -215,9 +259,15 @@ def test_nic_references_must_exist_in_region(azure: Azure) -> None:
     vnet = make_vnet(azure)
     missing_subnet = vnet.id + "/subnets/nope"
     assert error_code(lambda: make_nic(azure, missing_subnet)) == (400, "InvalidResourceReference")
-    assert error_code(lambda: make_nic(azure, vnet.subnets[0].id, location="eastus")) == (400, "InvalidResourceReference")
+    assert error_code(lambda: make_nic(azure, vnet.subnets[0].id, location="eastus")) == (
+        400,
+        "InvalidResourceReference",
+    )
     ghost_pip = azure.rid("rg1", "Microsoft.Network/publicIPAddresses", "ghost")
-    assert error_code(lambda: make_nic(azure, vnet.subnets[0].id, pip_id=ghost_pip)) == (400, "InvalidResourceReference")
+    assert error_code(lambda: make_nic(azure, vnet.subnets[0].id, pip_id=ghost_pip)) == (
+        400,
+        "InvalidResourceReference",
+    )
 
 
 def test_nic_multiple_ip_configurations(azure: Azure) -> None:
@@ -256,16 +306,26 @@ def test_nic_update_keeps_dynamic_address(azure: Azure) -> None:
 
 # -- network security groups --------------------------------------------------------------------------
 def rule(name: str, priority: int, port: str = "80", direction: str = "Inbound", **extra: Any) -> dict[str, Any]:
-    props = {"priority": priority, "protocol": "Tcp", "access": "Allow", "direction": direction,
-             "sourceAddressPrefix": "*", "sourcePortRange": "*", "destinationAddressPrefix": "*",
-             "destinationPortRange": port, **extra}  # fmt: skip
+    props = {
+        "priority": priority,
+        "protocol": "Tcp",
+        "access": "Allow",
+        "direction": direction,
+        "sourceAddressPrefix": "*",
+        "sourcePortRange": "*",
+        "destinationAddressPrefix": "*",
+        "destinationPortRange": port,
+        **extra,
+    }
     return {"name": name, "properties": props}
 
 
 def test_nsg_rules_and_defaults(azure: Azure) -> None:
     make_group(azure)
     nsg = azure.network.network_security_groups.begin_create_or_update(
-        "rg1", "web-nsg", {"location": LOCATION, "properties": {"securityRules": [rule("http", 100), rule("rdp", 110, "3389")]}}
+        "rg1",
+        "web-nsg",
+        {"location": LOCATION, "properties": {"securityRules": [rule("http", 100), rule("rdp", 110, "3389")]}},
     ).result()
     assert [r.name for r in nsg.security_rules] == ["http", "rdp"]
     defaults = sorted((r.priority, r.direction, r.name) for r in nsg.default_security_rules)
@@ -305,7 +365,12 @@ def test_nsg_rule_validation(azure: Azure, rules: list[dict[str, Any]], code: st
 def test_same_priority_other_direction_is_fine(azure: Azure) -> None:
     make_group(azure)
     nsg = azure.network.network_security_groups.begin_create_or_update(
-        "rg1", "nsg", {"location": LOCATION, "properties": {"securityRules": [rule("in", 100), rule("out", 100, direction="Outbound")]}}
+        "rg1",
+        "nsg",
+        {
+            "location": LOCATION,
+            "properties": {"securityRules": [rule("in", 100), rule("out", 100, direction="Outbound")]},
+        },
     ).result()
     assert len(nsg.security_rules) == 2
 
@@ -317,7 +382,9 @@ def test_nsg_associations_and_in_use(azure: Azure) -> None:
         "location": LOCATION,
         "properties": {
             "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
-            "subnets": [{"name": "s", "properties": {"addressPrefix": "10.0.0.0/24", "networkSecurityGroup": {"id": nsg.id}}}],
+            "subnets": [
+                {"name": "s", "properties": {"addressPrefix": "10.0.0.0/24", "networkSecurityGroup": {"id": nsg.id}}}
+            ],
         },
     }
     vnet = azure.network.virtual_networks.begin_create_or_update("rg1", "v", body).result()
@@ -393,17 +460,23 @@ def test_load_balancer(azure: Azure) -> None:
         "location": LOCATION,
         "properties": {
             "ipConfigurations": [
-                {"name": "ipconfig1", "properties": {
-                    "subnet": {"id": subnet_id},
-                    "loadBalancerBackendAddressPools": [{"id": lb.backend_address_pools[0].id}],
-                }}
+                {
+                    "name": "ipconfig1",
+                    "properties": {
+                        "subnet": {"id": subnet_id},
+                        "loadBalancerBackendAddressPools": [{"id": lb.backend_address_pools[0].id}],
+                    },
+                }
             ]
         },
-    }  # fmt: skip
+    }
     nic = azure.network.network_interfaces.begin_create_or_update("rg1", "web1", nic_body).result()
     pool = azure.network.load_balancer_backend_address_pools.get("rg1", "lb", "be")
     assert [c.id for c in pool.backend_ip_configurations] == [nic.ip_configurations[0].id]
-    assert error_code(lambda: azure.network.load_balancers.begin_delete("rg1", "lb").result()) == (400, "InUseLoadBalancerCannotBeDeleted")
+    assert error_code(lambda: azure.network.load_balancers.begin_delete("rg1", "lb").result()) == (
+        400,
+        "InUseLoadBalancerCannotBeDeleted",
+    )
 
 
 def test_load_balancer_validation(azure: Azure) -> None:
@@ -416,10 +489,22 @@ def test_load_balancer_validation(azure: Azure) -> None:
     def create(**overrides: Any) -> Any:
         return lbs.begin_create_or_update("rg1", "lb", lb_body(azure, pip.id, **overrides)).result()
 
-    clash = [dict(base["properties"]["loadBalancingRules"][0]), {"name": "again", "properties": dict(base["properties"]["loadBalancingRules"][0]["properties"])}]
+    clash = [
+        dict(base["properties"]["loadBalancingRules"][0]),
+        {"name": "again", "properties": dict(base["properties"]["loadBalancingRules"][0]["properties"])},
+    ]
     assert error_code(lambda: create(loadBalancingRules=clash)) == (400, "LoadBalancerFrontendPortInUse")
-    nat_clash = [{"name": "n", "properties": {"frontendIPConfiguration": {"id": f"{lb}/frontendIPConfigurations/fe"},
-                                              "protocol": "Tcp", "frontendPort": 50010, "backendPort": 3389}}]  # fmt: skip
+    nat_clash = [
+        {
+            "name": "n",
+            "properties": {
+                "frontendIPConfiguration": {"id": f"{lb}/frontendIPConfigurations/fe"},
+                "protocol": "Tcp",
+                "frontendPort": 50010,
+                "backendPort": 3389,
+            },
+        }
+    ]
     assert error_code(lambda: create(inboundNatRules=nat_clash)) == (400, "LoadBalancerFrontendPortInUse")
     assert error_code(lambda: create(probes=[{"name": "http", "properties": {"protocol": "Http", "port": 80}}])) == (
         400,
@@ -428,9 +513,18 @@ def test_load_balancer_validation(azure: Azure) -> None:
     dangling = [dict(base["properties"]["loadBalancingRules"][0])]
     dangling[0] = {"name": "web", "properties": {**dangling[0]["properties"], "probe": {"id": f"{lb}/probes/nope"}}}
     assert error_code(lambda: create(loadBalancingRules=dangling)) == (400, "InvalidResourceReference")
-    bad_range = [{"name": "rdp", "properties": {"frontendIPConfiguration": {"id": f"{lb}/frontendIPConfigurations/fe"},
-                                                "protocol": "Tcp", "frontendPortRangeStart": 50100,
-                                                "frontendPortRangeEnd": 50000, "backendPort": 3389}}]  # fmt: skip
+    bad_range = [
+        {
+            "name": "rdp",
+            "properties": {
+                "frontendIPConfiguration": {"id": f"{lb}/frontendIPConfigurations/fe"},
+                "protocol": "Tcp",
+                "frontendPortRangeStart": 50100,
+                "frontendPortRangeEnd": 50000,
+                "backendPort": 3389,
+            },
+        }
+    ]
     assert error_code(lambda: create(inboundNatPools=bad_range)) == (400, "InvalidFrontendPortRange")
     standard_pip = azure.network.public_ip_addresses.begin_create_or_update(
         "rg1", "std", {"location": LOCATION, "sku": {"name": "Standard"}}

@@ -34,13 +34,17 @@ def test_unknown_subscription_is_404(azure: Azure) -> None:
 
 
 def test_resource_group_create_update_get(azure: Azure) -> None:
-    created = azure.resources.resource_groups.create_or_update("KNRGTest01", {"location": "West Europe", "tags": {"env": "dev"}})
+    created = azure.resources.resource_groups.create_or_update(
+        "KNRGTest01", {"location": "West Europe", "tags": {"env": "dev"}}
+    )
     assert created.id == f"/subscriptions/{azure.sub}/resourceGroups/KNRGTest01"
     assert created.location == "westeurope"
     assert created.type == "Microsoft.Resources/resourceGroups"
     assert created.properties.provisioning_state == "Succeeded"
     assert created.tags == {"env": "dev"}
-    updated = azure.resources.resource_groups.create_or_update("KNRGTest01", {"location": "westeurope", "tags": {"env": "prod"}})
+    updated = azure.resources.resource_groups.create_or_update(
+        "KNRGTest01", {"location": "westeurope", "tags": {"env": "prod"}}
+    )
     assert updated.tags == {"env": "prod"}
     # ARM names are case-insensitive.
     assert azure.resources.resource_groups.get("knrgtest01").name == "KNRGTest01"
@@ -120,7 +124,9 @@ def test_list_resources_and_filters(azure: Azure) -> None:
     names = sorted(r.name for r in azure.resources.resources.list_by_resource_group("rg1"))
     assert names == ["pip1", "vnet1"]
     only_pips = list(
-        azure.resources.resources.list_by_resource_group("rg1", filter="resourceType eq 'Microsoft.Network/publicIPAddresses'")
+        azure.resources.resources.list_by_resource_group(
+            "rg1", filter="resourceType eq 'Microsoft.Network/publicIPAddresses'"
+        )
     )
     assert [r.name for r in only_pips] == ["pip1"]
     tagged = list(azure.resources.resources.list(filter="tagName eq 'tier' and tagValue eq 'web'"))

@@ -27,7 +27,10 @@ def test_create_is_202_then_location_polling(azure: Azure, unique: Callable[[str
 
     name = unique("sa")
     account = azure.storage.storage_accounts.begin_create(
-        "rg1", name, {"location": LOCATION, "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"}, raw_response_hook=record
+        "rg1",
+        name,
+        {"location": LOCATION, "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"},
+        raw_response_hook=record,
     ).result()
     assert statuses[0] == (202, True)
     assert account.name == name
@@ -70,7 +73,9 @@ def test_regenerate_key(azure: Azure, unique: Callable[[str], str]) -> None:
     assert err.value.error_code == "AuthorizationFailure"
 
 
-def test_names_are_checked_and_global(azure: Azure, make_azure: Callable[..., Azure], unique: Callable[[str], str]) -> None:
+def test_names_are_checked_and_global(
+    azure: Azure, make_azure: Callable[..., Azure], unique: Callable[[str], str]
+) -> None:
     make_group(azure)
     make_group(azure, "rg2")
     with pytest.raises(HttpResponseError) as err:
@@ -81,11 +86,17 @@ def test_names_are_checked_and_global(azure: Azure, make_azure: Callable[..., Az
     with pytest.raises(HttpResponseError) as err:
         create_account(azure, name, rg="rg2")
     assert (err.value.status_code, err.value.error.code) == (409, "StorageAccountAlreadyExists")
-    result = azure.storage.storage_accounts.check_name_availability({"name": name, "type": "Microsoft.Storage/storageAccounts"})
+    result = azure.storage.storage_accounts.check_name_availability(
+        {"name": name, "type": "Microsoft.Storage/storageAccounts"}
+    )
     assert (result.name_available, result.reason) == (False, "AlreadyExists")
-    result = azure.storage.storage_accounts.check_name_availability({"name": "UPPER", "type": "Microsoft.Storage/storageAccounts"})
+    result = azure.storage.storage_accounts.check_name_availability(
+        {"name": "UPPER", "type": "Microsoft.Storage/storageAccounts"}
+    )
     assert (result.name_available, result.reason) == (False, "AccountNameInvalid")
-    free = azure.storage.storage_accounts.check_name_availability({"name": unique("free"), "type": "Microsoft.Storage/storageAccounts"})
+    free = azure.storage.storage_accounts.check_name_availability(
+        {"name": unique("free"), "type": "Microsoft.Storage/storageAccounts"}
+    )
     assert free.name_available is True
     # Another subscription sees the name as taken too.
     other = azure.emu.add_subscription()
@@ -95,7 +106,9 @@ def test_names_are_checked_and_global(azure: Azure, make_azure: Callable[..., Az
     from azrm.emulator import LocalCredential
 
     kwargs = azure.client_kwargs()
-    ResourceManagementClient(LocalCredential(), other, **kwargs).resource_groups.create_or_update("x", {"location": LOCATION})
+    ResourceManagementClient(LocalCredential(), other, **kwargs).resource_groups.create_or_update(
+        "x", {"location": LOCATION}
+    )
     with pytest.raises(HttpResponseError) as err:
         StorageManagementClient(LocalCredential(), other, **kwargs).storage_accounts.begin_create(
             "x", name, {"location": LOCATION, "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"}
@@ -126,7 +139,9 @@ def test_list_update_delete(azure: Azure, unique: Callable[[str], str]) -> None:
     create_account(azure, name)
     assert [a.name for a in azure.storage.storage_accounts.list_by_resource_group("rg1")] == [name]
     assert [a.name for a in azure.storage.storage_accounts.list()] == [name]
-    updated = azure.storage.storage_accounts.update("rg1", name, {"tags": {"team": "web"}, "properties": {"minimumTlsVersion": "TLS1_2"}})
+    updated = azure.storage.storage_accounts.update(
+        "rg1", name, {"tags": {"team": "web"}, "properties": {"minimumTlsVersion": "TLS1_2"}}
+    )
     assert updated.tags == {"team": "web"}
     assert azure.storage.storage_accounts.get_properties("rg1", name).tags == {"team": "web"}
     azure.storage.storage_accounts.delete("rg1", name)

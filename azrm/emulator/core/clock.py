@@ -19,7 +19,7 @@ class Clock(Protocol):
     """Anything with ``now()`` in seconds since the epoch."""
 
     def now(self) -> float:
-        """Current time in seconds since the epoch."""
+        """Return current time in seconds since the epoch."""
         ...
 
 
@@ -27,7 +27,7 @@ class SystemClock:
     """The machine's clock."""
 
     def now(self) -> float:
-        """Current wall-clock time."""
+        """Return current wall-clock time."""
         return time.time()
 
     def __repr__(self) -> str:
@@ -45,7 +45,7 @@ class ManualClock:
         self._lock = threading.Lock()
 
     def now(self) -> float:
-        """The clock's current time."""
+        """Return the clock's current time."""
         return self._now
 
     def advance(self, seconds: float) -> float:
@@ -73,5 +73,5 @@ def iso_utc(ts: float) -> str:
 
 
 def iso_compute(ts: float) -> str:
-    """Compute's timestamp style, e.g. ``2024-05-01T10:00:00.1234567+00:00``."""
+    """Return compute's timestamp style, e.g. ``2024-05-01T10:00:00.1234567+00:00``."""
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0+00:00"

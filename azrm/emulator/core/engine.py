@@ -96,7 +96,7 @@ class Call:
         return self.req.base_url
 
     def body(self) -> dict[str, Any]:
-        """The JSON body as an object; ARM's 400 answers for a missing or malformed one."""
+        """Return the JSON body as an object; ARM's 400 answers for a missing or malformed one."""
         try:
             data = self.req.json()
         except ValueError as exc:
@@ -108,13 +108,11 @@ class Call:
         if data is None:
             raise ArmError(400, "InvalidRequestContent", "The request content is missing.")
         if not isinstance(data, dict):
-            raise ArmError(
-                400, "InvalidRequestContent", "The request content was invalid: a JSON object was expected."
-            )
+            raise ArmError(400, "InvalidRequestContent", "The request content was invalid: a JSON object was expected.")
         return data
 
     def optional_body(self) -> dict[str, Any]:
-        """The JSON body, or ``{}`` when there is none."""
+        """Return the JSON body, or ``{}`` when there is none."""
         return self.body() if self.req.body.strip() else {}
 
 
@@ -153,6 +151,7 @@ class Emulator:
 
         self.providers = install(self)
         if self.store.loaded_from_disk:
+            self._recover()
             for provider in self.providers:
                 provider.restore()
         self.store.flush()
@@ -183,22 +182,22 @@ class Emulator:
             return sub
 
     def new_guid(self) -> str:
-        """A random (seeded) GUID."""
+        """Return a random (seeded) GUID."""
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
     def now(self) -> float:
-        """The emulator clock's time."""
+        """Return the emulator clock's time."""
         return self.clock.now()
 
     # -- ways in -------------------------------------------------------------------------------
     def transport(self) -> Any:
-        """An azure-core transport into this emulator (no sockets)."""
+        """Return an azure-core transport into this emulator (no sockets)."""
         from .transport import InProcessTransport
 
         return InProcessTransport(self)
 
     def async_transport(self) -> Any:
-        """An async azure-core transport into this emulator, for the SDK's ``aio`` clients."""
+        """Return an async azure-core transport into this emulator, for the SDK's ``aio`` clients."""
         from .transport import AsyncInProcessTransport
 
         return AsyncInProcessTransport(self)
@@ -218,7 +217,7 @@ class Emulator:
         return self.settle()
 
     def backend(self, cls: type[T]) -> T:
-        """The installed provider backend of class ``cls`` (backends use each other through this)."""
+        """Return the installed provider backend of class ``cls`` (backends use each other through this)."""
         for provider in self.providers:
             if isinstance(provider, cls):
                 return provider
@@ -241,9 +240,31 @@ class Emulator:
                 hook(record)
         return top
 
+    def _recover(self) -> None:
+        """Finish what a crash left mid-operation (creates and updates succeed, deletes happen).
+
+        Operations do not survive a restart; :meth:`close` finishes them before the state is closed.
+        """
+        for record in list(self.store):
+            state = record.body.get("properties", {}).get("provisioningState")
+            if state == "Deleting":
+                self.remove(record.id)
+            elif state in ("Creating", "Updating", "Accepted", "Running"):
+                record.properties["provisioningState"] = "Succeeded"
+                self.store.touch(record)
+            power = record.internal.get("power")
+            if power in ("starting", "stopping", "deallocating"):
+                record.internal["power"] = {
+                    "starting": "running",
+                    "stopping": "stopped",
+                    "deallocating": "deallocated",
+                }[power]
+                self.store.touch(record)
+
     def close(self) -> None:
-        """Flush and close the state file."""
+        """Finish the operations still running (as if their time had come), flush, close the state file."""
         with self._lock:
+            self.ops.settle(float("inf"))
             self.store.close()
 
     # -- the pipeline ------------------------------------------------------------------------
@@ -301,7 +322,8 @@ class Emulator:
                 "AuthenticationFailed",
                 "Authentication failed. The 'Authorization' header is missing.",
                 headers={
-                    "WWW-Authenticate": f'Bearer authorization_uri="https://login.microsoftonline.com/{self.tenant_id}", '
+                    "WWW-Authenticate": "Bearer authorization_uri="
+                    f'"https://login.microsoftonline.com/{self.tenant_id}", '
                     'error="invalid_token", error_description="The authentication failed because of missing '
                     "'Authorization' header.\""
                 },
@@ -383,16 +405,22 @@ class Emulator:
         if path == "/_azrm/info" and req.method == "GET":
             return Response(200, self.info())
         if path == "/_azrm/clock" and req.method == "GET":
-            return Response(200, {"now": self.now(), "time": iso_utc(self.now()), "manual": isinstance(self.clock, ManualClock)})
+            return Response(
+                200, {"now": self.now(), "time": iso_utc(self.now()), "manual": isinstance(self.clock, ManualClock)}
+            )
         if path == "/_azrm/clock" and req.method == "POST":
             if not isinstance(self.clock, ManualClock):
-                raise ArmError(409, "ClockNotManual", "The local Azure runs on the system clock; start it with --clock manual.")
+                raise ArmError(
+                    409, "ClockNotManual", "The local Azure runs on the system clock; start it with --clock manual."
+                )
             try:
                 seconds = float((req.json() or {}).get("advance", 0))
             except (ValueError, AttributeError):
                 raise ArmError(400, "InvalidRequestContent", 'Send {"advance": <seconds>}.') from None
             if seconds < 0:
-                raise ArmError(400, "InvalidRequestContent", f"advance: {seconds!r} is negative; time only moves forward.")
+                raise ArmError(
+                    400, "InvalidRequestContent", f"advance: {seconds!r} is negative; time only moves forward."
+                )
             self.clock.advance(seconds)
             finished = self.ops.settle(self.now())
             return Response(200, {"now": self.now(), "time": iso_utc(self.now()), "operations_finished": finished})
@@ -406,7 +434,7 @@ class Emulator:
         raise ArmError(404, "NotFound", f"No admin route {req.method} {req.path}.")
 
     def info(self) -> dict[str, Any]:
-        """What the emulator is and how it is set (the admin ``/_azrm/info`` answer)."""
+        """Return what the emulator is and how it is set (the admin ``/_azrm/info`` answer)."""
         return {
             "subscription_id": self.subscription_id,
             "tenant_id": self.tenant_id,
@@ -428,4 +456,3 @@ def _valid_api_version(version: str) -> bool:
     if not (len(y) == 4 and y.isdigit() and len(m) == 2 and m.isdigit() and len(d) == 2 and d.isdigit()):
         return False
     return len(parts) == 3 or (len(parts) == 4 and parts[3].isalpha())
-

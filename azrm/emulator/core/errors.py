@@ -49,7 +49,7 @@ class ArmError(Exception):
         self.headers = dict(headers or {})
 
     def error_object(self) -> dict[str, Any]:
-        """The inner ``error`` object (also what a failed LRO reports in its status body)."""
+        """Return the inner ``error`` object (also what a failed LRO reports in its status body)."""
         err: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.target is not None:
             err["target"] = self.target
@@ -60,7 +60,7 @@ class ArmError(Exception):
         return err
 
     def envelope(self) -> dict[str, Any]:
-        """The whole wire body."""
+        """Return the whole wire body."""
         return {"error": self.error_object()}
 
 
@@ -70,7 +70,7 @@ def bad_request(code: str, message: str, *, target: str | None = None) -> ArmErr
 
 
 def invalid_parameter(message: str, *, target: str | None = None) -> ArmError:
-    """Compute's usual validation failure: 400 ``InvalidParameter`` naming the offending field."""
+    """Build Compute's usual validation failure: 400 ``InvalidParameter`` naming the field."""
     return ArmError(400, "InvalidParameter", message, target=target)
 
 
@@ -80,7 +80,7 @@ def conflict(code: str, message: str) -> ArmError:
 
 
 def resource_group_not_found(name: str) -> ArmError:
-    """The gateway's 404 for a missing resource group (message verbatim from Azure)."""
+    """Build the gateway's 404 for a missing resource group (message verbatim from Azure)."""
     return ArmError(
         404,
         "ResourceGroupNotFound",
@@ -90,7 +90,7 @@ def resource_group_not_found(name: str) -> ArmError:
 
 
 def not_found(resource_type: str, name: str, resource_group: str | None) -> ArmError:
-    """The gateway's 404 for a missing resource (message verbatim from Azure)."""
+    """Build the gateway's 404 for a missing resource (message verbatim from Azure)."""
     where = f" under resource group '{resource_group}'" if resource_group else ""
     return ArmError(
         404,

@@ -100,7 +100,7 @@ class FaultInjector:
         self.injected: dict[str, int] = {}
 
     def decide(self, method: str) -> str | None:
-        """The fault for the next request, or ``None``."""
+        """Return the fault for the next request, or ``None``."""
         self._count += 1
         kind = self.plan.schedule.get(self._count)
         if kind is None and self.plan.rate and self._rng.random() < self.plan.rate:

@@ -8,7 +8,7 @@ __all__ = ["ResourceId", "key", "normalize_location", "resource_group_id"]
 
 
 def key(resource_id: str) -> str:
-    """The comparison key of an id: ARM ids and names are case-insensitive."""
+    """Return the comparison key of an id: ARM ids and names are case-insensitive."""
     return resource_id.rstrip("/").lower()
 
 
@@ -24,8 +24,9 @@ def normalize_location(location: str) -> str:
 
 @dataclass(frozen=True)
 class ResourceId:
-    """A parsed resource id such as
-    ``/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/a``.
+    """A parsed resource id.
+
+    For example ``/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/a``.
 
     ``types`` and ``names`` run from the top-level resource down to the child
     (``("virtualNetworks", "subnets")`` and ``("v", "a")``).
@@ -73,7 +74,7 @@ class ResourceId:
         return ResourceId(self.subscription, self.resource_group, self.namespace, self.types[:-1], self.names[:-1])
 
     def child(self, child_type: str, name: str) -> ResourceId:
-        """The id of a child resource."""
+        """Return the id of a child resource."""
         return ResourceId(
             self.subscription, self.resource_group, self.namespace, (*self.types, child_type), (*self.names, name)
         )
@@ -82,7 +83,7 @@ class ResourceId:
         scope = f"/subscriptions/{self.subscription}"
         if self.resource_group is not None:
             scope += f"/resourceGroups/{self.resource_group}"
-        segments = "/".join(f"{t}/{n}" for t, n in zip(self.types, self.names))
+        segments = "/".join(f"{t}/{n}" for t, n in zip(self.types, self.names, strict=False))
         return f"{scope}/providers/{self.namespace}/{segments}"
 
     @property

@@ -12,7 +12,7 @@ style          headers on the first answer                                status
 =============  =========================================================  ==================================
 network        ``Azure-AsyncOperation`` (+ ``Location`` on DELETE)        ``{"status": "InProgress"}``
 compute        ``Azure-AsyncOperation`` (+ ``Location ?monitor=true``)    ``{"startTime", "status", "name"}``
-storage        ``Location`` only (202, empty body)                        - (the Location answers 202, then 200 + resource)
+storage        ``Location`` only (202, empty body)                        - (Location: 202, then 200 + resource)
 resources      ``Location`` (``/operationresults/<token>``)               - (202, then 200)
 deployments    ``Azure-AsyncOperation``                                   ``{"status": "Running"}``
 =============  =========================================================  ==================================
@@ -59,7 +59,7 @@ class Operation:
     started: float
     due: float
     seq: int
-    complete: Callable[[], None] | None = None
+    complete: Callable[[], object] | None = None
     on_failure: Callable[[ArmError], None] | None = None
     final: Callable[[], tuple[int, Any]] | None = None
     forced_failure: ArmError | None = None
@@ -94,14 +94,16 @@ class Operations:
         api_version: str,
         now: float,
         duration: float,
-        complete: Callable[[], None] | None = None,
+        complete: Callable[[], object] | None = None,
         on_failure: Callable[[ArmError], None] | None = None,
         final: Callable[[], tuple[int, Any]] | None = None,
         forced_failure: ArmError | None = None,
         not_before: float | None = None,
     ) -> Operation:
-        """Register an operation due ``duration`` seconds after ``now`` (or after ``not_before``, when
-        it must wait for another operation, as an extension waits for its VM)."""
+        """Register an operation due ``duration`` seconds after ``now``.
+
+        With ``not_before`` it is due that long after another operation (an extension waits for its VM).
+        """
         self._seq += 1
         begin = max(now, not_before) if not_before is not None else now
         op = Operation(
@@ -125,11 +127,11 @@ class Operations:
         return op
 
     def get(self, op_id: str) -> Operation | None:
-        """The operation with this id."""
+        """Return the operation with this id."""
         return self._ops.get(op_id.lower())
 
     def pending_for(self, resource_key: str, *, kind: str | None = None, exact: bool = True) -> Operation | None:
-        """The unfinished operation on the resource (of ``kind``, when given) due last, if any.
+        """Return the unfinished operation on the resource (of ``kind``, when given) due last, if any.
 
         ``exact=False`` also looks at operations on resources under it.
         """
@@ -138,9 +140,9 @@ class Operations:
             if op.done or (kind is not None and op.kind != kind):
                 continue
             rkey = op.resource_id.lower()
-            if rkey == resource_key or (not exact and rkey.startswith(resource_key + "/")):
-                if found is None or (op.due, op.seq) > (found.due, found.seq):
-                    found = op
+            matches = rkey == resource_key or (not exact and rkey.startswith(resource_key + "/"))
+            if matches and (found is None or (op.due, op.seq) > (found.due, found.seq)):
+                found = op
         return found
 
     def pending(self) -> list[Operation]:
@@ -198,12 +200,12 @@ class Operations:
         return {"retry-after-ms": str(max(1, math.ceil(remaining * 1000)))}
 
     def status_url(self, op: Operation, base_url: str) -> str:
-        """The ``Azure-AsyncOperation`` URL."""
+        """Return the ``Azure-AsyncOperation`` URL."""
         prefix = f"{base_url}/subscriptions/{op.subscription}/providers/{op.namespace}/locations/{op.location}"
         return f"{prefix}/operations/{op.id}?api-version={op.api_version}"
 
     def location_url(self, op: Operation, base_url: str) -> str:
-        """The ``Location`` URL."""
+        """Return the ``Location`` URL."""
         sub = f"{base_url}/subscriptions/{op.subscription}"
         loc = f"{sub}/providers/{op.namespace}/locations/{op.location}"
         if op.style == "compute":

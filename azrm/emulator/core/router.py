@@ -36,7 +36,7 @@ class Route:
     segments: int
 
     def resource_key(self, path: str) -> str | None:
-        """The (lower-cased) URL of the resource a Compute throttling bucket counts against."""
+        """Return the (lower-cased) URL of the resource a Compute throttling bucket counts against."""
         if self.resource_index is None:
             return None
         parts = [p for p in path.split("/") if p]
@@ -98,7 +98,7 @@ class Router:
                     self.types.setdefault(full.lower(), full)
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
-        """The route for ``method`` and ``path``, with its decoded parameters.
+        """Return the route for ``method`` and ``path``, with its decoded parameters.
 
         Raises an ``ArmError`` shaped like ARM's answer for an unknown path or method.
         """

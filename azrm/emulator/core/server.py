@@ -21,14 +21,17 @@ if TYPE_CHECKING:
 
 __all__ = ["ArmServer", "asgi_app"]
 
+
 def _protocol_class(holder: ArmServer) -> type:
-    """uvicorn's h11 protocol, remembering each connection's transport by peer address so that an
-    injected "dropped connection" fault can abort it before any answer is sent (as a network failure
-    does; azure-core then retries, as it does against Azure)."""
+    """Return uvicorn's h11 protocol, remembering each connection's transport by peer address.
+
+    An injected "dropped connection" fault can then abort the connection before any answer is sent,
+    as a network failure does; azure-core retries, as it does against Azure.
+    """
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    class Protocol(H11Protocol):  # type: ignore[misc]
-        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+    class Protocol(H11Protocol):
+        def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             holder.loop = asyncio.get_running_loop()
             sock = transport.get_extra_info("socket")
@@ -50,7 +53,7 @@ def _protocol_class(holder: ArmServer) -> type:
 
 
 def asgi_app(holder: ArmServer) -> Any:
-    """The ASGI application; it serves whatever emulator ``holder.emulator`` is at request time."""
+    """Return the ASGI application; it serves whatever emulator ``holder.emulator`` is at request time."""
     from .engine import DroppedConnection
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -140,8 +143,9 @@ class ArmServer:
         )
         self._server = uvicorn.Server(config)
         self._sock.listen(128)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
-                                        name="azrm-arm-server", daemon=True)  # fmt: skip
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, name="azrm-arm-server", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:

@@ -73,7 +73,7 @@ class Record:
         return self.body.setdefault("properties", {})
 
     def copy(self) -> Record:
-        """A deep copy (used to stage a change before it is validated)."""
+        """Return a deep copy (used to stage a change before it is validated)."""
         return copy.deepcopy(self)
 
 
@@ -134,9 +134,7 @@ class Store:
                         )
                 if self._meta_dirty:
                     for name, value in self.meta.items():
-                        db.execute(
-                            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (name, json.dumps(value))
-                        )
+                        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (name, json.dumps(value)))
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -158,7 +156,7 @@ class Store:
         self._by_type.setdefault(record.type.lower(), {})[record.key] = record
 
     def get(self, resource_id: str) -> Record | None:
-        """The record with this id (any casing), or ``None``."""
+        """Return the record with this id (any casing), or ``None``."""
         return self._records.get(key(resource_id))
 
     def put(self, record: Record) -> Record:
@@ -190,7 +188,7 @@ class Store:
         return list(self._by_type.get(resource_type.lower(), {}).values())
 
     def under(self, scope_id: str) -> list[Record]:
-        """Records whose id lies under ``scope_id`` (children, grandchildren...)."""
+        """Return records whose id lies under ``scope_id`` (children, grandchildren...)."""
         prefix = key(scope_id) + "/"
         return [r for k, r in self._records.items() if k.startswith(prefix)]
 

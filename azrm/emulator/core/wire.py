@@ -17,8 +17,10 @@ __all__ = ["Headers", "Request", "Response"]
 
 
 class Headers(MutableMapping[str, str]):
-    """Case-insensitive header map that keeps the casing it was given (HTTP header names are not
-    case-sensitive, but people read them)."""
+    """Case-insensitive header map that keeps the casing it was given.
+
+    HTTP header names are not case-sensitive, but people read them.
+    """
 
     def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> None:
         self._data: dict[str, tuple[str, str]] = {}
@@ -94,7 +96,7 @@ class Response:
     headers: Headers = field(default_factory=Headers)
 
     def encoded(self) -> bytes:
-        """The body as bytes; JSON bodies are serialised compactly, as ARM does for most answers."""
+        """Return the body as bytes; JSON bodies are serialised compactly, as ARM does for most answers."""
         if self.body is None:
             return b""
         if isinstance(self.body, bytes):
@@ -102,7 +104,7 @@ class Response:
         return json.dumps(self.body, separators=(",", ":")).encode("utf-8")
 
     def content_type(self) -> str | None:
-        """The Content-Type that fits the body, unless a header already says it."""
+        """Return the Content-Type that fits the body, unless a header already says it."""
         if "content-type" in self.headers:
             return self.headers["content-type"]
         if self.body is None:

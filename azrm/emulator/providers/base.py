@@ -24,7 +24,7 @@ _TAG_NAME_FORBIDDEN = re.compile(r"[<>%&\\?/]")
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    """A JSON answer."""
+    """Return a JSON answer."""
     return Response(status, body, Headers(headers or {}))
 
 
@@ -55,15 +55,15 @@ class Provider:
 
     # -- small helpers ---------------------------------------------------------------------------
     def guid(self) -> str:
-        """A new (seeded) GUID."""
+        """Return a new (seeded) GUID."""
         return self.emu.new_guid()
 
     def etag(self) -> str:
-        """A new weak etag, as the Network RP writes them."""
+        """Return a new weak etag, as the Network RP writes them."""
         return f'W/"{self.guid()}"'
 
     def rg_record(self, sub: str, rg: str) -> Record:
-        """The resource group (the engine already checked it exists for provider routes)."""
+        """Return the resource group (the engine already checked it exists for provider routes)."""
         record = self.store.get(resource_group_id(sub, rg))
         if record is None:
             from ..core.errors import resource_group_not_found
@@ -78,7 +78,7 @@ class Provider:
         return f"{rg.id}/providers/{self.namespace}/{segments}"
 
     def location(self, body: dict[str, Any], resource_type: str, *, default: str | None = None) -> str:
-        """The body's ``location``, normalised and checked against Azure's regions."""
+        """Return the body's ``location``, normalised and checked against Azure's regions."""
         raw = body.get("location", default)
         if not raw or not isinstance(raw, str):
             raise ArmError(
@@ -98,7 +98,7 @@ class Provider:
 
     @staticmethod
     def tags(body: dict[str, Any]) -> dict[str, str]:
-        """Validated ``tags`` (ARM's limits: 50 tags, names 512 and values 256 characters)."""
+        """Return validated ``tags`` (ARM's limits: 50 tags, names 512 and values 256 characters)."""
         tags = body.get("tags")
         if tags is None:
             return {}
@@ -120,7 +120,7 @@ class Provider:
         return out
 
     def get_record(self, resource_id: str, resource_type: str, call: Call | None = None) -> Record:
-        """The record, or ARM's ``ResourceNotFound``."""
+        """Return the record, or ARM's ``ResourceNotFound``."""
         record = self.store.get(resource_id)
         if record is None or record.type.lower() != resource_type.lower():
             name = resource_id.rstrip("/").rsplit("/", 1)[-1]
@@ -129,8 +129,10 @@ class Provider:
         return record
 
     def records_in(self, call: Call, resource_type: str) -> list[Record]:
-        """Records of a type in the call's resource group (or whole subscription without one)."""
-        scope = resource_group_id(call.sub, call.rg) if "resourceGroupName" in call.params else f"/subscriptions/{call.sub}"
+        """Return records of a type in the call's resource group (or whole subscription without one)."""
+        scope = (
+            resource_group_id(call.sub, call.rg) if "resourceGroupName" in call.params else f"/subscriptions/{call.sub}"
+        )
         prefix = scope.lower() + "/"
         return [r for r in self.store.of_type(resource_type) if r.key.startswith(prefix)]
 
@@ -143,7 +145,7 @@ class Provider:
         *,
         style: str,
         location: str | None = None,
-        complete: Callable[[], None] | None = None,
+        complete: Callable[[], object] | None = None,
         on_failure: Callable[[ArmError], None] | None = None,
         final: Callable[[], tuple[int, Any]] | None = None,
         op_id: str | None = None,

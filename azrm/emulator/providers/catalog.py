@@ -58,7 +58,7 @@ class VmSize:
     resource_disk_mb: int
 
     def to_arm(self) -> dict[str, object]:
-        """The ``vmSizes`` list entry."""
+        """Return the ``vmSizes`` list entry."""
         return {
             "name": self.name,
             "numberOfCores": self.cores,
@@ -129,29 +129,78 @@ class Image:
 
 
 IMAGES: tuple[Image, ...] = (
-    Image("MicrosoftWindowsServer", "WindowsServer", "2012-R2-Datacenter",
-          ("9600.21620.231004", "9600.22080.240607"), "Windows", "Windows Server 2012 R2 Datacenter", "6.3.9600"),
-    Image("MicrosoftWindowsServer", "WindowsServer", "2016-Datacenter",
-          ("14393.6351.231007", "14393.7070.240608"), "Windows", "Windows Server 2016 Datacenter", "10.0.14393"),
-    Image("MicrosoftWindowsServer", "WindowsServer", "2019-Datacenter",
-          ("17763.5122.231109", "17763.5936.240607"), "Windows", "Windows Server 2019 Datacenter", "10.0.17763"),
-    Image("MicrosoftWindowsServer", "WindowsServer", "2022-datacenter",
-          ("20348.2113.231109", "20348.2527.240606"), "Windows", "Windows Server 2022 Datacenter", "10.0.20348"),
-    Image("MicrosoftWindowsServer", "WindowsServer", "2022-datacenter-azure-edition",
-          ("20348.2527.240606",), "Windows", "Windows Server 2022 Datacenter: Azure Edition", "10.0.20348", "V2"),
-    Image("Canonical", "UbuntuServer", "18.04-LTS",
-          ("18.04.202305220", "18.04.202306070"), "Linux", "ubuntu", "18.04"),
-    Image("Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts",
-          ("22.04.202404080", "22.04.202404290"), "Linux", "ubuntu", "22.04"),
-    Image("Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-gen2",
-          ("22.04.202404290",), "Linux", "ubuntu", "22.04", "V2"),
-    Image("Canonical", "ubuntu-24_04-lts", "server",
-          ("24.04.202409120",), "Linux", "ubuntu", "24.04", "V2"),
+    Image(
+        "MicrosoftWindowsServer",
+        "WindowsServer",
+        "2012-R2-Datacenter",
+        ("9600.21620.231004", "9600.22080.240607"),
+        "Windows",
+        "Windows Server 2012 R2 Datacenter",
+        "6.3.9600",
+    ),
+    Image(
+        "MicrosoftWindowsServer",
+        "WindowsServer",
+        "2016-Datacenter",
+        ("14393.6351.231007", "14393.7070.240608"),
+        "Windows",
+        "Windows Server 2016 Datacenter",
+        "10.0.14393",
+    ),
+    Image(
+        "MicrosoftWindowsServer",
+        "WindowsServer",
+        "2019-Datacenter",
+        ("17763.5122.231109", "17763.5936.240607"),
+        "Windows",
+        "Windows Server 2019 Datacenter",
+        "10.0.17763",
+    ),
+    Image(
+        "MicrosoftWindowsServer",
+        "WindowsServer",
+        "2022-datacenter",
+        ("20348.2113.231109", "20348.2527.240606"),
+        "Windows",
+        "Windows Server 2022 Datacenter",
+        "10.0.20348",
+    ),
+    Image(
+        "MicrosoftWindowsServer",
+        "WindowsServer",
+        "2022-datacenter-azure-edition",
+        ("20348.2527.240606",),
+        "Windows",
+        "Windows Server 2022 Datacenter: Azure Edition",
+        "10.0.20348",
+        "V2",
+    ),
+    Image("Canonical", "UbuntuServer", "18.04-LTS", ("18.04.202305220", "18.04.202306070"), "Linux", "ubuntu", "18.04"),
+    Image(
+        "Canonical",
+        "0001-com-ubuntu-server-jammy",
+        "22_04-lts",
+        ("22.04.202404080", "22.04.202404290"),
+        "Linux",
+        "ubuntu",
+        "22.04",
+    ),
+    Image(
+        "Canonical",
+        "0001-com-ubuntu-server-jammy",
+        "22_04-lts-gen2",
+        ("22.04.202404290",),
+        "Linux",
+        "ubuntu",
+        "22.04",
+        "V2",
+    ),
+    Image("Canonical", "ubuntu-24_04-lts", "server", ("24.04.202409120",), "Linux", "ubuntu", "24.04", "V2"),
 )
 
 
 def find_image(publisher: str, offer: str, sku: str) -> Image | None:
-    """The image for publisher/offer/sku (case-insensitive)."""
+    """Return the image for publisher/offer/sku (case-insensitive)."""
     wanted = (publisher.lower(), offer.lower(), sku.lower())
     for image in IMAGES:
         if (image.publisher.lower(), image.offer.lower(), image.sku.lower()) == wanted:
@@ -174,7 +223,7 @@ EXTENSIONS: dict[tuple[str, str], tuple[str, ...]] = {
 
 
 def find_extension(publisher: str, type_: str) -> tuple[str, str, tuple[str, ...]] | None:
-    """``(publisher, type, versions)`` in Azure's casing for a handler (case-insensitive), or ``None``."""
+    """Return ``(publisher, type, versions)`` in Azure's casing for a handler (case-insensitive), or ``None``."""
     for (pub, ext_type), versions in EXTENSIONS.items():
         if pub.lower() == publisher.lower() and ext_type.lower() == type_.lower():
             return pub, ext_type, versions

@@ -1,5 +1,8 @@
-"""Microsoft.Resources: subscriptions, locations, provider registrations, resource groups, the
-generic resource list, and the operation-status URLs of every provider."""
+"""Microsoft.Resources.
+
+Subscriptions, locations, provider registrations, resource groups, the generic resource list, and
+the operation-status URLs of every provider.
+"""
 
 from __future__ import annotations
 
@@ -99,7 +102,9 @@ class ResourcesProvider(Provider):
 
     def _provider(self, sub: str, namespace: str) -> dict[str, Any]:
         types = sorted(t for k, t in self.emu.router.types.items() if k.startswith(namespace.lower() + "/"))
-        canonical = next((p.namespace for p in self.emu.providers if p.namespace.lower() == namespace.lower()), namespace)
+        canonical = next(
+            (p.namespace for p in self.emu.providers if p.namespace.lower() == namespace.lower()), namespace
+        )
         versions = _API_VERSIONS.get(namespace.lower(), ["2024-01-01"])
         return {
             "id": f"/subscriptions/{sub}/providers/{canonical}",
@@ -152,7 +157,8 @@ class ResourcesProvider(Provider):
                 400,
                 "InvalidResourceGroup",
                 f"The provided resource group name '{name}' has these invalid characters: '{bad}'. The name can "
-                "only be a letter, digit, '-', '.', '(', ')' or '_'. See https://aka.ms/ResourceGroupNamingRestrictions "
+                "only be a letter, digit, '-', '.', '(', ')' or '_'. See "
+                "https://aka.ms/ResourceGroupNamingRestrictions "
                 "for more information.",
             )
 
@@ -281,7 +287,9 @@ class ResourcesProvider(Provider):
     def _operation(self, call: Call) -> Any:
         op = self.emu.ops.get(call.params["operationId"])
         if op is None or op.subscription.lower() != call.sub.lower():
-            raise ArmError(404, "OperationNotFound", f"The operation '{call.params['operationId']}' could not be found.")
+            raise ArmError(
+                404, "OperationNotFound", f"The operation '{call.params['operationId']}' could not be found."
+            )
         return op
 
     def operation_status(self, call: Call) -> Response:
@@ -329,14 +337,19 @@ _CLAUSE = re.compile(
 
 
 def _matches_filter(record: Record, flt: str) -> bool:
-    """ARM's small ``$filter`` language: ``resourceType eq``, ``name eq``, ``tagName eq [and tagValue eq]``,
-    ``location eq``, ``substringof('x', name)`` joined by ``and``."""
+    """Match ARM's small ``$filter`` language.
+
+    ``resourceType eq``, ``name eq``, ``tagName eq [and tagValue eq]``, ``location eq`` and
+    ``substringof('x', name)``, joined by ``and``.
+    """
     tag_name = None
     tags = {k.lower(): v for k, v in (record.body.get("tags") or {}).items()}
     for clause in re.split(r"\s+and\s+", flt, flags=re.IGNORECASE):
         m = _CLAUSE.match(clause)
         if not m:
-            raise ArmError(400, "InvalidFilterInQueryString", f"The $filter '{flt}' is not supported by the local Azure.")
+            raise ArmError(
+                400, "InvalidFilterInQueryString", f"The $filter '{flt}' is not supported by the local Azure."
+            )
         if m.group("sub") is not None:
             if m.group("sub").lower() not in record.name.lower():
                 return False

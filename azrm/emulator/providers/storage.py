@@ -28,22 +28,54 @@ SKUS = {
     "premium_lrs": "Premium_LRS",
     "premium_zrs": "Premium_ZRS",
 }
-KINDS = {"storage": "Storage", "storagev2": "StorageV2", "blobstorage": "BlobStorage",
-         "filestorage": "FileStorage", "blockblobstorage": "BlockBlobStorage"}  # fmt: skip
+KINDS = {
+    "storage": "Storage",
+    "storagev2": "StorageV2",
+    "blobstorage": "BlobStorage",
+    "filestorage": "FileStorage",
+    "blockblobstorage": "BlockBlobStorage",
+}
 #: Azure's paired regions for the secondary of geo-redundant accounts (the common ones).
-_PAIRS = {"eastus": "westus", "westus": "eastus", "eastus2": "centralus", "centralus": "eastus2",
-          "westeurope": "northeurope", "northeurope": "westeurope", "uksouth": "ukwest", "ukwest": "uksouth",
-          "westus2": "westcentralus", "southeastasia": "eastasia", "eastasia": "southeastasia"}  # fmt: skip
-_UPDATABLE = ("accessTier", "allowBlobPublicAccess", "minimumTlsVersion", "supportsHttpsTrafficOnly",
-              "allowSharedKeyAccess", "networkAcls", "encryption", "isHnsEnabled", "publicNetworkAccess",
-              "defaultToOAuthAuthentication", "keyPolicy", "sasPolicy", "routingPreference",
-              "largeFileSharesState", "isSftpEnabled", "isLocalUserEnabled", "allowCrossTenantReplication")  # fmt: skip
+_PAIRS = {
+    "eastus": "westus",
+    "westus": "eastus",
+    "eastus2": "centralus",
+    "centralus": "eastus2",
+    "westeurope": "northeurope",
+    "northeurope": "westeurope",
+    "uksouth": "ukwest",
+    "ukwest": "uksouth",
+    "westus2": "westcentralus",
+    "southeastasia": "eastasia",
+    "eastasia": "southeastasia",
+}
+_UPDATABLE = (
+    "accessTier",
+    "allowBlobPublicAccess",
+    "minimumTlsVersion",
+    "supportsHttpsTrafficOnly",
+    "allowSharedKeyAccess",
+    "networkAcls",
+    "encryption",
+    "isHnsEnabled",
+    "publicNetworkAccess",
+    "defaultToOAuthAuthentication",
+    "keyPolicy",
+    "sasPolicy",
+    "routingPreference",
+    "largeFileSharesState",
+    "isSftpEnabled",
+    "isLocalUserEnabled",
+    "allowCrossTenantReplication",
+)
 
 
 def split_blob_url(url: str) -> tuple[str, str, str] | None:
-    """``(account, container, blob)`` of a blob URL: Azurite's path style on loopback
-    (``http://127.0.0.1:10000/<account>/<container>/<blob>``) or Azure's
-    (``https://<account>.blob.core.windows.net/<container>/<blob>``); ``None`` otherwise."""
+    """Split a blob URL into ``(account, container, blob)``, or return ``None``.
+
+    Both Azurite's path style on loopback (``http://127.0.0.1:10000/<account>/<container>/<blob>``)
+    and Azure's (``https://<account>.blob.core.windows.net/<container>/<blob>``) are understood.
+    """
     from urllib.parse import unquote, urlsplit
 
     parts = urlsplit(url)
@@ -78,24 +110,34 @@ class StorageProvider(Provider):
         r.add("DELETE", acc, self.delete_account)
         r.add("POST", acc + "/listKeys", self.list_keys)
         r.add("POST", acc + "/regenerateKey", self.regenerate_key)
-        r.add("GET", sub + "/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts", self.list_accounts)
+        r.add(
+            "GET",
+            sub + "/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/storageAccounts",
+            self.list_accounts,
+        )
         r.add("GET", sub + "/providers/Microsoft.Storage/storageAccounts", self.list_accounts)
         r.add("POST", sub + "/providers/Microsoft.Storage/checkNameAvailability", self.check_name)
         self.emu.on_delete(SA_TYPE, self._on_delete)
 
     def restore(self) -> None:
+        """Accounts kept in a state file come back to life in the (restarted) Azurite."""
         if self.emu.blob is None:
             return
         for record in self.store.of_type(SA_TYPE):
             keys = record.secrets["keys"]
             self.emu.blob.register(record.name, keys["key1"], keys["key2"])
+            props = record.properties
+            props["primaryEndpoints"] = self._endpoints(record.name, record.body["kind"])
+            if "secondaryEndpoints" in props:
+                props["secondaryEndpoints"] = self._endpoints(record.name + "-secondary", record.body["kind"])
+            self.store.touch(record)
 
     # -- helpers -----------------------------------------------------------------------------------
     def _new_key(self) -> str:
         return base64.b64encode(self.emu.rng.getrandbits(512).to_bytes(64, "big")).decode("ascii")
 
     def by_name(self, name: str) -> Record | None:
-        """The account with this (globally unique) name, in any group or subscription."""
+        """Return the account with this (globally unique) name, in any group or subscription."""
         return self._by_name(name)
 
     def _by_name(self, name: str) -> Record | None:
@@ -109,11 +151,13 @@ class StorageProvider(Provider):
             endpoints = dict(self.emu.blob.endpoints(name))
         else:
             # No Azurite here: point at Azurite's default port, where a user may run their own.
-            endpoints = {s: f"http://127.0.0.1:{p}/{name}/" for s, p in (("blob", 10000), ("queue", 10001), ("table", 10002))}
+            endpoints = {
+                s: f"http://127.0.0.1:{p}/{name}/" for s, p in (("blob", 10000), ("queue", 10001), ("table", 10002))
+            }
         return endpoints if kind != "BlobStorage" else {"blob": endpoints["blob"]}
 
     def view(self, record: Record) -> dict[str, Any]:
-        """The account as ARM returns it."""
+        """Return the account as ARM returns it."""
         return self.clone(record.body)
 
     def _account(self, call: Call) -> Record:
@@ -142,7 +186,8 @@ class StorageProvider(Provider):
             raise ArmError(
                 400,
                 "InvalidValuesForRequestParameters",
-                f"Values for request parameters are invalid: sku.name '{sku_name}' (expected one of {', '.join(SKUS.values())}).",
+                f"Values for request parameters are invalid: sku.name '{sku_name}' (expected one of "
+                f"{', '.join(SKUS.values())}).",
             )
         kind_raw = str(body.get("kind", ""))
         kind = KINDS.get(kind_raw.lower())
@@ -150,7 +195,8 @@ class StorageProvider(Provider):
             raise ArmError(
                 400,
                 "InvalidValuesForRequestParameters",
-                f"Values for request parameters are invalid: kind '{kind_raw}' (expected one of {', '.join(KINDS.values())}).",
+                f"Values for request parameters are invalid: kind '{kind_raw}' (expected one of "
+                f"{', '.join(KINDS.values())}).",
             )
         location = self.location(body, SA_TYPE)
         tags = self.tags(body)
@@ -180,7 +226,12 @@ class StorageProvider(Provider):
             "minimumTlsVersion": "TLS1_2",
             "allowBlobPublicAccess": False,
             "allowSharedKeyAccess": True,
-            "networkAcls": {"bypass": "AzureServices", "virtualNetworkRules": [], "ipRules": [], "defaultAction": "Allow"},
+            "networkAcls": {
+                "bypass": "AzureServices",
+                "virtualNetworkRules": [],
+                "ipRules": [],
+                "defaultAction": "Allow",
+            },
             "supportsHttpsTrafficOnly": True,
             "encryption": {
                 "services": {
@@ -194,7 +245,11 @@ class StorageProvider(Provider):
             props["accessTier"] = "Hot"
         for field in _UPDATABLE:
             if field in props_in:
-                props[field] = props_in[field]
+                props[field] = self.clone(props_in[field])
+        for service in (props.get("encryption") or {}).get("services", {}).values():
+            if isinstance(service, dict) and service.get("enabled", True):
+                service.setdefault("keyType", "Account")
+                service.setdefault("lastEnabledTime", stamp)
         props.update(
             {
                 "provisioningState": "Creating",
@@ -252,7 +307,9 @@ class StorageProvider(Provider):
         if "sku" in body:
             sku = SKUS.get(str((body["sku"] or {}).get("name", "")).lower())
             if sku is None:
-                raise ArmError(400, "InvalidValuesForRequestParameters", "Values for request parameters are invalid: sku.name.")
+                raise ArmError(
+                    400, "InvalidValuesForRequestParameters", "Values for request parameters are invalid: sku.name."
+                )
             record.body["sku"] = {"name": sku, "tier": sku.split("_")[0]}
         props_in = body.get("properties") or {}
         for field in _UPDATABLE:

@@ -1,5 +1,7 @@
-"""What the Microsoft.Compute backends share: instance-view statuses, the extension-handler contract,
-and the Compute RP's error phrasing."""
+"""What the Microsoft.Compute backends share.
+
+Instance-view statuses, the extension-handler contract, and the Compute RP's error phrasing.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +40,9 @@ def supports_premium(vm_size: str) -> bool:
     return bool(_PREMIUM.match(vm_size))
 
 
-def status(code: str, display: str, *, level: str = "Info", message: str | None = None, time: float | None = None) -> dict[str, Any]:
+def status(
+    code: str, display: str, *, level: str = "Info", message: str | None = None, time: float | None = None
+) -> dict[str, Any]:
     """One instance-view status entry."""
     entry: dict[str, Any] = {"code": code, "level": level, "displayStatus": display}
     if message is not None:
@@ -49,15 +53,18 @@ def status(code: str, display: str, *, level: str = "Info", message: str | None 
 
 
 def missing(parameter: str) -> ArmError:
-    """The Compute RP's answer for a required field left out (verbatim shape)."""
+    """Build the Compute RP's answer for a required field left out (verbatim shape)."""
     return ArmError(400, "InvalidParameter", f"Required parameter '{parameter}' is missing (null).", target=parameter)
 
 
 # -- extension handlers: how the local Azure "runs" an extension inside a VM ------------------------
 @dataclass
 class ExtensionContext:
-    """What an extension handler gets: the VM, the extension, its settings (public and protected) and
-    the emulator (for the blob plane, the clock...)."""
+    """What an extension handler gets.
+
+    The VM, the extension, its settings (public and protected) and the emulator (for the blob plane,
+    the clock...).
+    """
 
     emu: Emulator
     vm: Record
@@ -98,7 +105,7 @@ class ComputeBase(Provider):
     namespace = "Microsoft.Compute"
 
     def vm_or_404(self, vm_id: str, rg: str | None) -> Record:
-        """The VM, or ARM's ``ResourceNotFound``."""
+        """Return the VM, or ARM's ``ResourceNotFound``."""
         record = self.store.get(vm_id)
         if record is None or record.type != VM_TYPE:
             from ...core.errors import not_found

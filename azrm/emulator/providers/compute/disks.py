@@ -1,5 +1,7 @@
-"""Microsoft.Compute/disks and availabilitySets, and the catalogue reads (images, sizes, extension
-images) that Az and the SDK use."""
+"""Microsoft.Compute/disks and availabilitySets, and the catalogue reads.
+
+The catalogue: images, sizes and extension images, as Az and the SDK read them.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +23,18 @@ if TYPE_CHECKING:
 
 GIB = 1024**3
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$")
-DISK_SKUS = {s.lower(): s for s in ("Standard_LRS", "Premium_LRS", "StandardSSD_LRS", "UltraSSD_LRS", "Premium_ZRS",
-                                    "StandardSSD_ZRS", "PremiumV2_LRS")}  # fmt: skip
+DISK_SKUS = {
+    s.lower(): s
+    for s in (
+        "Standard_LRS",
+        "Premium_LRS",
+        "StandardSSD_LRS",
+        "UltraSSD_LRS",
+        "Premium_ZRS",
+        "StandardSSD_ZRS",
+        "PremiumV2_LRS",
+    )
+}
 
 
 class DiskBackend(ComputeBase):
@@ -44,13 +56,19 @@ class DiskBackend(ComputeBase):
     def put_disk(self, call: Call, body: dict[str, Any] | None = None) -> Response:
         name = call.params["diskName"]
         if not _NAME.match(name):
-            raise ArmError(400, "InvalidResourceName", f"The resource name '{name}' is invalid: 1-80 letters, digits, '_', '.' or '-'.")
+            raise ArmError(
+                400,
+                "InvalidResourceName",
+                f"The resource name '{name}' is invalid: 1-80 letters, digits, '_', '.' or '-'.",
+            )
         rid = self._disk_id(call)
         body = body if body is not None else call.body()
         existing = self.store.get(rid)
         location = self.location(body, DISK_TYPE)
         props_in = body.get("properties") or {}
-        sku_name = str((body.get("sku") or {}).get("name") or (existing.body["sku"]["name"] if existing else "Standard_LRS"))
+        sku_name = str(
+            (body.get("sku") or {}).get("name") or (existing.body["sku"]["name"] if existing else "Standard_LRS")
+        )
         sku = DISK_SKUS.get(sku_name.lower())
         if sku is None:
             raise invalid_parameter(f"The value '{sku_name}' of parameter 'sku.name' is not valid.", target="sku.name")
@@ -64,7 +82,7 @@ class DiskBackend(ComputeBase):
                 )
             props = dict(existing.properties)
             props["diskSizeGB"] = size
-            props["diskSizeBytes"] = int(size) * GIB
+            props["diskSizeBytes"] = int(size or 0) * GIB
         else:
             creation = dict(props_in.get("creationData") or {})
             option = str(creation.get("createOption") or "")
@@ -88,7 +106,7 @@ class DiskBackend(ComputeBase):
             props = {
                 "creationData": creation,
                 "diskSizeGB": size,
-                "diskSizeBytes": int(size) * GIB,
+                "diskSizeBytes": int(size or 0) * GIB,
                 "uniqueId": self.guid(),
                 "timeCreated": iso_compute(self.emu.now()),
                 "diskState": "Unattached",
@@ -100,9 +118,15 @@ class DiskBackend(ComputeBase):
                 if field in props_in:
                     props[field] = props_in[field]
         props["provisioningState"] = "Updating"
-        record_body: dict[str, Any] = {"name": name, "id": rid, "type": DISK_TYPE, "location": location,
-                                       "tags": self.tags(body), "sku": {"name": sku, "tier": sku.split("_")[0]},
-                                       "properties": props}  # fmt: skip
+        record_body: dict[str, Any] = {
+            "name": name,
+            "id": rid,
+            "type": DISK_TYPE,
+            "location": location,
+            "tags": self.tags(body),
+            "sku": {"name": sku, "tier": sku.split("_")[0]},
+            "properties": props,
+        }
         if existing is not None and existing.body.get("managedBy"):
             record_body["managedBy"] = existing.body["managedBy"]
         if body.get("zones"):
@@ -115,8 +139,14 @@ class DiskBackend(ComputeBase):
                 current.properties["provisioningState"] = "Succeeded"
                 self.store.touch(current)
 
-        op = self.begin(call, record, "create" if existing is None else "update", style="compute", complete=complete,
-                        op_id=call.request_id)  # fmt: skip
+        op = self.begin(
+            call,
+            record,
+            "create" if existing is None else "update",
+            style="compute",
+            complete=complete,
+            op_id=call.request_id,
+        )
         # The disk RP accepts writes with 202 (body included), not 201.
         return json_response(202, self.clone(record.body), self.lro_headers(call, op, location=True))
 
@@ -141,9 +171,13 @@ class DiskBackend(ComputeBase):
         if record is None:
             return Response(204)
         if record.body.get("managedBy"):
-            raise ArmError(409, "OperationNotAllowed", f"Disk {record.name} is attached to VM {record.body['managedBy']}.")
+            raise ArmError(
+                409, "OperationNotAllowed", f"Disk {record.name} is attached to VM {record.body['managedBy']}."
+            )
         rid = record.id
-        op = self.begin(call, record, "delete", style="compute", complete=lambda: self.emu.remove(rid), op_id=call.request_id)
+        op = self.begin(
+            call, record, "delete", style="compute", complete=lambda: self.emu.remove(rid), op_id=call.request_id
+        )
         return Response(202, None, Headers(self.lro_headers(call, op, location=True)))
 
 
@@ -164,7 +198,11 @@ class AvailabilitySetBackend(ComputeBase):
     def members(self, avset_id: str) -> list[Record]:
         """VMs in the set, in creation order."""
         wanted = key(avset_id)
-        return [vm for vm in self.store.of_type(VM_TYPE) if key((vm.properties.get("availabilitySet") or {}).get("id", "")) == wanted]
+        return [
+            vm
+            for vm in self.store.of_type(VM_TYPE)
+            if key((vm.properties.get("availabilitySet") or {}).get("id", "")) == wanted
+        ]
 
     def view(self, record: Record) -> dict[str, Any]:
         body = self.clone(record.body)
@@ -183,26 +221,58 @@ class AvailabilitySetBackend(ComputeBase):
         existing = self.store.get(rid)
         location = self.location(body, AVSET_TYPE)
         props_in = body.get("properties") or {}
-        fd = props_in.get("platformFaultDomainCount", existing.properties["platformFaultDomainCount"] if existing else 2)
-        ud = props_in.get("platformUpdateDomainCount", existing.properties["platformUpdateDomainCount"] if existing else 5)
+        fd = props_in.get(
+            "platformFaultDomainCount", existing.properties["platformFaultDomainCount"] if existing else 2
+        )
+        ud = props_in.get(
+            "platformUpdateDomainCount", existing.properties["platformUpdateDomainCount"] if existing else 5
+        )
         if not isinstance(fd, int) or not 1 <= fd <= 3:
-            raise invalid_parameter(f"The specified fault domain count {fd} must fall in the range 1 to 3.", target="platformFaultDomainCount")
+            raise invalid_parameter(
+                f"The specified fault domain count {fd} must fall in the range 1 to 3.",
+                target="platformFaultDomainCount",
+            )
         if not isinstance(ud, int) or not 1 <= ud <= 20:
-            raise invalid_parameter(f"The specified update domain count {ud} must fall in the range 1 to 20.", target="platformUpdateDomainCount")
+            raise invalid_parameter(
+                f"The specified update domain count {ud} must fall in the range 1 to 20.",
+                target="platformUpdateDomainCount",
+            )
         sku = str((body.get("sku") or {}).get("name") or (existing.body["sku"]["name"] if existing else "Classic"))
         if sku not in ("Classic", "Aligned"):
-            raise invalid_parameter(f"The value '{sku}' of parameter 'sku.name' is not valid; use Classic or Aligned.", target="sku.name")
-        if existing is not None and self.members(rid) and (
-            fd != existing.properties["platformFaultDomainCount"] or ud != existing.properties["platformUpdateDomainCount"]
+            raise invalid_parameter(
+                f"The value '{sku}' of parameter 'sku.name' is not valid; use Classic or Aligned.", target="sku.name"
+            )
+        if (
+            existing is not None
+            and self.members(rid)
+            and (
+                fd != existing.properties["platformFaultDomainCount"]
+                or ud != existing.properties["platformUpdateDomainCount"]
+            )
         ):
-            raise ArmError(409, "PropertyChangeNotAllowed", "Changing the domain counts of an availability set that has VMs is not allowed.")
+            raise ArmError(
+                409,
+                "PropertyChangeNotAllowed",
+                "Changing the domain counts of an availability set that has VMs is not allowed.",
+            )
         props: dict[str, Any] = {"platformUpdateDomainCount": ud, "platformFaultDomainCount": fd}
         if props_in.get("proximityPlacementGroup"):
             props["proximityPlacementGroup"] = props_in["proximityPlacementGroup"]
-        record = self.store.put(Record(rid, AVSET_TYPE, {
-            "name": name, "id": rid, "type": AVSET_TYPE, "location": location, "tags": self.tags(body),
-            "sku": {"name": sku}, "properties": props,
-        }))  # fmt: skip
+        record = self.store.put(
+            Record(
+                rid,
+                AVSET_TYPE,
+                {
+                    "name": name,
+                    "id": rid,
+                    "type": AVSET_TYPE,
+                    "location": location,
+                    "tags": self.tags(body),
+                    "sku": {"name": sku},
+                    "properties": props,
+                },
+            )
+        )
         return json_response(200, self.view(record))  # synchronous; 200 for create and update alike
 
     def patch_avset(self, call: Call) -> Response:
@@ -259,7 +329,11 @@ class ComputeCatalogBackend(ComputeBase):
     def _location(self, call: Call) -> str:
         loc = normalize_location(call.params["location"])
         if loc not in LOCATIONS:
-            raise ArmError(404, "LocationNotAvailableForResourceType", f"The provided location '{call.params['location']}' is not available.")
+            raise ArmError(
+                404,
+                "LocationNotAvailableForResourceType",
+                f"The provided location '{call.params['location']}' is not available.",
+            )
         return loc
 
     def _entry(self, call: Call, loc: str, name: str, *path: str) -> dict[str, Any]:
@@ -298,19 +372,38 @@ class ComputeCatalogBackend(ComputeBase):
     def offers(self, call: Call) -> Response:
         loc = self._location(call)
         offers = dict.fromkeys((i.publisher, i.offer) for i in self._matching(call))
-        return Response(200, [self._entry(call, loc, o, "Publishers", p, "ArtifactTypes/VMImage/Offers", o) for p, o in offers])
+        return Response(
+            200, [self._entry(call, loc, o, "Publishers", p, "ArtifactTypes/VMImage/Offers", o) for p, o in offers]
+        )
 
     def skus(self, call: Call) -> Response:
         loc = self._location(call)
-        return Response(200, [
-            self._entry(call, loc, i.sku, "Publishers", i.publisher, "ArtifactTypes/VMImage/Offers", i.offer, "Skus", i.sku)
-            for i in self._matching(call)
-        ])  # fmt: skip
+        return Response(
+            200,
+            [
+                self._entry(
+                    call, loc, i.sku, "Publishers", i.publisher, "ArtifactTypes/VMImage/Offers", i.offer, "Skus", i.sku
+                )
+                for i in self._matching(call)
+            ],
+        )
 
     def versions(self, call: Call) -> Response:
         loc = self._location(call)
         items = [
-            self._entry(call, loc, v, "Publishers", i.publisher, "ArtifactTypes/VMImage/Offers", i.offer, "Skus", i.sku, "Versions", v)
+            self._entry(
+                call,
+                loc,
+                v,
+                "Publishers",
+                i.publisher,
+                "ArtifactTypes/VMImage/Offers",
+                i.offer,
+                "Skus",
+                i.sku,
+                "Versions",
+                v,
+            )
             for i in self._matching(call)
             for v in i.versions
         ]
@@ -322,8 +415,19 @@ class ComputeCatalogBackend(ComputeBase):
             wanted = call.params["version"]
             version = image.versions[-1] if wanted.lower() == "latest" else wanted
             if version in image.versions:
-                entry = self._entry(call, loc, version, "Publishers", image.publisher, "ArtifactTypes/VMImage/Offers",
-                                    image.offer, "Skus", image.sku, "Versions", version)  # fmt: skip
+                entry = self._entry(
+                    call,
+                    loc,
+                    version,
+                    "Publishers",
+                    image.publisher,
+                    "ArtifactTypes/VMImage/Offers",
+                    image.offer,
+                    "Skus",
+                    image.sku,
+                    "Versions",
+                    version,
+                )
                 entry["properties"] = {
                     "osDiskImage": {"operatingSystem": image.os_type},
                     "dataDiskImages": [],
@@ -345,14 +449,19 @@ class ComputeCatalogBackend(ComputeBase):
 
     def extension_types(self, call: Call) -> Response:
         loc = self._location(call)
-        return Response(200, [
-            self._entry(call, loc, t, "Publishers", p, "ArtifactTypes/VMExtension/Types", t)
-            for p, t, _ in self._extension_entries(call)
-        ])  # fmt: skip
+        return Response(
+            200,
+            [
+                self._entry(call, loc, t, "Publishers", p, "ArtifactTypes/VMExtension/Types", t)
+                for p, t, _ in self._extension_entries(call)
+            ],
+        )
 
     def _extension_version_entries(self, call: Call, loc: str) -> list[dict[str, Any]]:
         return [
-            self._entry(call, loc, f"{v}.0.0", "Publishers", p, "ArtifactTypes/VMExtension/Types", t, "Versions", f"{v}.0.0")
+            self._entry(
+                call, loc, f"{v}.0.0", "Publishers", p, "ArtifactTypes/VMExtension/Types", t, "Versions", f"{v}.0.0"
+            )
             for p, t, versions in self._extension_entries(call)
             for v in versions
         ]
@@ -364,15 +473,18 @@ class ComputeCatalogBackend(ComputeBase):
         loc = self._location(call)
         for entry in self._extension_version_entries(call, loc):
             if entry["name"] == call.params["version"]:
-                entry["properties"] = {"operatingSystem": "Windows", "computeRole": "IaaS", "supportsMultipleExtensions": False,
-                                       "vmScaleSetEnabled": True}  # fmt: skip
+                entry["properties"] = {
+                    "operatingSystem": "Windows",
+                    "computeRole": "IaaS",
+                    "supportsMultipleExtensions": False,
+                    "vmScaleSetEnabled": True,
+                }
                 return json_response(200, entry)
         raise ArmError(404, "NotFound", "Artifact: VMExtension was not found.")
 
     def vm_sizes(self, call: Call) -> Response:
         self._location(call)
         return list_response(s.to_arm() for s in VM_SIZES.values())
-
 
 
 __all__ = ["AvailabilitySetBackend", "ComputeCatalogBackend", "DiskBackend"]

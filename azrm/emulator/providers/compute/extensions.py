@@ -1,5 +1,7 @@
-"""Microsoft.Compute/virtualMachines/extensions: the extension life cycle, with pluggable handlers
-that play the part of the extension running inside the VM."""
+"""Microsoft.Compute/virtualMachines/extensions: the extension life cycle.
+
+Pluggable handlers play the part of the extension running inside the VM.
+"""
 
 from __future__ import annotations
 
@@ -34,12 +36,15 @@ _VERSION = re.compile(r"^\d+\.\d+(\.\d+){0,2}$")
 def handler_version(version: str) -> str:
     """Four-part handler version an instance view reports (``2.83`` -> ``2.83.0.0``)."""
     parts = version.split(".")
-    return ".".join((parts + ["0", "0", "0"])[:4])
+    return ".".join(([*parts, "0", "0", "0"])[:4])
 
 
 class VirtualMachineExtensionBackend(ComputeBase):
-    """VM extensions. ``handlers`` maps ``(publisher, type)`` (lower case) to the function that plays
-    the extension; others succeed with a generic status."""
+    """VM extensions.
+
+    ``handlers`` maps ``(publisher, type)`` (lower case) to the function that plays the extension;
+    other extensions succeed with a generic status.
+    """
 
     def __init__(self, emu: Any) -> None:
         super().__init__(emu)
@@ -62,7 +67,7 @@ class VirtualMachineExtensionBackend(ComputeBase):
 
     # -- views ----------------------------------------------------------------------------------------
     def view(self, record: Record, expand: str = "") -> dict[str, Any]:
-        """The extension as ARM returns it (``protectedSettings`` never)."""
+        """Return the extension as ARM returns it (``protectedSettings`` never)."""
         body = self.clone(record.body)
         if "instanceview" in expand.lower():
             body["properties"]["instanceView"] = self.instance_views([record])[0]
@@ -102,7 +107,11 @@ class VirtualMachineExtensionBackend(ComputeBase):
         if vm.internal.get("power", "running") not in ("running", "starting"):
             raise ArmError(409, "OperationNotAllowed", "Cannot modify extensions in the VM when the VM is not running.")
         if not vm.properties.get("osProfile", {}).get("allowExtensionOperations", True):
-            raise ArmError(409, "OperationNotAllowed", "Extension operations are disallowed on this VM: osProfile.allowExtensionOperations is false.")
+            raise ArmError(
+                409,
+                "OperationNotAllowed",
+                "Extension operations are disallowed on this VM: osProfile.allowExtensionOperations is false.",
+            )
         return vm
 
     def _build(self, call: Call, vm: Record, ext_id: str, body: dict[str, Any], existing: Record | None) -> Record:
@@ -110,7 +119,11 @@ class VirtualMachineExtensionBackend(ComputeBase):
         for field in ("publisher", "type", "typeHandlerVersion"):
             if not props_in.get(field):
                 raise missing(field)
-        publisher, ext_type, version = str(props_in["publisher"]), str(props_in["type"]), str(props_in["typeHandlerVersion"])
+        publisher, ext_type, version = (
+            str(props_in["publisher"]),
+            str(props_in["type"]),
+            str(props_in["typeHandlerVersion"]),
+        )
         known = find_extension(publisher, ext_type)
         major_minor = ".".join(version.split(".")[:2])
         if not _VERSION.match(version) or known is None or major_minor not in known[2]:
@@ -136,7 +149,8 @@ class VirtualMachineExtensionBackend(ComputeBase):
         location = normalize_location(str(body.get("location") or vm.location))
         if location != vm.location:
             raise invalid_parameter(
-                f"The extension location '{body.get('location')}' differs from the virtual machine's location '{vm.location}'.",
+                f"The extension location '{body.get('location')}' differs from the virtual machine's "
+                f"location '{vm.location}'.",
                 target="location",
             )
         props: dict[str, Any] = {
@@ -158,7 +172,14 @@ class VirtualMachineExtensionBackend(ComputeBase):
         return Record(
             ext_id,
             EXT_TYPE,
-            {"name": name, "id": ext_id, "type": EXT_TYPE, "location": location, "tags": self.tags(body), "properties": props},
+            {
+                "name": name,
+                "id": ext_id,
+                "type": EXT_TYPE,
+                "location": location,
+                "tags": self.tags(body),
+                "properties": props,
+            },
             secrets=secrets,
         )
 
@@ -175,35 +196,61 @@ class VirtualMachineExtensionBackend(ComputeBase):
                 return
             props = ext.properties
             handler = self.handlers.get((props["publisher"].lower(), props["type"].lower()), default_handler)
-            ctx = ExtensionContext(self.emu, current_vm, ext, self.clone(props.get("settings") or {}),
-                                   self.clone(ext.secrets.get("protectedSettings") or {}))  # fmt: skip
-            base = {"name": ext.name, "type": f"{props['publisher']}.{props['type']}",
-                    "typeHandlerVersion": handler_version(props["typeHandlerVersion"])}  # fmt: skip
+            ctx = ExtensionContext(
+                self.emu,
+                current_vm,
+                ext,
+                self.clone(props.get("settings") or {}),
+                self.clone(ext.secrets.get("protectedSettings") or {}),
+            )
+            base = {
+                "name": ext.name,
+                "type": f"{props['publisher']}.{props['type']}",
+                "typeHandlerVersion": handler_version(props["typeHandlerVersion"]),
+            }
             try:
                 outcome = handler(ctx)
             except ExtensionFailure as failure:
                 ext.internal["instanceView"] = {
                     **base,
                     "substatuses": failure.substatuses,
-                    "statuses": [status("ProvisioningState/failed/1", "Provisioning failed", level="Error",
-                                        message=failure.message, time=self.emu.now())],
-                }  # fmt: skip
+                    "statuses": [
+                        status(
+                            "ProvisioningState/failed/1",
+                            "Provisioning failed",
+                            level="Error",
+                            message=failure.message,
+                            time=self.emu.now(),
+                        )
+                    ],
+                }
                 self.store.touch(ext)
                 raise ArmError(
                     400,
                     "VMExtensionProvisioningError",
-                    f"VM has reported a failure when processing extension '{ext.name}' (publisher '{props['publisher']}' "
+                    f"VM has reported a failure when processing extension '{ext.name}' (publisher "
+                    f"'{props['publisher']}' "
                     f"and type '{props['type']}'). Error message: '{failure.message}'. More information on "
                     "troubleshooting is available at https://aka.ms/vmextensionwindowstroubleshoot",
                 ) from None
             iv: dict[str, Any] = dict(base)
             if outcome.substatuses:
                 iv["substatuses"] = outcome.substatuses
-            iv["statuses"] = [status("ProvisioningState/succeeded", "Provisioning succeeded", message=outcome.message, time=self.emu.now())]
+            iv["statuses"] = [
+                status(
+                    "ProvisioningState/succeeded",
+                    "Provisioning succeeded",
+                    message=outcome.message,
+                    time=self.emu.now(),
+                )
+            ]
             ext.internal["instanceView"] = iv
             props["provisioningState"] = "Succeeded"
             self.store.touch(ext)
-            if current_vm.properties.get("provisioningState") == "Failed" and current_vm.internal.get("failed_extension") == ext.name:
+            if (
+                current_vm.properties.get("provisioningState") == "Failed"
+                and current_vm.internal.get("failed_extension") == ext.name
+            ):
                 current_vm.properties["provisioningState"] = "Succeeded"
                 current_vm.internal.pop("failed_extension", None)
                 current_vm.internal.pop("failure", None)
@@ -223,8 +270,16 @@ class VirtualMachineExtensionBackend(ComputeBase):
                 self.store.touch(current_vm)
 
         kind = "create" if existing is None else "update"
-        op = self.begin(call, record, kind, style="compute", complete=complete, on_failure=failed,
-                        op_id=call.request_id, not_before=after)  # fmt: skip
+        op = self.begin(
+            call,
+            record,
+            kind,
+            style="compute",
+            complete=complete,
+            on_failure=failed,
+            op_id=call.request_id,
+            not_before=after,
+        )
         return json_response(201 if existing is None else 200, self.view(record), self.lro_headers(call, op))
 
     def put_ext(self, call: Call) -> Response:
@@ -265,6 +320,7 @@ class VirtualMachineExtensionBackend(ComputeBase):
         self._vm_for_write(call, vm_id)
         record.properties["provisioningState"] = "Deleting"
         self.store.touch(record)
-        op = self.begin(call, record, "delete", style="compute", complete=lambda: self.emu.remove(ext_id),
-                        op_id=call.request_id)  # fmt: skip
+        op = self.begin(
+            call, record, "delete", style="compute", complete=lambda: self.emu.remove(ext_id), op_id=call.request_id
+        )
         return Response(202, None, Headers(self.lro_headers(call, op, location=True)))

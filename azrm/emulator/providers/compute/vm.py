@@ -1,5 +1,8 @@
-"""Microsoft.Compute/virtualMachines: validation as the Compute RP does it, disks (managed and VHD
-page blobs in Azurite), NICs and public IPs that follow the VM, power states, instance views."""
+"""Microsoft.Compute/virtualMachines.
+
+Validation as the Compute RP does it, disks (managed, or VHD page blobs in Azurite), NICs and public
+IPs that follow the VM, power states, instance views.
+"""
 
 from __future__ import annotations
 
@@ -37,17 +40,73 @@ _FORBIDDEN_NAME_CHARS = set('\\/"[]:|<>+=;,?*@&')
 _WINDOWS_COMPUTER_FORBIDDEN = set("`~!@#$%^&*()=+_[]{}\\|;:.'\",<>/?")
 _LINUX_HOST_FORBIDDEN = set("`~!@#$%^&*()=+_[]{}\\|;:'\",<>/?")
 DISALLOWED_USERNAMES = frozenset(
-    "administrator admin user user1 test user2 test1 user3 admin1 1 123 a actuser adm admin2 aspnet backup "
-    "console david guest john owner root server sql support support_388945a0 sys test2 test3 user4 user5".split()
+    [
+        "administrator",
+        "admin",
+        "user",
+        "user1",
+        "test",
+        "user2",
+        "test1",
+        "user3",
+        "admin1",
+        "1",
+        "123",
+        "a",
+        "actuser",
+        "adm",
+        "admin2",
+        "aspnet",
+        "backup",
+        "console",
+        "david",
+        "guest",
+        "john",
+        "owner",
+        "root",
+        "server",
+        "sql",
+        "support",
+        "support_388945a0",
+        "sys",
+        "test2",
+        "test3",
+        "user4",
+        "user5",
+    ]
 )
 DISALLOWED_PASSWORDS = frozenset(
-    ["abc@123", "P@$$w0rd", "P@ssw0rd", "P@ssword123", "Pa$$word", "pass@word1", "Password!", "Password1",
-     "Password22", "iloveyou!"]
-)  # fmt: skip
-_PASSTHROUGH = ("additionalCapabilities", "securityProfile", "diagnosticsProfile", "billingProfile", "priority",
-                "evictionPolicy", "licenseType", "extensionsTimeBudget", "scheduledEventsProfile",
-                "capacityReservation", "applicationProfile", "proximityPlacementGroup", "host", "hostGroup",
-                "platformFaultDomain", "virtualMachineScaleSet")  # fmt: skip
+    [
+        "abc@123",
+        "P@$$w0rd",
+        "P@ssw0rd",
+        "P@ssword123",
+        "Pa$$word",
+        "pass@word1",
+        "Password!",
+        "Password1",
+        "Password22",
+        "iloveyou!",
+    ]
+)
+_PASSTHROUGH = (
+    "additionalCapabilities",
+    "securityProfile",
+    "diagnosticsProfile",
+    "billingProfile",
+    "priority",
+    "evictionPolicy",
+    "licenseType",
+    "extensionsTimeBudget",
+    "scheduledEventsProfile",
+    "capacityReservation",
+    "applicationProfile",
+    "proximityPlacementGroup",
+    "host",
+    "hostGroup",
+    "platformFaultDomain",
+    "virtualMachineScaleSet",
+)
 
 
 def password_rule(os_type: str) -> str:
@@ -75,7 +134,9 @@ def check_password(password: str, os_type: str) -> None:
     if not low <= len(password) <= high or classes < 3 or any(ord(c) < 32 for c in password):
         raise invalid_parameter(password_rule(os_type), target="adminPassword")
     if password in DISALLOWED_PASSWORDS:
-        raise invalid_parameter("The supplied password is not allowed: it is a commonly used password.", target="adminPassword")
+        raise invalid_parameter(
+            "The supplied password is not allowed: it is a commonly used password.", target="adminPassword"
+        )
 
 
 def check_username(user: str, os_type: str) -> None:
@@ -114,11 +175,16 @@ class VirtualMachineBackend(ComputeBase):
         for action in ("start", "powerOff", "restart", "deallocate", "redeploy", "reapply"):
             r.add("POST", f"{one}/{action}", self._action(action), compute_policy="PutVM", **vm)
         r.add("GET", base + "/virtualMachines", self.list_vms, compute_policy="ListVMs")
-        r.add("GET", "/subscriptions/{subscriptionId}/providers/Microsoft.Compute/virtualMachines", self.list_vms, compute_policy="ListVMs")
+        r.add(
+            "GET",
+            "/subscriptions/{subscriptionId}/providers/Microsoft.Compute/virtualMachines",
+            self.list_vms,
+            compute_policy="ListVMs",
+        )
 
     # -- views -----------------------------------------------------------------------------------------
     def view(self, record: Record, expand: str = "") -> dict[str, Any]:
-        """The VM as ARM returns it; ``expand`` may hold ``instanceView`` and ``userData``."""
+        """Return the VM as ARM returns it; ``expand`` may hold ``instanceView`` and ``userData``."""
         from .extensions import VirtualMachineExtensionBackend
 
         body = self.clone(record.body)
@@ -156,7 +222,12 @@ class VirtualMachineBackend(ComputeBase):
             view["vmAgent"] = {
                 "vmAgentVersion": "2.7.41491.1102",
                 "statuses": [
-                    status("ProvisioningState/succeeded", "Ready", message="GuestAgent is running and processing the extensions.", time=now)
+                    status(
+                        "ProvisioningState/succeeded",
+                        "Ready",
+                        message="GuestAgent is running and processing the extensions.",
+                        time=now,
+                    )
                 ],
                 "extensionHandlers": [
                     {
@@ -170,9 +241,16 @@ class VirtualMachineBackend(ComputeBase):
         else:
             view["vmAgent"] = {
                 "vmAgentVersion": "Unknown",
-                "statuses": [status("ProvisioningState/Unavailable", "Not Ready", level="Warning",
-                                    message="VM status blob is found but not yet populated.", time=now)],
-            }  # fmt: skip
+                "statuses": [
+                    status(
+                        "ProvisioningState/Unavailable",
+                        "Not Ready",
+                        level="Warning",
+                        message="VM status blob is found but not yet populated.",
+                        time=now,
+                    )
+                ],
+            }
         disk_names = [os_disk.get("name")] + [d.get("name") for d in props["storageProfile"].get("dataDisks", [])]
         view["disks"] = [
             {"name": n, "statuses": [status("ProvisioningState/succeeded", "Provisioning succeeded", time=provisioned)]}
@@ -187,16 +265,21 @@ class VirtualMachineBackend(ComputeBase):
             view["platformFaultDomain"] = internal.get("faultDomain", 0)
         boot = (props.get("diagnosticsProfile") or {}).get("bootDiagnostics") or {}
         if boot.get("enabled") and boot.get("storageUri"):
-            uri = str(boot["storageUri"]).rstrip("/")
+            uri = str(boot["storageUri"]).rstrip("/") + f"/bootdiagnostics-{record.name.lower()}/{record.name}"
             view["bootDiagnostics"] = {
-                "consoleScreenshotBlobUri": f"{uri}/bootdiagnostics-{record.name.lower()}/{record.name}.screenshot.bmp",
-                "serialConsoleLogBlobUri": f"{uri}/bootdiagnostics-{record.name.lower()}/{record.name}.serialconsole.log",
+                "consoleScreenshotBlobUri": f"{uri}.screenshot.bmp",
+                "serialConsoleLogBlobUri": f"{uri}.serialconsole.log",
             }
         if state == "Succeeded":
             prov = status("ProvisioningState/succeeded", "Provisioning succeeded", time=provisioned)
         elif state == "Failed":
-            prov = status("ProvisioningState/failed", "Provisioning failed", level="Error",
-                          message=internal.get("failure", "Provisioning failed."), time=now)  # fmt: skip
+            prov = status(
+                "ProvisioningState/failed",
+                "Provisioning failed",
+                level="Error",
+                message=internal.get("failure", "Provisioning failed."),
+                time=now,
+            )
         else:
             prov = status(f"ProvisioningState/{state.lower()}", state, time=now)
         view["statuses"] = [prov, status(f"PowerState/{power}", POWER_DISPLAY.get(power, power))]
@@ -266,7 +349,9 @@ class VirtualMachineBackend(ComputeBase):
                     f"Blob {uri} already exists. Please provide a different blob URI as target for disk '{field}'.",
                 )
             if must_exist and not exists:
-                raise invalid_parameter(f"Blob {uri} does not exist; a disk attached from a VHD needs one.", target=field)
+                raise invalid_parameter(
+                    f"Blob {uri} does not exist; a disk attached from a VHD needs one.", target=field
+                )
         return account, container, blob
 
     def _disk_for_attach(self, disk_id: str, vm_id: str) -> Record:
@@ -282,11 +367,15 @@ class VirtualMachineBackend(ComputeBase):
             )
         return disk
 
-    def _build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> tuple[Record, list[Callable[[Record], None]]]:
+    def _build(
+        self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None
+    ) -> tuple[Record, list[Callable[[Record], None]]]:
         """Validate a PUT body; returns the new record and what to do when provisioning completes."""
         location = self.location(body, VM_TYPE)
         if existing is not None and existing.location != location:
-            raise ArmError(409, "PropertyChangeNotAllowed", "Changing property 'location' is not allowed.", target="location")
+            raise ArmError(
+                409, "PropertyChangeNotAllowed", "Changing property 'location' is not allowed.", target="location"
+            )
         props_in = body.get("properties") or {}
         old = existing.properties if existing is not None else {}
         on_complete: list[Callable[[Record], None]] = []
@@ -314,13 +403,27 @@ class VirtualMachineBackend(ComputeBase):
         if existing is not None:
             # The OS disk and image cannot change after creation.
             old_sp = old["storageProfile"]
-            if image_ref and old_sp.get("imageReference") and any(
-                str(image_ref.get(f, "")).lower() != str(old_sp["imageReference"].get(f, "")).lower()
-                for f in ("publisher", "offer", "sku")
+            if (
+                image_ref
+                and old_sp.get("imageReference")
+                and any(
+                    str(image_ref.get(f, "")).lower() != str(old_sp["imageReference"].get(f, "")).lower()
+                    for f in ("publisher", "offer", "sku")
+                )
             ):
-                raise ArmError(409, "PropertyChangeNotAllowed", "Changing property 'imageReference' is not allowed.", target="imageReference")
+                raise ArmError(
+                    409,
+                    "PropertyChangeNotAllowed",
+                    "Changing property 'imageReference' is not allowed.",
+                    target="imageReference",
+                )
             if os_in.get("name") and os_in["name"] != old_sp["osDisk"].get("name"):
-                raise ArmError(409, "PropertyChangeNotAllowed", "Changing property 'osDisk.name' is not allowed.", target="osDisk.name")
+                raise ArmError(
+                    409,
+                    "PropertyChangeNotAllowed",
+                    "Changing property 'osDisk.name' is not allowed.",
+                    target="osDisk.name",
+                )
             os_type = old_sp["osDisk"]["osType"]
             os_disk = self.clone(old_sp["osDisk"])
             if os_in.get("caching"):
@@ -353,8 +456,12 @@ class VirtualMachineBackend(ComputeBase):
                     target="createOption",
                 )
             self._check_name(name, os_type)
-            os_disk = {"osType": os_type, "name": os_in.get("name"), "createOption": os_in.get("createOption") or "FromImage",
-                       "caching": os_in.get("caching") or "ReadWrite"}  # fmt: skip
+            os_disk = {
+                "osType": os_type,
+                "name": os_in.get("name"),
+                "createOption": os_in.get("createOption") or "FromImage",
+                "caching": os_in.get("caching") or "ReadWrite",
+            }
             if os_in.get("diskSizeGB") is not None:
                 os_disk["diskSizeGB"] = os_in["diskSizeGB"]
             vhd_uri = (os_in.get("vhd") or {}).get("uri")
@@ -373,18 +480,28 @@ class VirtualMachineBackend(ComputeBase):
                 )
                 if attached_os_disk is not None:
                     os_disk["name"] = attached_os_disk.name
-                    os_disk["managedDisk"] = {"storageAccountType": attached_os_disk.body["sku"]["name"], "id": attached_os_disk.id}
+                    os_disk["managedDisk"] = {
+                        "storageAccountType": attached_os_disk.body["sku"]["name"],
+                        "id": attached_os_disk.id,
+                    }
                     on_complete.append(self._attach_disk_step(attached_os_disk.id))
                 else:
                     os_disk["name"] = os_disk["name"] or f"{name}_disk1_{self.guid().replace('-', '')}"
                     os_disk["managedDisk"] = {"storageAccountType": storage_type}
                     size_gb = int(os_in.get("diskSizeGB") or (image.disk_size_gb if image else 127))
-                    on_complete.append(self._managed_disk_step(os_disk, size_gb, location, os_type, image, exact, lun=None))
+                    on_complete.append(
+                        self._managed_disk_step(os_disk, size_gb, location, os_type, image, exact, lun=None)
+                    )
                 os_disk["deleteOption"] = os_in.get("deleteOption") or "Detach"
             image_out = None
             if image is not None:
-                image_out = {"publisher": image_ref["publisher"], "offer": image_ref["offer"], "sku": image_ref["sku"],
-                             "version": image_ref.get("version") or "latest", "exactVersion": exact}  # fmt: skip
+                image_out = {
+                    "publisher": image_ref["publisher"],
+                    "offer": image_ref["offer"],
+                    "sku": image_ref["sku"],
+                    "version": image_ref.get("version") or "latest",
+                    "exactVersion": exact,
+                }
         unmanaged = "vhd" in os_disk
 
         # -- data disks ---------------------------------------------------------------------------
@@ -393,7 +510,8 @@ class VirtualMachineBackend(ComputeBase):
             raise ArmError(
                 409,
                 "OperationNotAllowed",
-                f"The maximum number of data disks allowed to be attached to a VM of this size is {size.max_data_disks}.",
+                "The maximum number of data disks allowed to be attached to a VM of this size is "
+                f"{size.max_data_disks}.",
                 target="dataDisks",
             )
         old_disks = {d["lun"]: d for d in (old.get("storageProfile", {}).get("dataDisks", []) if existing else [])}
@@ -402,9 +520,13 @@ class VirtualMachineBackend(ComputeBase):
         for index, raw in enumerate(data_in):
             lun = raw.get("lun")
             if not isinstance(lun, int) or not 0 <= lun <= 63:
-                raise invalid_parameter(f"The value '{lun}' of parameter 'dataDisks[{index}].lun' is not valid; use 0 to 63.", target="lun")
+                raise invalid_parameter(
+                    f"The value '{lun}' of parameter 'dataDisks[{index}].lun' is not valid; use 0 to 63.", target="lun"
+                )
             if lun in luns:
-                raise invalid_parameter(f"Data disks of the virtual machine have duplicate LUN {lun}.", target="dataDisks")
+                raise invalid_parameter(
+                    f"Data disks of the virtual machine have duplicate LUN {lun}.", target="dataDisks"
+                )
             luns.add(lun)
             if lun in old_disks:
                 kept = self.clone(old_disks[lun])
@@ -413,20 +535,30 @@ class VirtualMachineBackend(ComputeBase):
                 data_disks.append(kept)
                 continue
             disk_option = str(raw.get("createOption") or "").lower()
-            disk: dict[str, Any] = {"lun": lun, "name": raw.get("name"), "createOption": raw.get("createOption") or "Empty",
-                                    "caching": raw.get("caching") or "None"}  # fmt: skip
+            disk: dict[str, Any] = {
+                "lun": lun,
+                "name": raw.get("name"),
+                "createOption": raw.get("createOption") or "Empty",
+                "caching": raw.get("caching") or "None",
+            }
             vhd_uri = (raw.get("vhd") or {}).get("uri")
             if vhd_uri and not unmanaged:
-                raise invalid_parameter("Addition of a VHD-based disk to a VM with managed disks is not supported.", target="dataDisks")
+                raise invalid_parameter(
+                    "Addition of a VHD-based disk to a VM with managed disks is not supported.", target="dataDisks"
+                )
             if not vhd_uri and unmanaged:
-                raise invalid_parameter("Addition of a managed disk to a VM with blob based disks is not supported.", target="dataDisks")
+                raise invalid_parameter(
+                    "Addition of a managed disk to a VM with blob based disks is not supported.", target="dataDisks"
+                )
             if disk_option == "empty":
                 size_gb = raw.get("diskSizeGB")
                 if not isinstance(size_gb, int) or not 1 <= size_gb <= 32767:
                     raise missing(f"dataDisks[{index}].diskSizeGB")
                 disk["diskSizeGB"] = size_gb
                 if vhd_uri:
-                    account, container, blob = self._vhd(vhd_uri, location, must_exist=False, field=f"dataDisks[{index}].vhd.uri")
+                    account, container, blob = self._vhd(
+                        vhd_uri, location, must_exist=False, field=f"dataDisks[{index}].vhd.uri"
+                    )
                     disk["vhd"] = {"uri": vhd_uri}
                     disk["name"] = disk["name"] or blob_name_stem(vhd_uri)
                     on_complete.append(self._page_blob_step(account, container, blob, size_gb))
@@ -455,7 +587,8 @@ class VirtualMachineBackend(ComputeBase):
                     raise missing(f"dataDisks[{index}].managedDisk.id")
             else:
                 raise invalid_parameter(
-                    f"The value '{raw.get('createOption')}' of parameter 'dataDisks[{index}].createOption' is not allowed. "
+                    f"The value '{raw.get('createOption')}' of parameter "
+                    f"'dataDisks[{index}].createOption' is not allowed. "
                     "Allowed values are 'Empty' and 'Attach'.",
                     target="createOption",
                 )
@@ -472,8 +605,14 @@ class VirtualMachineBackend(ComputeBase):
 
         # -- OS profile ------------------------------------------------------------------------------
         secrets: dict[str, Any] = dict(existing.secrets) if existing is not None else {}
-        os_profile = self._os_profile(props_in.get("osProfile"), old.get("osProfile"), os_type, existing is not None,
-                                      needs_profile=create_option == "fromimage", secrets=secrets)  # fmt: skip
+        os_profile = self._os_profile(
+            props_in.get("osProfile"),
+            old.get("osProfile"),
+            os_type,
+            existing is not None,
+            needs_profile=create_option == "fromimage",
+            secrets=secrets,
+        )
 
         # -- network -----------------------------------------------------------------------------------
         network_profile = self._network_profile(props_in.get("networkProfile"), rid, location, existing)
@@ -482,7 +621,12 @@ class VirtualMachineBackend(ComputeBase):
         avset_id = (props_in.get("availabilitySet") or {}).get("id")
         old_avset = (old.get("availabilitySet") or {}).get("id") if existing else None
         if existing is not None and key(avset_id or "") != key(old_avset or ""):
-            raise ArmError(409, "PropertyChangeNotAllowed", "Changing property 'availabilitySet' is not allowed.", target="availabilitySet")
+            raise ArmError(
+                409,
+                "PropertyChangeNotAllowed",
+                "Changing property 'availabilitySet' is not allowed.",
+                target="availabilitySet",
+            )
         if avset_id and existing is None:
             avset = self.store.get(avset_id)
             if avset is None or avset.type != AVSET_TYPE or avset.location != location:
@@ -517,27 +661,47 @@ class VirtualMachineBackend(ComputeBase):
         elif existing is None:
             internal.update(osName="Windows" if os_type == "Windows" else "linux", osVersion="", hyperVGeneration="V1")
         etag = int(str(existing.body.get("etag", '"0"')).strip('"') or 0) + 1 if existing is not None else 1
-        record_body: dict[str, Any] = {"name": name, "id": rid, "type": VM_TYPE, "location": location,
-                                       "tags": self.tags(body), "etag": f'"{etag}"', "properties": props}  # fmt: skip
+        record_body: dict[str, Any] = {
+            "name": name,
+            "id": rid,
+            "type": VM_TYPE,
+            "location": location,
+            "tags": self.tags(body),
+            "etag": f'"{etag}"',
+            "properties": props,
+        }
         for field in ("plan", "zones", "extendedLocation"):
             if body.get(field) is not None:
                 record_body[field] = body[field]
         if body.get("identity"):
             identity = dict(body["identity"])
             if "SystemAssigned" in str(identity.get("type", "")):
-                identity.setdefault("principalId", (existing.body.get("identity") or {}).get("principalId") if existing else None)
+                identity.setdefault(
+                    "principalId", (existing.body.get("identity") or {}).get("principalId") if existing else None
+                )
                 identity["principalId"] = identity["principalId"] or self.guid()
                 identity["tenantId"] = self.emu.tenant_id
             record_body["identity"] = identity
         return Record(rid, VM_TYPE, record_body, secrets=secrets, internal=internal), on_complete
 
-    def _os_profile(self, raw: Any, old: Any, os_type: str, updating: bool, *, needs_profile: bool,
-                    secrets: dict[str, Any]) -> dict[str, Any] | None:  # fmt: skip
+    def _os_profile(
+        self, raw: Any, old: Any, os_type: str, updating: bool, *, needs_profile: bool, secrets: dict[str, Any]
+    ) -> dict[str, Any] | None:
         if updating:
             if raw and raw.get("adminPassword"):
-                raise ArmError(409, "PropertyChangeNotAllowed", "Changing property 'adminPassword' is not allowed.", target="adminPassword")
+                raise ArmError(
+                    409,
+                    "PropertyChangeNotAllowed",
+                    "Changing property 'adminPassword' is not allowed.",
+                    target="adminPassword",
+                )
             if raw and raw.get("computerName") and old and raw["computerName"] != old.get("computerName"):
-                raise ArmError(409, "PropertyChangeNotAllowed", "Changing property 'computerName' is not allowed.", target="computerName")
+                raise ArmError(
+                    409,
+                    "PropertyChangeNotAllowed",
+                    "Changing property 'computerName' is not allowed.",
+                    target="computerName",
+                )
             return self.clone(old) if old else None
         if not raw:
             if needs_profile:
@@ -567,7 +731,9 @@ class VirtualMachineBackend(ComputeBase):
         profile: dict[str, Any] = {"computerName": computer, "adminUsername": user}
         if os_type == "Windows":
             if raw.get("linuxConfiguration"):
-                raise invalid_parameter("A Windows image cannot take a linuxConfiguration.", target="linuxConfiguration")
+                raise invalid_parameter(
+                    "A Windows image cannot take a linuxConfiguration.", target="linuxConfiguration"
+                )
             if not password:
                 raise missing("adminPassword")
             check_password(str(password), os_type)
@@ -581,7 +747,9 @@ class VirtualMachineBackend(ComputeBase):
             profile["windowsConfiguration"] = win
         else:
             if raw.get("windowsConfiguration"):
-                raise invalid_parameter("A Linux image cannot take a windowsConfiguration.", target="windowsConfiguration")
+                raise invalid_parameter(
+                    "A Linux image cannot take a windowsConfiguration.", target="windowsConfiguration"
+                )
             lin = dict(raw.get("linuxConfiguration") or {})
             lin.setdefault("disablePasswordAuthentication", False)
             keys = ((lin.get("ssh") or {}).get("publicKeys")) or []
@@ -625,7 +793,9 @@ class VirtualMachineBackend(ComputeBase):
                 f"Virtual machine {rid.rsplit('/', 1)[-1]} must have one network interface marked as primary.",
                 target="networkInterfaces",
             )
-        old_ids = {key(n["id"]) for n in (existing.properties["networkProfile"]["networkInterfaces"] if existing else [])}
+        old_ids = {
+            key(n["id"]) for n in (existing.properties["networkProfile"]["networkInterfaces"] if existing else [])
+        }
         new_ids = set()
         out = []
         for entry in nics_in:
@@ -661,7 +831,8 @@ class VirtualMachineBackend(ComputeBase):
             raise ArmError(
                 409,
                 "OperationNotAllowed",
-                "Network interfaces of a virtual machine can only be added or removed while it is stopped (deallocated).",
+                "Network interfaces of a virtual machine can only be added or removed while it is "
+                "stopped (deallocated).",
             )
         return {"networkInterfaces": out}
 
@@ -683,11 +854,20 @@ class VirtualMachineBackend(ComputeBase):
 
         return step
 
-    def _managed_disk_step(self, disk: dict[str, Any], size_gb: int, location: str, os_type: str | None,
-                           image: Image | None, exact: str | None, *, lun: int | None) -> Callable[[Record], None]:  # fmt: skip
+    def _managed_disk_step(
+        self,
+        disk: dict[str, Any],
+        size_gb: int,
+        location: str,
+        os_type: str | None,
+        image: Image | None,
+        exact: str | None,
+        *,
+        lun: int | None,
+    ) -> Callable[[Record], None]:
         def step(vm: Record) -> None:
             rg = vm.resource_group
-            disk_id = f"/subscriptions/{vm.rid.subscription}/resourceGroups/{rg}/providers/Microsoft.Compute/disks/{disk['name']}"
+            disk_id = f"/subscriptions/{vm.rid.subscription}/resourceGroups/{rg}/providers/{DISK_TYPE}/{disk['name']}"
             creation: dict[str, Any] = {"createOption": "FromImage" if image else "Empty"}
             if image is not None:
                 creation["imageReference"] = {
@@ -710,12 +890,25 @@ class VirtualMachineBackend(ComputeBase):
                 props["osType"] = os_type
                 props["hyperVGeneration"] = image.hyper_v_generation if image else "V1"
             storage_type = disk["managedDisk"]["storageAccountType"]
-            self.store.put(Record(disk_id, DISK_TYPE, {
-                "name": disk["name"], "id": disk_id, "type": DISK_TYPE, "location": location, "managedBy": vm.id,
-                "sku": {"name": storage_type, "tier": storage_type.split("_")[0]}, "properties": props,
-            }))  # fmt: skip
-            target = vm.properties["storageProfile"]["osDisk"] if lun is None else next(
-                d for d in vm.properties["storageProfile"]["dataDisks"] if d["lun"] == lun
+            self.store.put(
+                Record(
+                    disk_id,
+                    DISK_TYPE,
+                    {
+                        "name": disk["name"],
+                        "id": disk_id,
+                        "type": DISK_TYPE,
+                        "location": location,
+                        "managedBy": vm.id,
+                        "sku": {"name": storage_type, "tier": storage_type.split("_")[0]},
+                        "properties": props,
+                    },
+                )
+            )
+            target = (
+                vm.properties["storageProfile"]["osDisk"]
+                if lun is None
+                else next(d for d in vm.properties["storageProfile"]["dataDisks"] if d["lun"] == lun)
             )
             target["managedDisk"]["id"] = disk_id
             target["diskSizeGB"] = size_gb
@@ -758,7 +951,7 @@ class VirtualMachineBackend(ComputeBase):
         return "00-0D-3A-" + "-".join(f"{self.emu.rng.randrange(256):02X}" for _ in range(3))
 
     def bring_up(self, vm: Record) -> None:
-        """The VM is running: NICs get MAC addresses, dynamic public IPs get addresses."""
+        """Mark the VM running: NICs get MAC addresses, dynamic public IPs get addresses."""
         vm.internal["power"] = "running"
         for nic in self._nics(vm):
             if not nic.internal.get("macAddress"):
@@ -769,7 +962,7 @@ class VirtualMachineBackend(ComputeBase):
             pips.bind_dynamic(pip_id)
 
     def release(self, vm: Record) -> None:
-        """The VM is deallocated or gone: dynamic public IPs lose their addresses."""
+        """Release the dynamic public IPs of a deallocated or deleted VM."""
         pips = self.emu.backend(PublicIpBackend)
         for pip_id in self._public_ips(vm):
             pips.release_dynamic(pip_id)
@@ -787,7 +980,9 @@ class VirtualMachineBackend(ComputeBase):
                 "retry the Delete operation (or wait for an ongoing one to complete).",
             )
 
-    def _store_and_begin(self, call: Call, record: Record, existing: Record | None, steps: list[Callable[[Record], None]]) -> Response:
+    def _store_and_begin(
+        self, call: Call, record: Record, existing: Record | None, steps: list[Callable[[Record], None]]
+    ) -> Response:
         if existing is not None:
             self._pending_delete(existing)
             record.internal.setdefault("power", existing.internal.get("power", "running"))
@@ -797,9 +992,10 @@ class VirtualMachineBackend(ComputeBase):
             if avset_id:
                 avset = self.store.get(avset_id)
                 index = sum(
-                    1 for vm in self.store.of_type(VM_TYPE)
+                    1
+                    for vm in self.store.of_type(VM_TYPE)
                     if key((vm.properties.get("availabilitySet") or {}).get("id", "")) == key(avset_id)
-                )  # fmt: skip
+                )
                 if avset is not None:
                     record.internal["faultDomain"] = index % avset.properties["platformFaultDomainCount"]
                     record.internal["updateDomain"] = index % avset.properties["platformUpdateDomainCount"]
@@ -828,7 +1024,9 @@ class VirtualMachineBackend(ComputeBase):
                 self.store.touch(vm)
 
         kind = "create" if existing is None else "update"
-        op = self.begin(call, record, kind, style="compute", complete=complete, on_failure=failed, op_id=call.request_id)
+        op = self.begin(
+            call, record, kind, style="compute", complete=complete, on_failure=failed, op_id=call.request_id
+        )
         return json_response(201 if existing is None else 200, self.view(record), self.lro_headers(call, op))
 
     def put_vm(self, call: Call) -> Response:
@@ -864,7 +1062,12 @@ class VirtualMachineBackend(ComputeBase):
     def generalize(self, call: Call) -> Response:
         record = self.vm_or_404(self._vm_id(call), call.rg)
         if record.internal.get("power") not in ("stopped", "deallocated"):
-            raise ArmError(409, "OperationNotAllowed", f"Operation 'generalize' is not allowed on VM '{record.name}' since the VM is running. Please stop it first.")
+            raise ArmError(
+                409,
+                "OperationNotAllowed",
+                f"Operation 'generalize' is not allowed on VM '{record.name}' since the VM is "
+                "running. Please stop it first.",
+            )
         record.internal["generalized"] = True
         self.store.touch(record)
         return Response(200)
@@ -887,10 +1090,15 @@ class VirtualMachineBackend(ComputeBase):
                 raise ArmError(
                     409,
                     "OperationNotAllowed",
-                    f"Operation 'restart' is not allowed on VM '{record.name}' since the VM is {power}. Start it instead.",
+                    f"Operation 'restart' is not allowed on VM '{record.name}' since the VM is "
+                    f"{power}. Start it instead.",
                 )
             if record.internal.get("generalized") and action in ("start", "restart", "redeploy"):
-                raise ArmError(409, "OperationNotAllowed", f"Operation '{action}' is not allowed on VM '{record.name}' since the VM is generalized.")
+                raise ArmError(
+                    409,
+                    "OperationNotAllowed",
+                    f"Operation '{action}' is not allowed on VM '{record.name}' since the VM is generalized.",
+                )
             during, after = self._TRANSITIONS[action]
             if during is not None:
                 record.internal["power"] = during
@@ -914,8 +1122,15 @@ class VirtualMachineBackend(ComputeBase):
                     vm.internal["power"] = power
                     self.store.touch(vm)
 
-            op = self.begin(call, record, action.lower(), style="compute", complete=complete, on_failure=failed,
-                            op_id=call.request_id)  # fmt: skip
+            op = self.begin(
+                call,
+                record,
+                action.lower(),
+                style="compute",
+                complete=complete,
+                on_failure=failed,
+                op_id=call.request_id,
+            )
             return Response(202, None, Headers(self.lro_headers(call, op, location=True)))
 
         return handler
@@ -949,9 +1164,10 @@ class VirtualMachineBackend(ComputeBase):
                     else:
                         detach_disk(self.store, disk_id)
             doomed_nics = [
-                n["id"] for n in vm.properties["networkProfile"]["networkInterfaces"]
+                n["id"]
+                for n in vm.properties["networkProfile"]["networkInterfaces"]
                 if str((n.get("properties") or {}).get("deleteOption", "Detach")).lower() == "delete"
-            ]  # fmt: skip
+            ]
             self.emu.remove(rid)
             for nic_id in doomed_nics:
                 self.emu.remove(nic_id)
@@ -973,4 +1189,3 @@ def blob_name_stem(uri: str) -> str:
     """``.../vhds/KNVM01osDisk.vhd`` -> ``KNVM01osDisk``."""
     name = uri.rstrip("/").rsplit("/", 1)[-1]
     return name[:-4] if name.lower().endswith(".vhd") else name
-

@@ -1,5 +1,8 @@
-"""What the Microsoft.Network backends share: CIDR checks, private IP allocation, references,
-back-references, and the create/delete life cycle with its etags and operation headers."""
+"""What the Microsoft.Network backends share.
+
+CIDR checks, private IP allocation, references, back-references, and the create/delete life cycle
+with its etags and operation headers.
+"""
 
 from __future__ import annotations
 
@@ -42,7 +45,7 @@ def check_name(name: str) -> None:
 
 
 def parse_prefix(prefix: Any, owner_id: str) -> Network:
-    """A CIDR prefix, with Azure's errors for bad notation."""
+    """Parse a CIDR prefix, with Azure's errors for bad notation."""
     text = str(prefix)
     try:
         return ipaddress.ip_network(text, strict=True)
@@ -65,14 +68,14 @@ def parse_prefix(prefix: Any, owner_id: str) -> Network:
 
 
 def ref_id(value: Any) -> str | None:
-    """The ``id`` of a ``{"id": ...}`` reference (``None`` when absent)."""
+    """Return the ``id`` of a ``{"id": ...}`` reference (``None`` when absent)."""
     if isinstance(value, dict) and value.get("id"):
         return str(value["id"])
     return None
 
 
 def subnet_prefixes(subnet: dict[str, Any], owner_id: str) -> list[Network]:
-    """The prefixes of a subnet body (``addressPrefix`` or ``addressPrefixes``)."""
+    """Return the prefixes of a subnet body (``addressPrefix`` or ``addressPrefixes``)."""
     props = subnet.get("properties") or {}
     raw = props.get("addressPrefixes") or ([props["addressPrefix"]] if props.get("addressPrefix") else [])
     return [parse_prefix(p, owner_id) for p in raw]
@@ -105,7 +108,7 @@ class NetworkBase(Provider):
 
     # -- lookups ---------------------------------------------------------------------------------
     def find_subnet(self, subnet_id: str) -> tuple[Record, dict[str, Any]] | None:
-        """The vnet record and subnet body for a subnet id."""
+        """Return the vnet record and subnet body for a subnet id."""
         try:
             rid = ResourceId.parse(subnet_id)
         except ValueError:
@@ -121,14 +124,14 @@ class NetworkBase(Provider):
         return None
 
     def require_subnet(self, subnet_id: str, referencing_id: str, location: str) -> tuple[Record, dict[str, Any]]:
-        """The subnet, or Azure's ``InvalidResourceReference`` (also for another region)."""
+        """Return the subnet, or Azure's ``InvalidResourceReference`` (also for another region)."""
         found = self.find_subnet(subnet_id)
         if found is None or found[0].location != location:
             raise invalid_resource_reference(subnet_id, referencing_id)
         return found
 
     def require(self, resource_id: str, resource_type: str, referencing_id: str, location: str | None) -> Record:
-        """A referenced resource that must exist (in the same region when ``location`` is given)."""
+        """Return a referenced resource that must exist (in the same region when ``location`` is given)."""
         record = self.store.get(resource_id)
         if record is None or record.type.lower() != resource_type.lower():
             raise invalid_resource_reference(resource_id, referencing_id)
@@ -161,9 +164,9 @@ class NetworkBase(Provider):
         taken: dict[str, str] = {}
         for nic, ipc in self.nic_ip_configs():
             props = ipc["properties"]
-            if key(ref_id(props.get("subnet")) or "") == wanted and props.get("privateIPAddress"):
-                if exclude_owner is None or key(nic.id) != key(exclude_owner):
-                    taken[props["privateIPAddress"]] = ipc["id"]
+            in_subnet = key(ref_id(props.get("subnet")) or "") == wanted and props.get("privateIPAddress")
+            if in_subnet and (exclude_owner is None or key(nic.id) != key(exclude_owner)):
+                taken[props["privateIPAddress"]] = ipc["id"]
         for lb in self.store.of_type(LB_TYPE):
             if exclude_owner is not None and key(lb.id) == key(exclude_owner):
                 continue
@@ -254,12 +257,15 @@ class NetworkBase(Provider):
         return [
             vm
             for vm in self.store.of_type(VM_TYPE)
-            if any(key(n.get("id", "")) == wanted for n in vm.properties.get("networkProfile", {}).get("networkInterfaces", []))
+            if any(
+                key(n.get("id", "")) == wanted
+                for n in vm.properties.get("networkProfile", {}).get("networkInterfaces", [])
+            )
         ]
 
     # -- life cycle ------------------------------------------------------------------------------
     def view(self, record: Record) -> dict[str, Any]:
-        """The resource as ARM returns it (subclasses add back-references)."""
+        """Return the resource as ARM returns it (subclasses add back-references)."""
         body = self.clone(record.body)
         self.stamp_children(body)
         return body
@@ -303,8 +309,11 @@ class NetworkBase(Provider):
         respond: Callable[[Record], dict[str, Any]] | None = None,
         created: bool | None = None,
     ) -> Response:
-        """Store a validated record and answer as the Network RP: 201/200 with the body and an
-        ``Azure-AsyncOperation`` whose completion sets ``Succeeded`` (and a new etag)."""
+        """Store a validated record and answer as the Network RP does.
+
+        That is 201/200 with the body and an ``Azure-AsyncOperation`` whose completion sets
+        ``Succeeded`` (and a new etag).
+        """
         self.check_preconditions(call, existing)
         if existing is not None:
             self.busy(existing)
@@ -336,7 +345,7 @@ class NetworkBase(Provider):
         return json_response(201 if is_new else 200, body, self.lro_headers(call, op))
 
     def on_provisioned(self, record: Record) -> None:
-        """Hook run when a PUT's operation completes."""
+        """Run when a PUT's operation completes (a hook for subclasses)."""
 
     def delete(self, call: Call, resource_id: str, check: Callable[[Record], None] | None = None) -> Response:
         """Delete as the Network RP does: 202 with both LRO headers, 204 when already gone."""

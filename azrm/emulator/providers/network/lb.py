@@ -88,7 +88,7 @@ class LoadBalancerBackend(NetworkBase):
         return []
 
     def nat_rule_target(self, rule_id: str) -> str | None:
-        """The IP configuration an inbound NAT rule forwards to."""
+        """Return the IP configuration an inbound NAT rule forwards to."""
         wanted = key(rule_id)
         for _, ipc in self.nic_ip_configs():
             if any(key(ref_id(p) or "") == wanted for p in ipc["properties"].get("loadBalancerInboundNatRules", [])):
@@ -130,7 +130,9 @@ class LoadBalancerBackend(NetworkBase):
         return body
 
     # -- validation ---------------------------------------------------------------------------------
-    def _children(self, rid: str, raw: list[dict[str, Any]] | None, collection: str) -> list[tuple[str, str, dict[str, Any]]]:
+    def _children(
+        self, rid: str, raw: list[dict[str, Any]] | None, collection: str
+    ) -> list[tuple[str, str, dict[str, Any]]]:
         out = []
         names: set[str] = set()
         for item in raw or []:
@@ -147,11 +149,15 @@ class LoadBalancerBackend(NetworkBase):
     def _build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
         location = self.location(body, LB_TYPE)
         if existing is not None and existing.location != location:
-            raise ArmError(400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}.")
+            raise ArmError(
+                400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}."
+            )
         sku_in = body.get("sku") or {}
         sku_name = str(sku_in.get("name") or "Basic").capitalize()
         if sku_name not in ("Basic", "Standard", "Gateway"):
-            raise ArmError(400, "InvalidLoadBalancerSku", f"Load balancer SKU '{sku_name}' is not Basic, Standard or Gateway.")
+            raise ArmError(
+                400, "InvalidLoadBalancerSku", f"Load balancer SKU '{sku_name}' is not Basic, Standard or Gateway."
+            )
         props_in = body.get("properties") or {}
 
         def child_type(collection: str) -> str:
@@ -159,8 +165,12 @@ class LoadBalancerBackend(NetworkBase):
 
         frontends: list[dict[str, Any]] = []
         taken_now: dict[str, str] = {}
-        old_fes = {f["name"].lower(): f for f in (existing.properties.get("frontendIPConfigurations", []) if existing else [])}
-        for fe_name, fe_id, p in self._children(rid, props_in.get("frontendIPConfigurations"), "frontendIPConfigurations"):
+        old_fes = {
+            f["name"].lower(): f for f in (existing.properties.get("frontendIPConfigurations", []) if existing else [])
+        }
+        for fe_name, fe_id, p in self._children(
+            rid, props_in.get("frontendIPConfigurations"), "frontendIPConfigurations"
+        ):
             props: dict[str, Any] = {"privateIPAllocationMethod": str(p.get("privateIPAllocationMethod") or "Dynamic")}
             pip_id = ref_id(p.get("publicIPAddress"))
             subnet_id = ref_id(p.get("subnet"))
@@ -184,32 +194,50 @@ class LoadBalancerBackend(NetworkBase):
                 _, subnet = self.require_subnet(subnet_id, rid, location)
                 requested = p.get("privateIPAddress") if props["privateIPAllocationMethod"] == "Static" else None
                 old = old_fes.get(fe_name.lower())
-                if requested is None and old is not None and key(ref_id(old["properties"].get("subnet")) or "") == key(subnet["id"]):
+                if (
+                    requested is None
+                    and old is not None
+                    and key(ref_id(old["properties"].get("subnet")) or "") == key(subnet["id"])
+                ):
                     requested = old["properties"].get("privateIPAddress")
-                address = self.allocate_ip(subnet["id"], subnet, requested=requested, holder_id=fe_id, owner_id=rid, taken_now=taken_now)
+                address = self.allocate_ip(
+                    subnet["id"], subnet, requested=requested, holder_id=fe_id, owner_id=rid, taken_now=taken_now
+                )
                 taken_now[address] = fe_id
-                props.update({"subnet": {"id": subnet["id"]}, "privateIPAddress": address, "privateIPAddressVersion": "IPv4"})
+                props.update(
+                    {"subnet": {"id": subnet["id"]}, "privateIPAddress": address, "privateIPAddressVersion": "IPv4"}
+                )
             else:
                 raise ArmError(
                     400,
                     "LoadBalancerFrontendIPConfigurationHasNoAddress",
                     f"Frontend IP configuration {fe_id} must reference a public IP address or a subnet.",
                 )
-            frontends.append({"name": fe_name, "id": fe_id, "type": child_type("frontendIPConfigurations"), "properties": props})
+            frontends.append(
+                {"name": fe_name, "id": fe_id, "type": child_type("frontendIPConfigurations"), "properties": props}
+            )
         fe_ids = {key(f["id"]) for f in frontends}
 
-        pools = [
-            {"name": n, "id": i, "type": child_type("backendAddressPools"),
-             "properties": {k: v for k, v in p.items() if k in ("loadBalancerBackendAddresses", "location")}}
+        pools: list[dict[str, Any]] = [
+            {
+                "name": n,
+                "id": i,
+                "type": child_type("backendAddressPools"),
+                "properties": {k: v for k, v in p.items() if k in ("loadBalancerBackendAddresses", "location")},
+            }
             for n, i, p in self._children(rid, props_in.get("backendAddressPools"), "backendAddressPools")
-        ]  # fmt: skip
+        ]
         pool_ids = {key(p["id"]) for p in pools}
 
-        probes = []
+        probes: list[dict[str, Any]] = []
         for probe_name, probe_id, p in self._children(rid, props_in.get("probes"), "probes"):
             protocol = _PROBE_PROTOCOLS.get(str(p.get("protocol", "")).lower())
             if protocol is None:
-                raise ArmError(400, "InvalidProbeProtocol", f"Probe {probe_id} has protocol {p.get('protocol')!r}; use Tcp, Http or Https.")
+                raise ArmError(
+                    400,
+                    "InvalidProbeProtocol",
+                    f"Probe {probe_id} has protocol {p.get('protocol')!r}; use Tcp, Http or Https.",
+                )
             props = {
                 "protocol": protocol,
                 "port": _int(p.get("port"), "port", probe_id, 1, 65535),
@@ -219,10 +247,14 @@ class LoadBalancerBackend(NetworkBase):
             }
             if protocol in ("Http", "Https"):
                 if not p.get("requestPath"):
-                    raise ArmError(400, "ProbeRequestPathRequired", f"Probe {probe_id} uses {protocol} and needs a requestPath.")
+                    raise ArmError(
+                        400, "ProbeRequestPathRequired", f"Probe {probe_id} uses {protocol} and needs a requestPath."
+                    )
                 props["requestPath"] = p["requestPath"]
             elif p.get("requestPath"):
-                raise ArmError(400, "ProbeRequestPathNotAllowed", f"Probe {probe_id} uses Tcp and cannot have a requestPath.")
+                raise ArmError(
+                    400, "ProbeRequestPathNotAllowed", f"Probe {probe_id} uses Tcp and cannot have a requestPath."
+                )
             probes.append({"name": probe_name, "id": probe_id, "type": child_type("probes"), "properties": props})
         probe_ids = {key(p["id"]) for p in probes}
 
@@ -252,11 +284,15 @@ class LoadBalancerBackend(NetworkBase):
                         )
                     ports[(key(fe), proto, port)] = owner
 
-        rules = []
+        rules: list[dict[str, Any]] = []
         for rule_name, rule_id, p in self._children(rid, props_in.get("loadBalancingRules"), "loadBalancingRules"):
             protocol = _RULE_PROTOCOLS.get(str(p.get("protocol", "")).lower())
             if protocol is None:
-                raise ArmError(400, "InvalidLoadBalancingRuleProtocol", f"Rule {rule_id} has protocol {p.get('protocol')!r}; use Tcp, Udp or All.")
+                raise ArmError(
+                    400,
+                    "InvalidLoadBalancingRuleProtocol",
+                    f"Rule {rule_id} has protocol {p.get('protocol')!r}; use Tcp, Udp or All.",
+                )
             fe = local_ref(p.get("frontendIPConfiguration"), fe_ids, rule_id, "frontendIPConfiguration", True)
             pool = local_ref(p.get("backendAddressPool"), pool_ids, rule_id, "backendAddressPool", False)
             probe = local_ref(p.get("probe"), probe_ids, rule_id, "probe", False)
@@ -279,35 +315,51 @@ class LoadBalancerBackend(NetworkBase):
                 props["backendAddressPool"] = {"id": pool}
             if probe:
                 props["probe"] = {"id": probe}
-            rules.append({"name": rule_name, "id": rule_id, "type": child_type("loadBalancingRules"), "properties": props})
+            rules.append(
+                {"name": rule_name, "id": rule_id, "type": child_type("loadBalancingRules"), "properties": props}
+            )
 
-        nat_rules = []
+        nat_rules: list[dict[str, Any]] = []
         for nat_name, nat_id, p in self._children(rid, props_in.get("inboundNatRules"), "inboundNatRules"):
             protocol = _RULE_PROTOCOLS.get(str(p.get("protocol", "")).lower())
             if protocol is None:
-                raise ArmError(400, "InvalidInboundNatRuleProtocol", f"Inbound NAT rule {nat_id} has protocol {p.get('protocol')!r}.")
+                raise ArmError(
+                    400,
+                    "InvalidInboundNatRuleProtocol",
+                    f"Inbound NAT rule {nat_id} has protocol {p.get('protocol')!r}.",
+                )
             fe = local_ref(p.get("frontendIPConfiguration"), fe_ids, nat_id, "frontendIPConfiguration", True)
             assert fe is not None
             frontend_port = _int(p.get("frontendPort"), "frontendPort", nat_id, 1, 65534)
             claim(fe, protocol, frontend_port, frontend_port, nat_id)
-            nat_rules.append({
-                "name": nat_name, "id": nat_id, "type": child_type("inboundNatRules"),
-                "properties": {
-                    "frontendIPConfiguration": {"id": fe},
-                    "frontendPort": frontend_port,
-                    "backendPort": _int(p.get("backendPort"), "backendPort", nat_id, 1, 65535),
-                    "enableFloatingIP": bool(p.get("enableFloatingIP", False)),
-                    "idleTimeoutInMinutes": _int(p.get("idleTimeoutInMinutes"), "idleTimeoutInMinutes", nat_id, 4, 30, 4),
-                    "protocol": protocol,
-                    "enableTcpReset": bool(p.get("enableTcpReset", False)),
-                },
-            })  # fmt: skip
+            nat_rules.append(
+                {
+                    "name": nat_name,
+                    "id": nat_id,
+                    "type": child_type("inboundNatRules"),
+                    "properties": {
+                        "frontendIPConfiguration": {"id": fe},
+                        "frontendPort": frontend_port,
+                        "backendPort": _int(p.get("backendPort"), "backendPort", nat_id, 1, 65535),
+                        "enableFloatingIP": bool(p.get("enableFloatingIP", False)),
+                        "idleTimeoutInMinutes": _int(
+                            p.get("idleTimeoutInMinutes"), "idleTimeoutInMinutes", nat_id, 4, 30, 4
+                        ),
+                        "protocol": protocol,
+                        "enableTcpReset": bool(p.get("enableTcpReset", False)),
+                    },
+                }
+            )
 
-        nat_pools = []
+        nat_pools: list[dict[str, Any]] = []
         for pool_name, pool_id, p in self._children(rid, props_in.get("inboundNatPools"), "inboundNatPools"):
             protocol = _RULE_PROTOCOLS.get(str(p.get("protocol", "")).lower())
             if protocol is None:
-                raise ArmError(400, "InvalidInboundNatPoolProtocol", f"Inbound NAT pool {pool_id} has protocol {p.get('protocol')!r}.")
+                raise ArmError(
+                    400,
+                    "InvalidInboundNatPoolProtocol",
+                    f"Inbound NAT pool {pool_id} has protocol {p.get('protocol')!r}.",
+                )
             fe = local_ref(p.get("frontendIPConfiguration"), fe_ids, pool_id, "frontendIPConfiguration", True)
             assert fe is not None
             start = _int(p.get("frontendPortRangeStart"), "frontendPortRangeStart", pool_id, 1, 65534)
@@ -319,35 +371,48 @@ class LoadBalancerBackend(NetworkBase):
                     f"Inbound NAT pool {pool_id} has frontendPortRangeEnd {end} below frontendPortRangeStart {start}.",
                 )
             claim(fe, protocol, start, end, pool_id)
-            nat_pools.append({
-                "name": pool_name, "id": pool_id, "type": child_type("inboundNatPools"),
-                "properties": {
-                    "frontendIPConfiguration": {"id": fe},
-                    "frontendPortRangeStart": start,
-                    "frontendPortRangeEnd": end,
-                    "backendPort": _int(p.get("backendPort"), "backendPort", pool_id, 1, 65535),
-                    "protocol": protocol,
-                    "idleTimeoutInMinutes": _int(p.get("idleTimeoutInMinutes"), "idleTimeoutInMinutes", pool_id, 4, 30, 4),
-                    "enableFloatingIP": bool(p.get("enableFloatingIP", False)),
-                    "enableTcpReset": bool(p.get("enableTcpReset", False)),
-                },
-            })  # fmt: skip
+            nat_pools.append(
+                {
+                    "name": pool_name,
+                    "id": pool_id,
+                    "type": child_type("inboundNatPools"),
+                    "properties": {
+                        "frontendIPConfiguration": {"id": fe},
+                        "frontendPortRangeStart": start,
+                        "frontendPortRangeEnd": end,
+                        "backendPort": _int(p.get("backendPort"), "backendPort", pool_id, 1, 65535),
+                        "protocol": protocol,
+                        "idleTimeoutInMinutes": _int(
+                            p.get("idleTimeoutInMinutes"), "idleTimeoutInMinutes", pool_id, 4, 30, 4
+                        ),
+                        "enableFloatingIP": bool(p.get("enableFloatingIP", False)),
+                        "enableTcpReset": bool(p.get("enableTcpReset", False)),
+                    },
+                }
+            )
 
-        outbound = []
+        outbound: list[dict[str, Any]] = []
         for out_name, out_id, p in self._children(rid, props_in.get("outboundRules"), "outboundRules"):
-            refs = [local_ref(f, fe_ids, out_id, "frontendIPConfigurations", True) for f in p.get("frontendIPConfigurations") or []]
+            refs = [
+                local_ref(f, fe_ids, out_id, "frontendIPConfigurations", True)
+                for f in p.get("frontendIPConfigurations") or []
+            ]
             pool = local_ref(p.get("backendAddressPool"), pool_ids, out_id, "backendAddressPool", True)
-            outbound.append({
-                "name": out_name, "id": out_id, "type": child_type("outboundRules"),
-                "properties": {
-                    "frontendIPConfigurations": [{"id": r} for r in refs],
-                    "backendAddressPool": {"id": pool},
-                    "protocol": _RULE_PROTOCOLS.get(str(p.get("protocol", "All")).lower(), "All"),
-                    "allocatedOutboundPorts": p.get("allocatedOutboundPorts", 0),
-                    "idleTimeoutInMinutes": p.get("idleTimeoutInMinutes", 4),
-                    "enableTcpReset": bool(p.get("enableTcpReset", False)),
-                },
-            })  # fmt: skip
+            outbound.append(
+                {
+                    "name": out_name,
+                    "id": out_id,
+                    "type": child_type("outboundRules"),
+                    "properties": {
+                        "frontendIPConfigurations": [{"id": r} for r in refs],
+                        "backendAddressPool": {"id": pool},
+                        "protocol": _RULE_PROTOCOLS.get(str(p.get("protocol", "All")).lower(), "All"),
+                        "allocatedOutboundPorts": p.get("allocatedOutboundPorts", 0),
+                        "idleTimeoutInMinutes": p.get("idleTimeoutInMinutes", 4),
+                        "enableTcpReset": bool(p.get("enableTcpReset", False)),
+                    },
+                }
+            )
 
         self._check_pools_kept(existing, pool_ids, {key(r["id"]) for r in nat_rules})
         props_out = {
@@ -364,13 +429,18 @@ class LoadBalancerBackend(NetworkBase):
             rid,
             LB_TYPE,
             {
-                "name": name, "id": rid, "type": LB_TYPE, "location": location, "tags": self.tags(body),
-                "sku": {"name": sku_name, "tier": str(sku_in.get("tier") or "Regional")}, "properties": props_out,
+                "name": name,
+                "id": rid,
+                "type": LB_TYPE,
+                "location": location,
+                "tags": self.tags(body),
+                "sku": {"name": sku_name, "tier": str(sku_in.get("tier") or "Regional")},
+                "properties": props_out,
             },
-        )  # fmt: skip
+        )
 
     def _check_pools_kept(self, existing: Record | None, pool_ids: set[str], nat_ids: set[str]) -> None:
-        """A pool or NAT rule that IP configurations still use cannot be removed."""
+        """Refuse to remove a pool or NAT rule that IP configurations still use."""
         if existing is None:
             return
         for pool in existing.properties.get("backendAddressPools", []):

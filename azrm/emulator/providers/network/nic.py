@@ -49,7 +49,7 @@ class NetworkInterfaceBackend(NetworkBase):
             vm = vms[0]
             props["virtualMachine"] = {"id": vm.id}
             nics = vm.properties.get("networkProfile", {}).get("networkInterfaces", [])
-            entry = next((n for n in nics if key(n.get("id", "")) == record.key), {})
+            entry: dict[str, Any] = next((n for n in nics if key(n.get("id", "")) == record.key), {})
             primary = (entry.get("properties") or {}).get("primary")
             props["primary"] = bool(primary) if primary is not None else len(nics) == 1
             if record.internal.get("macAddress"):
@@ -57,7 +57,7 @@ class NetworkInterfaceBackend(NetworkBase):
         return body
 
     def on_provisioned(self, record: Record) -> None:
-        """A public IP attached to the NIC of a running VM gets its (dynamic) address now."""
+        """Give public IPs attached to a running VM's NIC their (dynamic) addresses now."""
         from .public_ip import PublicIpBackend
 
         if any(vm.internal.get("power") == "running" for vm in self.vms_using_nic(record.id)):
@@ -86,7 +86,9 @@ class NetworkInterfaceBackend(NetworkBase):
     def _build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
         location = self.location(body, NIC_TYPE)
         if existing is not None and existing.location != location:
-            raise ArmError(400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}.")
+            raise ArmError(
+                400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}."
+            )
         props_in = body.get("properties") or {}
         ipcs_in = props_in.get("ipConfigurations") or []
         if not ipcs_in:
@@ -102,13 +104,7 @@ class NetworkInterfaceBackend(NetworkBase):
                 "MultiplePrimaryIpConfigurationsOnNic",
                 f"Network interface {rid} has more than one IP configuration marked primary.",
             )
-        if not flagged and len(ipcs_in) > 1:
-            raise ArmError(
-                400,
-                "NoPrimaryIpConfigurationOnNic",
-                f"Network interface {rid} has several IP configurations and none is marked primary.",
-            )
-        primary_index = flagged[0] if flagged else 0
+        primary_index = flagged[0] if flagged else 0  # none marked: Azure makes the first one primary
         primary_subnet = ref_id((ipcs_in[primary_index].get("properties") or {}).get("subnet"))
         if not primary_subnet:
             raise ArmError(
@@ -139,7 +135,9 @@ class NetworkInterfaceBackend(NetworkBase):
             method = str(p.get("privateIPAllocationMethod") or ("Static" if requested else "Dynamic")).capitalize()
             if method == "Dynamic":
                 old = old_ipcs.get(ipc_name.lower())
-                same_subnet = old is not None and key(ref_id(old["properties"].get("subnet")) or "") == key(subnet["id"])
+                same_subnet = old is not None and key(ref_id(old["properties"].get("subnet")) or "") == key(
+                    subnet["id"]
+                )
                 requested = old["properties"].get("privateIPAddress") if (old and same_subnet) else None
             address = self.allocate_ip(
                 subnet["id"], subnet, requested=requested, holder_id=ipc_id, owner_id=rid, taken_now=taken_now
@@ -209,7 +207,14 @@ class NetworkInterfaceBackend(NetworkBase):
         record = Record(
             rid,
             NIC_TYPE,
-            {"name": name, "id": rid, "type": NIC_TYPE, "location": location, "tags": self.tags(body), "properties": props_out},
+            {
+                "name": name,
+                "id": rid,
+                "type": NIC_TYPE,
+                "location": location,
+                "tags": self.tags(body),
+                "properties": props_out,
+            },
             internal=dict(existing.internal) if existing else {},
         )
         return record

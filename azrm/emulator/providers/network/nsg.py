@@ -21,13 +21,45 @@ PROTOCOLS = {"tcp": "Tcp", "udp": "Udp", "icmp": "Icmp", "esp": "Esp", "ah": "Ah
 
 #: Azure's six default rules (name, description, protocol, source, destination, access, priority, direction).
 _DEFAULT_RULES = (
-    ("AllowVnetInBound", "Allow inbound traffic from all VMs in VNET", "VirtualNetwork", "VirtualNetwork", "Allow", 65000, "Inbound"),
-    ("AllowAzureLoadBalancerInBound", "Allow inbound traffic from azure load balancer", "AzureLoadBalancer", "*", "Allow", 65001, "Inbound"),
+    (
+        "AllowVnetInBound",
+        "Allow inbound traffic from all VMs in VNET",
+        "VirtualNetwork",
+        "VirtualNetwork",
+        "Allow",
+        65000,
+        "Inbound",
+    ),
+    (
+        "AllowAzureLoadBalancerInBound",
+        "Allow inbound traffic from azure load balancer",
+        "AzureLoadBalancer",
+        "*",
+        "Allow",
+        65001,
+        "Inbound",
+    ),
     ("DenyAllInBound", "Deny all inbound traffic", "*", "*", "Deny", 65500, "Inbound"),
-    ("AllowVnetOutBound", "Allow outbound traffic from all VMs to all VMs in VNET", "VirtualNetwork", "VirtualNetwork", "Allow", 65000, "Outbound"),
-    ("AllowInternetOutBound", "Allow outbound traffic from all VMs to Internet", "*", "Internet", "Allow", 65001, "Outbound"),
+    (
+        "AllowVnetOutBound",
+        "Allow outbound traffic from all VMs to all VMs in VNET",
+        "VirtualNetwork",
+        "VirtualNetwork",
+        "Allow",
+        65000,
+        "Outbound",
+    ),
+    (
+        "AllowInternetOutBound",
+        "Allow outbound traffic from all VMs to Internet",
+        "*",
+        "Internet",
+        "Allow",
+        65001,
+        "Outbound",
+    ),
     ("DenyAllOutBound", "Deny all outbound traffic", "*", "*", "Deny", 65500, "Outbound"),
-)  # fmt: skip
+)
 
 
 def _check_port_range(value: Any) -> None:
@@ -48,7 +80,7 @@ def _check_port_range(value: Any) -> None:
 
 
 def validate_rule(nsg_id: str, raw: dict[str, Any]) -> dict[str, Any]:
-    """A security rule body, checked as the Network RP checks it."""
+    """Check a security rule as the Network RP does and return its body."""
     name = raw.get("name")
     if not name:
         raise ArmError(400, "InvalidRequestFormat", f"A security rule of {nsg_id} has no name.")
@@ -71,10 +103,20 @@ def validate_rule(nsg_id: str, raw: dict[str, Any]) -> dict[str, Any]:
         )
     access = str(props_in.get("access", "")).capitalize()
     if access not in ("Allow", "Deny"):
-        raise ArmError(400, "SecurityRuleInvalidAccess", f"Security rule has invalid Access. Value provided: {props_in.get('access')}. Allowed values are Allow and Deny.")
+        raise ArmError(
+            400,
+            "SecurityRuleInvalidAccess",
+            f"Security rule has invalid Access. Value provided: {props_in.get('access')}. Allowed "
+            "values are Allow and Deny.",
+        )
     direction = str(props_in.get("direction", "")).capitalize()
     if direction not in ("Inbound", "Outbound"):
-        raise ArmError(400, "SecurityRuleInvalidDirection", f"Security rule has invalid Direction. Value provided: {props_in.get('direction')}. Allowed values are Inbound and Outbound.")
+        raise ArmError(
+            400,
+            "SecurityRuleInvalidDirection",
+            f"Security rule has invalid Direction. Value provided: {props_in.get('direction')}. "
+            "Allowed values are Inbound and Outbound.",
+        )
     props: dict[str, Any] = {"protocol": protocol, "access": access, "priority": priority, "direction": direction}
     for side in ("source", "destination"):
         single, many = f"{side}PortRange", f"{side}PortRanges"
@@ -132,7 +174,9 @@ class NetworkSecurityGroupBackend(NetworkBase):
         r.add("PATCH", one, self.patch_tags)
         r.add("DELETE", one, self.delete_nsg)
         r.add("GET", base + "/networkSecurityGroups", self.list_nsgs)
-        r.add("GET", "/subscriptions/{subscriptionId}/providers/Microsoft.Network/networkSecurityGroups", self.list_nsgs)
+        r.add(
+            "GET", "/subscriptions/{subscriptionId}/providers/Microsoft.Network/networkSecurityGroups", self.list_nsgs
+        )
         rule = one + "/securityRules/{securityRuleName}"
         r.add("PUT", rule, self.put_rule)
         r.add("GET", rule, self.get_rule)
@@ -200,7 +244,9 @@ class NetworkSecurityGroupBackend(NetworkBase):
     def _build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
         location = self.location(body, NSG_TYPE)
         if existing is not None and existing.location != location:
-            raise ArmError(400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}.")
+            raise ArmError(
+                400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}."
+            )
         props_in = body.get("properties") or {}
         rules = [validate_rule(rid, raw) for raw in props_in.get("securityRules") or []]
         check_conflicts(rules)
@@ -209,12 +255,18 @@ class NetworkSecurityGroupBackend(NetworkBase):
             "securityRules": rules,
             "defaultSecurityRules": self._default_rules(rid),
         }
-        if "flushConnection" in props_in:
-            props["flushConnection"] = bool(props_in["flushConnection"])
+        props["flushConnection"] = bool(props_in.get("flushConnection", False))
         return Record(
             rid,
             NSG_TYPE,
-            {"name": name, "id": rid, "type": NSG_TYPE, "location": location, "tags": self.tags(body), "properties": props},
+            {
+                "name": name,
+                "id": rid,
+                "type": NSG_TYPE,
+                "location": location,
+                "tags": self.tags(body),
+                "properties": props,
+            },
         )
 
     def put_nsg(self, call: Call) -> Response:
@@ -265,7 +317,9 @@ class NetworkSecurityGroupBackend(NetworkBase):
         new.properties["securityRules"] = [*rules, rule]
 
         def respond(record: Record) -> dict[str, Any]:
-            return next(r for r in self.view(record)["properties"]["securityRules"] if r["name"].lower() == name.lower())
+            return next(
+                r for r in self.view(record)["properties"]["securityRules"] if r["name"].lower() == name.lower()
+            )
 
         return self.put(call, new, nsg, respond=respond, created=created)
 
@@ -299,6 +353,13 @@ class NetworkSecurityGroupBackend(NetworkBase):
                 current.body["etag"] = self.etag()
                 self.store.touch(current)
 
-        op = self.begin(call, f"{nsg_id}/securityRules/{name}", "delete", style="network", location=nsg.location,
-                        resource_type=RULE_TYPE, complete=complete)  # fmt: skip
+        op = self.begin(
+            call,
+            f"{nsg_id}/securityRules/{name}",
+            "delete",
+            style="network",
+            location=nsg.location,
+            resource_type=RULE_TYPE,
+            complete=complete,
+        )
         return Response(202, None, Headers(self.lro_headers(call, op, location=True)))

@@ -41,7 +41,7 @@ class PublicIpBackend(NetworkBase):
         return body
 
     def new_address(self) -> str:
-        """A public address not yet handed out (from 20.0.0.0/8, like many Azure regions)."""
+        """Return a public address not yet handed out (from 20.0.0.0/8, like many Azure regions)."""
         taken = {p.properties.get("ipAddress") for p in self.store.of_type(PIP_TYPE)}
         while True:
             value = self.emu.rng.randrange(1 << 24)
@@ -63,18 +63,24 @@ class PublicIpBackend(NetworkBase):
         existing = self.store.get(rid)
         location = self.location(body, PIP_TYPE)
         if existing is not None and existing.location != location:
-            raise ArmError(400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}.")
+            raise ArmError(
+                400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}."
+            )
         props_in = body.get("properties") or {}
         sku_in = body.get("sku") or {}
         sku_name = str(sku_in.get("name") or "Basic")
         if sku_name.lower() not in ("basic", "standard"):
-            raise ArmError(400, "InvalidPublicIpSku", f"Public IP SKU '{sku_name}' is not valid; use Basic or Standard.")
+            raise ArmError(
+                400, "InvalidPublicIpSku", f"Public IP SKU '{sku_name}' is not valid; use Basic or Standard."
+            )
         sku_name = sku_name.capitalize()
         tier = str(sku_in.get("tier") or "Regional")
         default_method = "Static" if sku_name == "Standard" else "Dynamic"
         method = str(props_in.get("publicIPAllocationMethod") or default_method).capitalize()
         if method not in ("Static", "Dynamic"):
-            raise ArmError(400, "InvalidRequestFormat", f"publicIPAllocationMethod '{method}' is not Static or Dynamic.")
+            raise ArmError(
+                400, "InvalidRequestFormat", f"publicIPAllocationMethod '{method}' is not Static or Dynamic."
+            )
         if sku_name == "Standard" and method == "Dynamic":
             raise ArmError(
                 400,
@@ -177,6 +183,6 @@ class PublicIpBackend(NetworkBase):
     def release_dynamic(self, pip_id: str) -> None:
         """Take a Dynamic public IP's address back (its VM was deallocated or deleted)."""
         record = self.store.get(pip_id)
-        if record is not None and record.properties.get("publicIPAllocationMethod") == "Dynamic":
-            if record.properties.pop("ipAddress", None) is not None:
-                self.store.touch(record)
+        dynamic = record is not None and record.properties.get("publicIPAllocationMethod") == "Dynamic"
+        if dynamic and record is not None and record.properties.pop("ipAddress", None) is not None:
+            self.store.touch(record)

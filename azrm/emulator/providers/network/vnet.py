@@ -16,9 +16,18 @@ if TYPE_CHECKING:
     from ...core.engine import Call
 
 SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
-_SUBNET_FIELDS = ("networkSecurityGroup", "routeTable", "natGateway", "serviceEndpoints", "serviceEndpointPolicies",
-                  "delegations", "privateEndpointNetworkPolicies", "privateLinkServiceNetworkPolicies",
-                  "defaultOutboundAccess", "sharingScope")  # fmt: skip
+_SUBNET_FIELDS = (
+    "networkSecurityGroup",
+    "routeTable",
+    "natGateway",
+    "serviceEndpoints",
+    "serviceEndpointPolicies",
+    "delegations",
+    "privateEndpointNetworkPolicies",
+    "privateLinkServiceNetworkPolicies",
+    "defaultOutboundAccess",
+    "sharingScope",
+)
 
 
 class VirtualNetworkBackend(NetworkBase):
@@ -58,7 +67,9 @@ class VirtualNetworkBackend(NetworkBase):
         raise KeyError(name)
 
     # -- validation ----------------------------------------------------------------------------------
-    def _subnet_body(self, vnet_id: str, raw: dict[str, Any], location: str, old: dict[str, Any] | None) -> dict[str, Any]:
+    def _subnet_body(
+        self, vnet_id: str, raw: dict[str, Any], location: str, old: dict[str, Any] | None
+    ) -> dict[str, Any]:
         name = raw.get("name")
         if not name or not isinstance(name, str):
             raise ArmError(400, "InvalidRequestFormat", f"A subnet of {vnet_id} has no name.")
@@ -106,11 +117,12 @@ class VirtualNetworkBackend(NetworkBase):
                 )
             names.add(subnet["name"].lower())
             for prefix in subnet_prefixes(subnet, subnet["id"]):
-                if not any(prefix.version == s.version and prefix.subnet_of(s) for s in spaces):  # type: ignore[arg-type]
+                if not any(prefix.version == s.version and prefix.subnet_of(s) for s in spaces):
                     raise ArmError(
                         400,
                         "NetcfgSubnetRangeOutsideVnet",
-                        f"Subnet '{subnet['name']}' is not valid because its IP address range is outside the IP address "
+                        f"Subnet '{subnet['name']}' is not valid because its IP address range is "
+                        "outside the IP address "
                         f"range of virtual network '{vnet_name}'.",
                     )
                 for other_name, other in seen:
@@ -149,7 +161,9 @@ class VirtualNetworkBackend(NetworkBase):
     def _build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
         location = self.location(body, VNET_TYPE)
         if existing is not None and existing.location != location:
-            raise ArmError(400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}.")
+            raise ArmError(
+                400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}."
+            )
         props_in = body.get("properties") or {}
         space = (props_in.get("addressSpace") or {}).get("addressPrefixes") or []
         if not space:
@@ -189,7 +203,14 @@ class VirtualNetworkBackend(NetworkBase):
         return Record(
             rid,
             VNET_TYPE,
-            {"name": name, "id": rid, "type": VNET_TYPE, "location": location, "tags": self.tags(body), "properties": props},
+            {
+                "name": name,
+                "id": rid,
+                "type": VNET_TYPE,
+                "location": location,
+                "tags": self.tags(body),
+                "properties": props,
+            },
         )
 
     # -- virtual networks --------------------------------------------------------------------------
@@ -264,7 +285,9 @@ class VirtualNetworkBackend(NetworkBase):
     def delete_subnet(self, call: Call) -> Response:
         vnet = self.store.get(self._vnet_id(call))
         name = call.params["subnetName"]
-        subnet = next((s for s in (vnet.properties.get("subnets", []) if vnet else []) if s["name"].lower() == name.lower()), None)
+        subnet = next(
+            (s for s in (vnet.properties.get("subnets", []) if vnet else []) if s["name"].lower() == name.lower()), None
+        )
         if vnet is None or subnet is None:
             return Response(204)
         users = self.ip_config_users_of_subnet(subnet["id"])
@@ -279,8 +302,15 @@ class VirtualNetworkBackend(NetworkBase):
                 current.body["etag"] = self.etag()
                 self.store.touch(current)
 
-        op = self.begin(call, subnet["id"], "delete", style="network", location=vnet.location,
-                        resource_type=SUBNET_TYPE, complete=complete)  # fmt: skip
+        op = self.begin(
+            call,
+            subnet["id"],
+            "delete",
+            style="network",
+            location=vnet.location,
+            resource_type=SUBNET_TYPE,
+            complete=complete,
+        )
         from ...core.wire import Headers
 
         return Response(202, None, Headers(self.lro_headers(call, op, location=True)))
