@@ -1,0 +1,47 @@
+# azrm: `make demo` runs the main job on the local Azure, `make test` runs the tests.
+# Both install what they need first (`make setup`: a venv in .venv/ and Azurite in node_modules/),
+# and do so only when pyproject.toml, the constraints or package-lock.json changed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.azrm-installed
+NODE_STAMP := node_modules/.azrm-installed
+PYTEST_ARGS ?=
+
+.PHONY: setup test lint demo bench lock clean
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): pyproject.toml requirements/constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]'
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+demo: setup
+	$(BIN)/python examples/sdk_only_scenario.py
+
+bench: setup
+	$(BIN)/python bench/emulator.py
+
+# Re-pin the Python dependencies from a clean venv (run after changing pyproject.toml).
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -e '.[dev]'
+	.lock-venv/bin/pip freeze --exclude-editable | grep -v '^azrm' > requirements/constraints.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .mypy_cache
