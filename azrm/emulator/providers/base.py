@@ -75,7 +75,9 @@ class Provider:
         """Id of a resource in the call's group: ``resource_id(call, "virtualNetworks", name)``."""
         rg = self.rg_record(call.sub, call.rg)
         segments = "/".join(path)
-        return f"{rg.id}/providers/{self.namespace}/{segments}"
+        rid = f"{rg.id}/providers/{self.namespace}/{segments}"
+        existing = self.store.get(rid)
+        return existing.id if existing is not None else rid  # ARM keeps the casing a resource was created with
 
     def location(self, body: dict[str, Any], resource_type: str, *, default: str | None = None) -> str:
         """Return the body's ``location``, normalised and checked against Azure's regions."""

@@ -62,6 +62,7 @@ class DiskBackend(ComputeBase):
                 f"The resource name '{name}' is invalid: 1-80 letters, digits, '_', '.' or '-'.",
             )
         rid = self._disk_id(call)
+        name = rid.rsplit("/", 1)[-1]  # the casing it was created with
         body = body if body is not None else call.body()
         existing = self.store.get(rid)
         location = self.location(body, DISK_TYPE)
@@ -217,6 +218,7 @@ class AvailabilitySetBackend(ComputeBase):
     def put_avset(self, call: Call, body: dict[str, Any] | None = None) -> Response:
         name = call.params["availabilitySetName"]
         rid = self._avset_id(call)
+        name = rid.rsplit("/", 1)[-1]  # the casing it was created with
         body = body if body is not None else call.body()
         existing = self.store.get(rid)
         location = self.location(body, AVSET_TYPE)

@@ -1030,8 +1030,8 @@ class VirtualMachineBackend(ComputeBase):
         return json_response(201 if existing is None else 200, self.view(record), self.lro_headers(call, op))
 
     def put_vm(self, call: Call) -> Response:
-        name = call.params["vmName"]
         rid = self._vm_id(call)
+        name = rid.rsplit("/", 1)[-1]  # the casing it was created with
         existing = self.store.get(rid)
         record, steps = self._build(call, rid, name, call.body(), existing)
         return self._store_and_begin(call, record, existing, steps)

@@ -468,6 +468,7 @@ class LoadBalancerBackend(NetworkBase):
         name = call.params["loadBalancerName"]
         check_name(name)
         rid = self._lb_id(call)
+        name = rid.rsplit("/", 1)[-1]  # the casing it was created with
         existing = self.store.get(rid)
         return self.put(call, self._build(call, rid, name, call.body(), existing), existing)
 

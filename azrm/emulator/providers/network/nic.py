@@ -227,6 +227,7 @@ class NetworkInterfaceBackend(NetworkBase):
         name = call.params["networkInterfaceName"]
         check_name(name)
         rid = self._nic_id(call)
+        name = rid.rsplit("/", 1)[-1]  # the casing it was created with
         existing = self.store.get(rid)
         return self.put(call, self._build(call, rid, name, call.body(), existing), existing)
 

@@ -273,6 +273,7 @@ class NetworkSecurityGroupBackend(NetworkBase):
         name = call.params["networkSecurityGroupName"]
         check_name(name)
         rid = self._nsg_id(call)
+        name = rid.rsplit("/", 1)[-1]  # the casing it was created with
         existing = self.store.get(rid)
         return self.put(call, self._build(call, rid, name, call.body(), existing), existing)
 

@@ -59,6 +59,7 @@ class PublicIpBackend(NetworkBase):
         name = call.params["publicIpAddressName"]
         check_name(name)
         rid = self.resource_id(call, "publicIPAddresses", name)
+        name = rid.rsplit("/", 1)[-1]  # the casing it was created with
         body = call.body()
         existing = self.store.get(rid)
         location = self.location(body, PIP_TYPE)

@@ -221,6 +221,7 @@ class VirtualNetworkBackend(NetworkBase):
         name = call.params["virtualNetworkName"]
         check_name(name)
         rid = self._vnet_id(call)
+        name = rid.rsplit("/", 1)[-1]  # the casing it was created with
         existing = self.store.get(rid)
         record = self._build(call, rid, name, call.body(), existing)
         return self.put(call, record, existing)
