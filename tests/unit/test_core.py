@@ -305,3 +305,19 @@ def test_request_parses_query_case_insensitively() -> None:
         "instanceView",
         "https://h:1",
     )
+
+
+def test_same_seed_same_ids() -> None:
+    def run(seed: int) -> list[str]:
+        emu = Emulator(EmulatorSettings(seed=seed))
+        headers = Headers({"Authorization": "Bearer x"})
+        base = f"https://h/subscriptions/{emu.subscription_id}"
+        emu.handle(
+            Request("PUT", f"{base}/resourcegroups/rg?api-version=2022-09-01", headers, b'{"location": "westus"}')
+        )
+        pip = f"{base}/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/p?api-version=2024-05-01"
+        body = emu.handle(Request("PUT", pip, headers, b'{"location": "westus"}')).body
+        return [emu.subscription_id, body["properties"]["resourceGuid"], body["etag"]]
+
+    assert run(1) == run(1)
+    assert run(1) != run(2)

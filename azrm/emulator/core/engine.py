@@ -111,10 +111,6 @@ class Call:
             raise ArmError(400, "InvalidRequestContent", "The request content was invalid: a JSON object was expected.")
         return data
 
-    def optional_body(self) -> dict[str, Any]:
-        """Return the JSON body, or ``{}`` when there is none."""
-        return self.body() if self.req.body.strip() else {}
-
 
 class Emulator:
     """The local Azure Resource Manager: state, providers and the request pipeline.

@@ -15,8 +15,6 @@ from typing import Any
 
 __all__ = [
     "ArmError",
-    "bad_request",
-    "conflict",
     "invalid_parameter",
     "invalid_resource_reference",
     "not_found",
@@ -64,19 +62,9 @@ class ArmError(Exception):
         return {"error": self.error_object()}
 
 
-def bad_request(code: str, message: str, *, target: str | None = None) -> ArmError:
-    """400 with the given code."""
-    return ArmError(400, code, message, target=target)
-
-
 def invalid_parameter(message: str, *, target: str | None = None) -> ArmError:
     """Build Compute's usual validation failure: 400 ``InvalidParameter`` naming the field."""
     return ArmError(400, "InvalidParameter", message, target=target)
-
-
-def conflict(code: str, message: str) -> ArmError:
-    """409 with the given code."""
-    return ArmError(409, code, message)
 
 
 def resource_group_not_found(name: str) -> ArmError:

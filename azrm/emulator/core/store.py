@@ -89,8 +89,11 @@ class Store:
         self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = None
         self.path = os.fspath(path) if path is not None else None
+        #: whether an existing state file had records or settings in it
+        self.loaded_from_disk = False
         if self.path is not None:
             self._open(self.path)
+            self.loaded_from_disk = bool(self._records or self.meta)
 
     # -- persistence -------------------------------------------------------------------------
     def _open(self, path: str) -> None:
@@ -108,11 +111,6 @@ class Store:
             self._index(record)
         for name, value in self._db.execute("SELECT key, value FROM meta"):
             self.meta[name] = json.loads(value)
-
-    @property
-    def loaded_from_disk(self) -> bool:
-        """Whether state was read from an existing file."""
-        return bool(self._records or self.meta)
 
     def flush(self) -> None:
         """Write pending changes to SQLite (no-op without a file)."""

@@ -147,9 +147,6 @@ class ResourcesProvider(Provider):
         return json_response(200, self._provider(call.sub, ns))
 
     # -- resource groups ---------------------------------------------------------------------------
-    def _group_body(self, record: Record) -> dict[str, Any]:
-        return self.clone(record.body)
-
     def _validate_group_name(self, name: str) -> None:
         if len(name) > 90 or name.endswith(".") or not _RG_NAME.match(name):
             bad = "".join(sorted({c for c in name if not re.match(r"[-\w.()]", c)})) or "."
@@ -168,7 +165,7 @@ class ResourcesProvider(Provider):
         flt = call.req.query.get("$filter")
         if flt:
             groups = [g for g in groups if _matches_filter(g, flt)]
-        return list_response(self._group_body(g) for g in groups)
+        return list_response(self.clone(g.body) for g in groups)
 
     def put_group(self, call: Call) -> Response:
         name = call.rg
@@ -201,7 +198,7 @@ class ResourcesProvider(Provider):
             if "managedBy" in body:
                 existing.body["managedBy"] = body["managedBy"]
             self.store.touch(existing)
-            return json_response(200, self._group_body(existing))
+            return json_response(200, self.clone(existing.body))
         rid = resource_group_id(call.sub, name)
         record_body: dict[str, Any] = {
             "id": rid,
@@ -214,7 +211,7 @@ class ResourcesProvider(Provider):
         if body.get("managedBy"):
             record_body["managedBy"] = body["managedBy"]
         record = self.store.put(Record(rid, RG_TYPE, record_body))
-        return json_response(201, self._group_body(record))
+        return json_response(201, self.clone(record.body))
 
     def _group(self, call: Call) -> Record:
         record = self.store.get(resource_group_id(call.sub, call.rg))
@@ -223,7 +220,7 @@ class ResourcesProvider(Provider):
         return record
 
     def get_group(self, call: Call) -> Response:
-        return json_response(200, self._group_body(self._group(call)))
+        return json_response(200, self.clone(self._group(call).body))
 
     def head_group(self, call: Call) -> Response:
         exists = self.store.get(resource_group_id(call.sub, call.rg)) is not None
@@ -243,7 +240,7 @@ class ResourcesProvider(Provider):
         if "managedBy" in body:
             record.body["managedBy"] = body["managedBy"]
         self.store.touch(record)
-        return json_response(200, self._group_body(record))
+        return json_response(200, self.clone(record.body))
 
     def delete_group(self, call: Call) -> Response:
         record = self._group(call)

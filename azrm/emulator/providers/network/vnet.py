@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from ...core.errors import ArmError
 from ...core.ids import key
 from ...core.router import Router
 from ...core.store import Record
-from ...core.wire import Response
+from ...core.wire import Headers, Response
 from ..base import list_response
 from .common import NSG_TYPE, VNET_TYPE, NetworkBase, check_name, parse_prefix, ref_id, subnet_prefixes
 
@@ -67,9 +68,7 @@ class VirtualNetworkBackend(NetworkBase):
         raise KeyError(name)
 
     # -- validation ----------------------------------------------------------------------------------
-    def _subnet_body(
-        self, vnet_id: str, raw: dict[str, Any], location: str, old: dict[str, Any] | None
-    ) -> dict[str, Any]:
+    def _subnet_body(self, vnet_id: str, raw: dict[str, Any], location: str) -> dict[str, Any]:
         name = raw.get("name")
         if not name or not isinstance(name, str):
             raise ArmError(400, "InvalidRequestFormat", f"A subnet of {vnet_id} has no name.")
@@ -148,8 +147,6 @@ class VirtualNetworkBackend(NetworkBase):
                 raise in_use_subnet(old["name"], users[0])
             taken = self.allocated_ips(old["id"])
             nets = subnet_prefixes(replacement, replacement["id"])
-            import ipaddress
-
             if any(not any(ipaddress.ip_address(a) in n for n in nets) for a in taken):
                 raise ArmError(
                     400,
@@ -181,11 +178,7 @@ class VirtualNetworkBackend(NetworkBase):
                         "VnetAddressSpacesOverlap",
                         f"Address space {a} overlaps with address space {b} in virtual network {rid}.",
                     )
-        old_subnets = {s["name"].lower(): s for s in (existing.properties.get("subnets", []) if existing else [])}
-        subnets = [
-            self._subnet_body(rid, raw, location, old_subnets.get(str(raw.get("name", "")).lower()))
-            for raw in props_in.get("subnets") or []
-        ]
+        subnets = [self._subnet_body(rid, raw, location) for raw in props_in.get("subnets") or []]
         self._validate_subnets(rid, name, spaces, subnets)
         self._check_removed_or_changed(existing, subnets)
         props: dict[str, Any] = {
@@ -312,8 +305,6 @@ class VirtualNetworkBackend(NetworkBase):
             resource_type=SUBNET_TYPE,
             complete=complete,
         )
-        from ...core.wire import Headers
-
         return Response(202, None, Headers(self.lro_headers(call, op, location=True)))
 
 
