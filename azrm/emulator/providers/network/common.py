@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from ...core.errors import ArmError, invalid_resource_reference
 from ...core.ids import ResourceId, key
+from ...core.router import Router
 from ...core.store import Record
 from ...core.wire import Headers, Response
-from ..base import Provider, json_response
+from ..base import Provider, json_response, list_response
 
 if TYPE_CHECKING:
     from ...core.engine import Call
@@ -97,10 +98,17 @@ def reserved(net: Network, address: ipaddress.IPv4Address | ipaddress.IPv6Addres
 
 
 class NetworkBase(Provider):
-    """Base of the Microsoft.Network backends."""
+    """Base of the Microsoft.Network backends.
+
+    A backend names its type, URL collection and name parameter, and implements :meth:`build`
+    (validate a PUT body into a record) and :meth:`check_delete`; :meth:`register_crud` then serves
+    PUT, GET, PATCH (tags), DELETE and both lists the way the Network RP does.
+    """
 
     namespace = "Microsoft.Network"
     resource_type = ""
+    collection = ""
+    name_param = ""
     #: provisioningState a PUT answers with while its operation runs.
     put_state = "Updating"
     #: whether the etag changes again when the operation completes (not for NICs, as in Azure).
@@ -262,6 +270,61 @@ class NetworkBase(Provider):
                 for n in vm.properties.get("networkProfile", {}).get("networkInterfaces", [])
             )
         ]
+
+    # -- the resource's own routes -----------------------------------------------------------------
+    def register_crud(self, r: Router) -> str:
+        """Register the resource's routes; returns the one-resource URL template (for child routes)."""
+        base = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network"
+        one = f"{base}/{self.collection}/{{{self.name_param}}}"
+        r.add("PUT", one, self.put_resource)
+        r.add("GET", one, self.get_resource)
+        r.add("PATCH", one, self.patch_tags)
+        r.add("DELETE", one, self.delete_resource)
+        r.add("GET", f"{base}/{self.collection}", self.list_resources)
+        r.add(
+            "GET",
+            f"/subscriptions/{{subscriptionId}}/providers/Microsoft.Network/{self.collection}",
+            self.list_resources,
+        )
+        return one
+
+    def build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
+        """Validate a PUT body and return the record to store (raises ``ArmError``)."""
+        raise NotImplementedError
+
+    def check_delete(self, record: Record) -> None:
+        """Raise an ``ArmError`` when the resource is in use and cannot be deleted."""
+
+    def own_id(self, call: Call) -> str:
+        """Return the id of the resource the call names."""
+        return self.resource_id(call, self.collection, call.params[self.name_param])
+
+    def own_record(self, call: Call) -> Record:
+        """Return the record the call names, or raise ARM's ``ResourceNotFound``."""
+        return self.get_record(self.own_id(call), self.resource_type, call)
+
+    def put_resource(self, call: Call) -> Response:
+        check_name(call.params[self.name_param])
+        rid = self.own_id(call)
+        existing = self.store.get(rid)
+        name = rid.rsplit("/", 1)[-1]  # the casing it was created with
+        return self.put(call, self.build(call, rid, name, call.body(), existing), existing)
+
+    def get_resource(self, call: Call) -> Response:
+        return self.get_response(self.own_record(call))
+
+    def patch_tags(self, call: Call) -> Response:
+        record = self.own_record(call)
+        record.body["tags"] = self.tags(call.body())
+        record.body["etag"] = self.etag()
+        self.store.touch(record)
+        return self.get_response(record)
+
+    def list_resources(self, call: Call) -> Response:
+        return list_response(self.view(r) for r in self.records_in(call, self.resource_type))
+
+    def delete_resource(self, call: Call) -> Response:
+        return self.delete(call, self.own_id(call), self.check_delete)
 
     # -- life cycle ------------------------------------------------------------------------------
     def view(self, record: Record) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from ...core.ids import key
 from ...core.router import Router
 from ...core.store import Record
 from ...core.wire import Response
-from ..base import list_response
 from .common import LB_TYPE, PIP_TYPE, NetworkBase, check_name, ref_id
 
 if TYPE_CHECKING:
@@ -45,29 +44,24 @@ class LoadBalancerBackend(NetworkBase):
     """Load balancers. Frontend port clashes, dangling references and bad probes are refused."""
 
     resource_type = LB_TYPE
+    collection = "loadBalancers"
+    name_param = "loadBalancerName"
 
     def register(self, r: Router) -> None:
-        base = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network"
-        one = base + "/loadBalancers/{loadBalancerName}"
-        r.add("PUT", one, self.put_lb)
-        r.add("GET", one, self.get_lb)
-        r.add("PATCH", one, self.patch_tags)
-        r.add("DELETE", one, self.delete_lb)
-        r.add("GET", base + "/loadBalancers", self.list_lbs)
-        r.add("GET", "/subscriptions/{subscriptionId}/providers/Microsoft.Network/loadBalancers", self.list_lbs)
+        one = self.register_crud(r)
         for collection in COLLECTIONS:
             r.add("GET", f"{one}/{collection}", self._lister(collection))
             r.add("GET", f"{one}/{collection}/{{childName}}", self._getter(collection))
 
     def _lister(self, collection: str) -> Callable[[Call], Response]:
         def handler(call: Call) -> Response:
-            return self.child_list(self.get_record(self._lb_id(call), LB_TYPE, call), collection)
+            return self.child_list(self.get_record(self.own_id(call), LB_TYPE, call), collection)
 
         return handler
 
     def _getter(self, collection: str) -> Callable[[Call], Response]:
         def handler(call: Call) -> Response:
-            lb = self.get_record(self._lb_id(call), LB_TYPE, call)
+            lb = self.get_record(self.own_id(call), LB_TYPE, call)
             return self.child_view(lb, collection, call.params["childName"], call)
 
         return handler
@@ -146,7 +140,7 @@ class LoadBalancerBackend(NetworkBase):
             out.append((name, f"{rid}/{collection}/{name}", item.get("properties") or {}))
         return out
 
-    def _build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
+    def build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
         location = self.location(body, LB_TYPE)
         if existing is not None and existing.location != location:
             raise ArmError(
@@ -461,40 +455,13 @@ class LoadBalancerBackend(NetworkBase):
                 )
 
     # -- handlers ----------------------------------------------------------------------------------
-    def _lb_id(self, call: Call) -> str:
-        return self.resource_id(call, "loadBalancers", call.params["loadBalancerName"])
-
-    def put_lb(self, call: Call) -> Response:
-        name = call.params["loadBalancerName"]
-        check_name(name)
-        rid = self._lb_id(call)
-        name = rid.rsplit("/", 1)[-1]  # the casing it was created with
-        existing = self.store.get(rid)
-        return self.put(call, self._build(call, rid, name, call.body(), existing), existing)
-
-    def get_lb(self, call: Call) -> Response:
-        return self.get_response(self.get_record(self._lb_id(call), LB_TYPE, call))
-
-    def patch_tags(self, call: Call) -> Response:
-        record = self.get_record(self._lb_id(call), LB_TYPE, call)
-        record.body["tags"] = self.tags(call.body())
-        record.body["etag"] = self.etag()
-        self.store.touch(record)
-        return self.get_response(record)
-
-    def list_lbs(self, call: Call) -> Response:
-        return list_response(self.view(r) for r in self.records_in(call, LB_TYPE))
-
-    def delete_lb(self, call: Call) -> Response:
-        def check(record: Record) -> None:
-            for pool in record.properties.get("backendAddressPools", []):
-                members = self.pool_members(pool["id"])
-                if members:
-                    raise ArmError(
-                        400,
-                        "InUseLoadBalancerCannotBeDeleted",
-                        f"Load balancer {record.id} cannot be deleted: its backend address pool {pool['name']} is in "
-                        f"use by {members[0]}.",
-                    )
-
-        return self.delete(call, self._lb_id(call), check)
+    def check_delete(self, record: Record) -> None:
+        for pool in record.properties.get("backendAddressPools", []):
+            members = self.pool_members(pool["id"])
+            if members:
+                raise ArmError(
+                    400,
+                    "InUseLoadBalancerCannotBeDeleted",
+                    f"Load balancer {record.id} cannot be deleted: its backend address pool {pool['name']} is in "
+                    f"use by {members[0]}.",
+                )

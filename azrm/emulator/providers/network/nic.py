@@ -10,7 +10,6 @@ from ...core.ids import ResourceId, key
 from ...core.router import Router
 from ...core.store import Record
 from ...core.wire import Response
-from ..base import list_response
 from .common import LB_TYPE, NIC_TYPE, NSG_TYPE, PIP_TYPE, NetworkBase, check_name, ref_id
 
 if TYPE_CHECKING:
@@ -24,18 +23,13 @@ class NetworkInterfaceBackend(NetworkBase):
     """NICs: subnet and public IP references checked, private addresses allocated, VM attachment shown."""
 
     resource_type = NIC_TYPE
+    collection = "networkInterfaces"
+    name_param = "networkInterfaceName"
     put_state = "Succeeded"  # Azure answers a NIC PUT with Succeeded at once (it still sends Azure-AsyncOperation)
     new_etag_on_completion = False
 
     def register(self, r: Router) -> None:
-        base = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network"
-        one = base + "/networkInterfaces/{networkInterfaceName}"
-        r.add("PUT", one, self.put_nic)
-        r.add("GET", one, self.get_nic)
-        r.add("PATCH", one, self.patch_tags)
-        r.add("DELETE", one, self.delete_nic)
-        r.add("GET", base + "/networkInterfaces", self.list_nics)
-        r.add("GET", "/subscriptions/{subscriptionId}/providers/Microsoft.Network/networkInterfaces", self.list_nics)
+        one = self.register_crud(r)
         r.add("GET", one + "/ipConfigurations", self.list_ip_configs)
         r.add("GET", one + "/ipConfigurations/{ipConfigurationName}", self.get_ip_config)
 
@@ -83,7 +77,7 @@ class NetworkInterfaceBackend(NetworkBase):
         if not any(c["name"].lower() == rid.name.lower() for c in parent.properties.get(collection, [])):
             raise invalid_resource_reference(child_id, referencing)
 
-    def _build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
+    def build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
         location = self.location(body, NIC_TYPE)
         if existing is not None and existing.location != location:
             raise ArmError(
@@ -220,45 +214,19 @@ class NetworkInterfaceBackend(NetworkBase):
         return record
 
     # -- handlers ----------------------------------------------------------------------------------
-    def _nic_id(self, call: Call) -> str:
-        return self.resource_id(call, "networkInterfaces", call.params["networkInterfaceName"])
-
-    def put_nic(self, call: Call) -> Response:
-        name = call.params["networkInterfaceName"]
-        check_name(name)
-        rid = self._nic_id(call)
-        name = rid.rsplit("/", 1)[-1]  # the casing it was created with
-        existing = self.store.get(rid)
-        return self.put(call, self._build(call, rid, name, call.body(), existing), existing)
-
-    def get_nic(self, call: Call) -> Response:
-        return self.get_response(self.get_record(self._nic_id(call), NIC_TYPE, call))
-
-    def patch_tags(self, call: Call) -> Response:
-        record = self.get_record(self._nic_id(call), NIC_TYPE, call)
-        record.body["tags"] = self.tags(call.body())
-        self.store.touch(record)
-        return self.get_response(record)
-
-    def list_nics(self, call: Call) -> Response:
-        return list_response(self.view(r) for r in self.records_in(call, NIC_TYPE))
-
     def list_ip_configs(self, call: Call) -> Response:
-        return self.child_list(self.get_record(self._nic_id(call), NIC_TYPE, call), "ipConfigurations")
+        return self.child_list(self.get_record(self.own_id(call), NIC_TYPE, call), "ipConfigurations")
 
     def get_ip_config(self, call: Call) -> Response:
-        nic = self.get_record(self._nic_id(call), NIC_TYPE, call)
+        nic = self.get_record(self.own_id(call), NIC_TYPE, call)
         return self.child_view(nic, "ipConfigurations", call.params["ipConfigurationName"], call)
 
-    def delete_nic(self, call: Call) -> Response:
-        def check(record: Record) -> None:
-            vms = self.vms_using_nic(record.id)
-            if vms:
-                raise ArmError(
-                    400,
-                    "NicInUse",
-                    f"Network Interface {record.id} is used by existing resource {vms[0].id}. In order to delete the "
-                    "network interface, it must be dissociated from the resource. To learn more, see aka.ms/deletenic.",
-                )
-
-        return self.delete(call, self._nic_id(call), check)
+    def check_delete(self, record: Record) -> None:
+        vms = self.vms_using_nic(record.id)
+        if vms:
+            raise ArmError(
+                400,
+                "NicInUse",
+                f"Network Interface {record.id} is used by existing resource {vms[0].id}. In order to delete the "
+                "network interface, it must be dissociated from the resource. To learn more, see aka.ms/deletenic.",
+            )

@@ -9,7 +9,6 @@ from ...core.ids import key
 from ...core.router import Router
 from ...core.store import Record
 from ...core.wire import Headers, Response
-from ..base import list_response
 from .common import NIC_TYPE, NSG_TYPE, VNET_TYPE, NetworkBase, check_name, ref_id
 
 if TYPE_CHECKING:
@@ -165,18 +164,11 @@ class NetworkSecurityGroupBackend(NetworkBase):
     """Network security groups: rules checked, default rules added, associations reported."""
 
     resource_type = NSG_TYPE
+    collection = "networkSecurityGroups"
+    name_param = "networkSecurityGroupName"
 
     def register(self, r: Router) -> None:
-        base = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network"
-        one = base + "/networkSecurityGroups/{networkSecurityGroupName}"
-        r.add("PUT", one, self.put_nsg)
-        r.add("GET", one, self.get_nsg)
-        r.add("PATCH", one, self.patch_tags)
-        r.add("DELETE", one, self.delete_nsg)
-        r.add("GET", base + "/networkSecurityGroups", self.list_nsgs)
-        r.add(
-            "GET", "/subscriptions/{subscriptionId}/providers/Microsoft.Network/networkSecurityGroups", self.list_nsgs
-        )
+        one = self.register_crud(r)
         rule = one + "/securityRules/{securityRuleName}"
         r.add("PUT", rule, self.put_rule)
         r.add("GET", rule, self.get_rule)
@@ -213,9 +205,6 @@ class NetworkSecurityGroupBackend(NetworkBase):
         return body
 
     # -- handlers ----------------------------------------------------------------------------------
-    def _nsg_id(self, call: Call) -> str:
-        return self.resource_id(call, "networkSecurityGroups", call.params["networkSecurityGroupName"])
-
     def _default_rules(self, nsg_id: str) -> list[dict[str, Any]]:
         return [
             {
@@ -241,7 +230,7 @@ class NetworkSecurityGroupBackend(NetworkBase):
             for name, description, source, destination, access, priority, direction in _DEFAULT_RULES
         ]
 
-    def _build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
+    def build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
         location = self.location(body, NSG_TYPE)
         if existing is not None and existing.location != location:
             raise ArmError(
@@ -269,44 +258,20 @@ class NetworkSecurityGroupBackend(NetworkBase):
             },
         )
 
-    def put_nsg(self, call: Call) -> Response:
-        name = call.params["networkSecurityGroupName"]
-        check_name(name)
-        rid = self._nsg_id(call)
-        name = rid.rsplit("/", 1)[-1]  # the casing it was created with
-        existing = self.store.get(rid)
-        return self.put(call, self._build(call, rid, name, call.body(), existing), existing)
-
-    def get_nsg(self, call: Call) -> Response:
-        return self.get_response(self.get_record(self._nsg_id(call), NSG_TYPE, call))
-
-    def patch_tags(self, call: Call) -> Response:
-        record = self.get_record(self._nsg_id(call), NSG_TYPE, call)
-        record.body["tags"] = self.tags(call.body())
-        record.body["etag"] = self.etag()
-        self.store.touch(record)
-        return self.get_response(record)
-
-    def list_nsgs(self, call: Call) -> Response:
-        return list_response(self.view(r) for r in self.records_in(call, NSG_TYPE))
-
-    def delete_nsg(self, call: Call) -> Response:
-        def check(record: Record) -> None:
-            subnets, nics = self.associations(record.id)
-            if subnets or nics:
-                raise ArmError(
-                    400,
-                    "InUseNetworkSecurityGroupCannotBeDeleted",
-                    f"Network security group {record.id} cannot be deleted because it is in use by the following "
-                    f"resources: {', '.join(subnets + nics)}. In order to delete the Network security group, remove "
-                    "the association with the resource(s). To learn how to do this, see https://aka.ms/deletensg.",
-                )
-
-        return self.delete(call, self._nsg_id(call), check)
+    def check_delete(self, record: Record) -> None:
+        subnets, nics = self.associations(record.id)
+        if subnets or nics:
+            raise ArmError(
+                400,
+                "InUseNetworkSecurityGroupCannotBeDeleted",
+                f"Network security group {record.id} cannot be deleted because it is in use by the following "
+                f"resources: {', '.join(subnets + nics)}. In order to delete the Network security group, remove "
+                "the association with the resource(s). To learn how to do this, see https://aka.ms/deletensg.",
+            )
 
     # -- rules as child resources -----------------------------------------------------------------
     def put_rule(self, call: Call) -> Response:
-        nsg = self.get_record(self._nsg_id(call), NSG_TYPE, call)
+        nsg = self.get_record(self.own_id(call), NSG_TYPE, call)
         name = call.params["securityRuleName"]
         raw = dict(call.body())
         raw["name"] = name
@@ -325,21 +290,21 @@ class NetworkSecurityGroupBackend(NetworkBase):
         return self.put(call, new, nsg, respond=respond, created=created)
 
     def get_rule(self, call: Call) -> Response:
-        nsg = self.get_record(self._nsg_id(call), NSG_TYPE, call)
+        nsg = self.get_record(self.own_id(call), NSG_TYPE, call)
         return self.child_view(nsg, "securityRules", call.params["securityRuleName"], call)
 
     def list_rules(self, call: Call) -> Response:
-        return self.child_list(self.get_record(self._nsg_id(call), NSG_TYPE, call), "securityRules")
+        return self.child_list(self.get_record(self.own_id(call), NSG_TYPE, call), "securityRules")
 
     def list_default_rules(self, call: Call) -> Response:
-        return self.child_list(self.get_record(self._nsg_id(call), NSG_TYPE, call), "defaultSecurityRules")
+        return self.child_list(self.get_record(self.own_id(call), NSG_TYPE, call), "defaultSecurityRules")
 
     def get_default_rule(self, call: Call) -> Response:
-        nsg = self.get_record(self._nsg_id(call), NSG_TYPE, call)
+        nsg = self.get_record(self.own_id(call), NSG_TYPE, call)
         return self.child_view(nsg, "defaultSecurityRules", call.params["defaultSecurityRuleName"], call)
 
     def delete_rule(self, call: Call) -> Response:
-        nsg = self.store.get(self._nsg_id(call))
+        nsg = self.store.get(self.own_id(call))
         name = call.params["securityRuleName"]
         if nsg is None or not any(r["name"].lower() == name.lower() for r in nsg.properties.get("securityRules", [])):
             return Response(204)

@@ -8,9 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ...core.errors import ArmError
 from ...core.router import Router
 from ...core.store import Record
-from ...core.wire import Response
-from ..base import json_response, list_response
-from .common import PIP_TYPE, NetworkBase, check_name
+from .common import PIP_TYPE, NetworkBase
 
 if TYPE_CHECKING:
     from ...core.engine import Call
@@ -22,16 +20,11 @@ class PublicIpBackend(NetworkBase):
     """Public IP addresses: SKU and allocation defaults, DNS labels, addresses that follow the VM."""
 
     resource_type = PIP_TYPE
+    collection = "publicIPAddresses"
+    name_param = "publicIpAddressName"
 
     def register(self, r: Router) -> None:
-        base = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network"
-        one = base + "/publicIPAddresses/{publicIpAddressName}"
-        r.add("PUT", one, self.put_pip)
-        r.add("GET", one, self.get_pip)
-        r.add("PATCH", one, self.patch_tags)
-        r.add("DELETE", one, self.delete_pip)
-        r.add("GET", base + "/publicIPAddresses", self.list_pips)
-        r.add("GET", "/subscriptions/{subscriptionId}/providers/Microsoft.Network/publicIPAddresses", self.list_pips)
+        self.register_crud(r)
 
     def view(self, record: Record) -> dict[str, Any]:
         body = self.clone(record.body)
@@ -55,13 +48,7 @@ class PublicIpBackend(NetworkBase):
             props["ipAddress"] = self.new_address()
 
     # -- handlers ----------------------------------------------------------------------------------
-    def put_pip(self, call: Call) -> Response:
-        name = call.params["publicIpAddressName"]
-        check_name(name)
-        rid = self.resource_id(call, "publicIPAddresses", name)
-        name = rid.rsplit("/", 1)[-1]  # the casing it was created with
-        body = call.body()
-        existing = self.store.get(rid)
+    def build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
         location = self.location(body, PIP_TYPE)
         if existing is not None and existing.location != location:
             raise ArmError(
@@ -140,38 +127,18 @@ class PublicIpBackend(NetworkBase):
         }
         if body.get("zones"):
             record_body["zones"] = body["zones"]
-        return self.put(call, Record(rid, PIP_TYPE, record_body), existing)
+        return Record(rid, PIP_TYPE, record_body)
 
-    def get_pip(self, call: Call) -> Response:
-        rid = self.resource_id(call, "publicIPAddresses", call.params["publicIpAddressName"])
-        return self.get_response(self.get_record(rid, PIP_TYPE, call))
-
-    def patch_tags(self, call: Call) -> Response:
-        rid = self.resource_id(call, "publicIPAddresses", call.params["publicIpAddressName"])
-        record = self.get_record(rid, PIP_TYPE, call)
-        record.body["tags"] = self.tags(call.body())
-        record.body["etag"] = self.etag()
-        self.store.touch(record)
-        return json_response(200, self.view(record))
-
-    def list_pips(self, call: Call) -> Response:
-        return list_response(self.view(r) for r in self.records_in(call, PIP_TYPE))
-
-    def delete_pip(self, call: Call) -> Response:
-        rid = self.resource_id(call, "publicIPAddresses", call.params["publicIpAddressName"])
-
-        def check(record: Record) -> None:
-            user = self.public_ip_user(record.id)
-            if user:
-                raise ArmError(
-                    400,
-                    "PublicIPAddressCannotBeDeleted",
-                    f"Public IP address {record.id} can not be deleted since it is still allocated to resource {user}. "
-                    "In order to delete the public IP, disassociate/detach the Public IP address from the resource. "
-                    "To learn how to do this, see aka.ms/deletepublicip.",
-                )
-
-        return self.delete(call, rid, check)
+    def check_delete(self, record: Record) -> None:
+        user = self.public_ip_user(record.id)
+        if user:
+            raise ArmError(
+                400,
+                "PublicIPAddressCannotBeDeleted",
+                f"Public IP address {record.id} can not be deleted since it is still allocated to resource {user}. "
+                "In order to delete the public IP, disassociate/detach the Public IP address from the resource. "
+                "To learn how to do this, see aka.ms/deletepublicip.",
+            )
 
     # -- used by the compute backend -------------------------------------------------------------
     def bind_dynamic(self, pip_id: str) -> None:

@@ -10,7 +10,6 @@ from ...core.ids import key
 from ...core.router import Router
 from ...core.store import Record
 from ...core.wire import Headers, Response
-from ..base import list_response
 from .common import NSG_TYPE, VNET_TYPE, NetworkBase, check_name, parse_prefix, ref_id, subnet_prefixes
 
 if TYPE_CHECKING:
@@ -35,16 +34,11 @@ class VirtualNetworkBackend(NetworkBase):
     """Virtual networks: address spaces, subnets inside them and not overlapping, subnets in use kept."""
 
     resource_type = VNET_TYPE
+    collection = "virtualNetworks"
+    name_param = "virtualNetworkName"
 
     def register(self, r: Router) -> None:
-        base = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network"
-        one = base + "/virtualNetworks/{virtualNetworkName}"
-        r.add("PUT", one, self.put_vnet)
-        r.add("GET", one, self.get_vnet)
-        r.add("PATCH", one, self.patch_tags)
-        r.add("DELETE", one, self.delete_vnet)
-        r.add("GET", base + "/virtualNetworks", self.list_vnets)
-        r.add("GET", "/subscriptions/{subscriptionId}/providers/Microsoft.Network/virtualNetworks", self.list_vnets)
+        one = self.register_crud(r)
         sub = one + "/subnets/{subnetName}"
         r.add("PUT", sub, self.put_subnet)
         r.add("GET", sub, self.get_subnet)
@@ -155,7 +149,7 @@ class VirtualNetworkBackend(NetworkBase):
                     "exclude the addresses already allocated in it.",
                 )
 
-    def _build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
+    def build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
         location = self.location(body, VNET_TYPE)
         if existing is not None and existing.location != location:
             raise ArmError(
@@ -206,44 +200,15 @@ class VirtualNetworkBackend(NetworkBase):
             },
         )
 
-    # -- virtual networks --------------------------------------------------------------------------
-    def _vnet_id(self, call: Call) -> str:
-        return self.resource_id(call, "virtualNetworks", call.params["virtualNetworkName"])
-
-    def put_vnet(self, call: Call) -> Response:
-        name = call.params["virtualNetworkName"]
-        check_name(name)
-        rid = self._vnet_id(call)
-        name = rid.rsplit("/", 1)[-1]  # the casing it was created with
-        existing = self.store.get(rid)
-        record = self._build(call, rid, name, call.body(), existing)
-        return self.put(call, record, existing)
-
-    def get_vnet(self, call: Call) -> Response:
-        return self.get_response(self.get_record(self._vnet_id(call), VNET_TYPE, call))
-
-    def patch_tags(self, call: Call) -> Response:
-        record = self.get_record(self._vnet_id(call), VNET_TYPE, call)
-        record.body["tags"] = self.tags(call.body())
-        record.body["etag"] = self.etag()
-        self.store.touch(record)
-        return self.get_response(record)
-
-    def list_vnets(self, call: Call) -> Response:
-        return list_response(self.view(r) for r in self.records_in(call, VNET_TYPE))
-
-    def delete_vnet(self, call: Call) -> Response:
-        def check(record: Record) -> None:
-            for subnet in record.properties.get("subnets", []):
-                users = self.ip_config_users_of_subnet(subnet["id"])
-                if users:
-                    raise in_use_subnet(subnet["name"], users[0])
-
-        return self.delete(call, self._vnet_id(call), check)
+    def check_delete(self, record: Record) -> None:
+        for subnet in record.properties.get("subnets", []):
+            users = self.ip_config_users_of_subnet(subnet["id"])
+            if users:
+                raise in_use_subnet(subnet["name"], users[0])
 
     # -- subnets as child resources ----------------------------------------------------------------
     def _vnet_for_subnet(self, call: Call) -> Record:
-        rid = self._vnet_id(call)
+        rid = self.own_id(call)
         record = self.store.get(rid)
         if record is None:
             raise ArmError(
@@ -267,7 +232,7 @@ class VirtualNetworkBackend(NetworkBase):
         position = next((i for i, s in enumerate(subnets) if s["name"].lower() == name.lower()), len(replaced))
         replaced.insert(position, raw)
         new_body["properties"]["subnets"] = replaced
-        record = self._build(call, vnet.id, vnet.name, new_body, vnet)
+        record = self.build(call, vnet.id, vnet.name, new_body, vnet)
         return self.put(call, record, vnet, respond=lambda r: self._subnet_view(r, name), created=created)
 
     def get_subnet(self, call: Call) -> Response:
@@ -277,7 +242,7 @@ class VirtualNetworkBackend(NetworkBase):
         return self.child_list(self._vnet_for_subnet(call), "subnets")
 
     def delete_subnet(self, call: Call) -> Response:
-        vnet = self.store.get(self._vnet_id(call))
+        vnet = self.store.get(self.own_id(call))
         name = call.params["subnetName"]
         subnet = next(
             (s for s in (vnet.properties.get("subnets", []) if vnet else []) if s["name"].lower() == name.lower()), None
