@@ -71,43 +71,48 @@ def _headers(resp: Response, body: bytes) -> dict[str, str]:
     return headers
 
 
+class _Internal:
+    """Stands in for the socket-level response azure-core closes after reading."""
+
+    def __init__(self, resp: Response) -> None:
+        self.response = resp
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _response_kwargs(request: Any, resp: Response, body: bytes, stream: Any) -> dict[str, Any]:
+    headers = Headers(_headers(resp, body))
+    return {
+        "request": request,
+        "internal_response": _Internal(resp),
+        "status_code": resp.status,
+        "reason": _REASONS.get(resp.status, "Unknown"),
+        "content_type": headers.get("content-type"),
+        "headers": headers,
+        "stream_download_generator": stream,
+    }
+
+
 class _RestResponse(HttpResponseImpl):
     def __init__(self, request: Any, resp: Response) -> None:
         body = resp.encoded()
-        headers = Headers(_headers(resp, body))
 
         def _stream(**_: Any) -> Any:
             yield body
 
-        super().__init__(
-            request=request,
-            internal_response=_Internal(resp),
-            status_code=resp.status,
-            reason=_REASONS.get(resp.status, "Unknown"),
-            content_type=headers.get("content-type"),
-            headers=headers,
-            stream_download_generator=_stream,
-        )
+        super().__init__(**_response_kwargs(request, resp, body, _stream))
         self._content = body
 
 
 class _AsyncRestResponse(AsyncHttpResponseImpl):
     def __init__(self, request: Any, resp: Response) -> None:
         body = resp.encoded()
-        headers = Headers(_headers(resp, body))
 
         async def _stream(**_: Any) -> Any:
             yield body
 
-        super().__init__(
-            request=request,
-            internal_response=_Internal(resp),
-            status_code=resp.status,
-            reason=_REASONS.get(resp.status, "Unknown"),
-            content_type=headers.get("content-type"),
-            headers=headers,
-            stream_download_generator=_stream,
-        )
+        super().__init__(**_response_kwargs(request, resp, body, _stream))
         self._content = body
 
 
@@ -122,16 +127,6 @@ class _LegacyResponse(LegacyHttpResponse):
 
     def body(self) -> bytes:
         return self._body
-
-
-class _Internal:
-    """Stands in for the socket-level response azure-core closes after reading."""
-
-    def __init__(self, resp: Response) -> None:
-        self.response = resp
-
-    def close(self) -> None:
-        """Nothing to release."""
 
 
 def _is_rest(request: Any) -> bool:

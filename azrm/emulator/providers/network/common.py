@@ -259,6 +259,18 @@ class NetworkBase(Provider):
                     return str(fe["id"])
         return None
 
+    def claim_public_ip(self, pip_id: str, owner_id: str, holder_id: str, location: str) -> Record:
+        """Check that a public IP exists in the region and is free (or already held by ``owner_id``)."""
+        pip = self.require(pip_id, PIP_TYPE, owner_id, location)
+        user = self.public_ip_user(pip.id)
+        if user is not None and not key(user).startswith(key(owner_id) + "/"):
+            raise ArmError(
+                400,
+                "PublicIPAddressInUse",
+                f"Public IP address {pip.id} is already in use by {user} and cannot be used by {holder_id}.",
+            )
+        return pip
+
     def vms_using_nic(self, nic_id: str) -> list[Record]:
         """Virtual machines whose network profile lists the NIC."""
         wanted = key(nic_id)

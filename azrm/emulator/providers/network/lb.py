@@ -10,7 +10,7 @@ from ...core.ids import key
 from ...core.router import Router
 from ...core.store import Record
 from ...core.wire import Response
-from .common import LB_TYPE, PIP_TYPE, NetworkBase, check_name, ref_id
+from .common import LB_TYPE, NetworkBase, check_name, ref_id
 
 if TYPE_CHECKING:
     from ...core.engine import Call
@@ -38,6 +38,22 @@ def _int(value: Any, field: str, owner: str, low: int, high: int, default: int |
             f"{field} of {owner} is {value!r}; it must be an integer from {low} to {high}.",
         )
     return value
+
+
+def _protocol(p: dict[str, Any], owner: str, code: str) -> str:
+    protocol = _RULE_PROTOCOLS.get(str(p.get("protocol", "")).lower())
+    if protocol is None:
+        raise ArmError(400, code, f"{owner} has protocol {p.get('protocol')!r}; use Tcp, Udp or All.")
+    return protocol
+
+
+def _connection_options(p: dict[str, Any], owner: str) -> dict[str, Any]:
+    """Options rules, NAT rules and NAT pools share, with Azure's defaults."""
+    return {
+        "enableFloatingIP": bool(p.get("enableFloatingIP", False)),
+        "idleTimeoutInMinutes": _int(p.get("idleTimeoutInMinutes"), "idleTimeoutInMinutes", owner, 4, 30, 4),
+        "enableTcpReset": bool(p.get("enableTcpReset", False)),
+    }
 
 
 class LoadBalancerBackend(NetworkBase):
@@ -169,14 +185,7 @@ class LoadBalancerBackend(NetworkBase):
             pip_id = ref_id(p.get("publicIPAddress"))
             subnet_id = ref_id(p.get("subnet"))
             if pip_id:
-                pip = self.require(pip_id, PIP_TYPE, rid, location)
-                user = self.public_ip_user(pip.id)
-                if user is not None and not key(user).startswith(key(rid) + "/"):
-                    raise ArmError(
-                        400,
-                        "PublicIPAddressInUse",
-                        f"Public IP address {pip.id} is already in use by {user} and cannot be used by {fe_id}.",
-                    )
+                pip = self.claim_public_ip(pip_id, rid, fe_id, location)
                 if pip.body.get("sku", {}).get("name", "Basic") != sku_name and sku_name != "Gateway":
                     raise ArmError(
                         400,
@@ -280,28 +289,19 @@ class LoadBalancerBackend(NetworkBase):
 
         rules: list[dict[str, Any]] = []
         for rule_name, rule_id, p in self._children(rid, props_in.get("loadBalancingRules"), "loadBalancingRules"):
-            protocol = _RULE_PROTOCOLS.get(str(p.get("protocol", "")).lower())
-            if protocol is None:
-                raise ArmError(
-                    400,
-                    "InvalidLoadBalancingRuleProtocol",
-                    f"Rule {rule_id} has protocol {p.get('protocol')!r}; use Tcp, Udp or All.",
-                )
+            protocol = _protocol(p, rule_id, "InvalidLoadBalancingRuleProtocol")
             fe = local_ref(p.get("frontendIPConfiguration"), fe_ids, rule_id, "frontendIPConfiguration", True)
             pool = local_ref(p.get("backendAddressPool"), pool_ids, rule_id, "backendAddressPool", False)
             probe = local_ref(p.get("probe"), probe_ids, rule_id, "probe", False)
             frontend_port = _int(p.get("frontendPort"), "frontendPort", rule_id, 0, 65534)
-            backend_port = _int(p.get("backendPort"), "backendPort", rule_id, 0, 65535, frontend_port)
             assert fe is not None
             claim(fe, protocol, frontend_port, frontend_port, rule_id)
             props = {
                 "frontendIPConfiguration": {"id": fe},
                 "frontendPort": frontend_port,
-                "backendPort": backend_port,
-                "enableFloatingIP": bool(p.get("enableFloatingIP", False)),
-                "idleTimeoutInMinutes": _int(p.get("idleTimeoutInMinutes"), "idleTimeoutInMinutes", rule_id, 4, 30, 4),
+                "backendPort": _int(p.get("backendPort"), "backendPort", rule_id, 0, 65535, frontend_port),
                 "protocol": protocol,
-                "enableTcpReset": bool(p.get("enableTcpReset", False)),
+                **_connection_options(p, rule_id),
                 "loadDistribution": str(p.get("loadDistribution") or "Default"),
                 "disableOutboundSnat": bool(p.get("disableOutboundSnat", False)),
             }
@@ -315,45 +315,25 @@ class LoadBalancerBackend(NetworkBase):
 
         nat_rules: list[dict[str, Any]] = []
         for nat_name, nat_id, p in self._children(rid, props_in.get("inboundNatRules"), "inboundNatRules"):
-            protocol = _RULE_PROTOCOLS.get(str(p.get("protocol", "")).lower())
-            if protocol is None:
-                raise ArmError(
-                    400,
-                    "InvalidInboundNatRuleProtocol",
-                    f"Inbound NAT rule {nat_id} has protocol {p.get('protocol')!r}.",
-                )
+            protocol = _protocol(p, nat_id, "InvalidInboundNatRuleProtocol")
             fe = local_ref(p.get("frontendIPConfiguration"), fe_ids, nat_id, "frontendIPConfiguration", True)
             assert fe is not None
             frontend_port = _int(p.get("frontendPort"), "frontendPort", nat_id, 1, 65534)
             claim(fe, protocol, frontend_port, frontend_port, nat_id)
+            props = {
+                "frontendIPConfiguration": {"id": fe},
+                "frontendPort": frontend_port,
+                "backendPort": _int(p.get("backendPort"), "backendPort", nat_id, 1, 65535),
+                "protocol": protocol,
+                **_connection_options(p, nat_id),
+            }
             nat_rules.append(
-                {
-                    "name": nat_name,
-                    "id": nat_id,
-                    "type": child_type("inboundNatRules"),
-                    "properties": {
-                        "frontendIPConfiguration": {"id": fe},
-                        "frontendPort": frontend_port,
-                        "backendPort": _int(p.get("backendPort"), "backendPort", nat_id, 1, 65535),
-                        "enableFloatingIP": bool(p.get("enableFloatingIP", False)),
-                        "idleTimeoutInMinutes": _int(
-                            p.get("idleTimeoutInMinutes"), "idleTimeoutInMinutes", nat_id, 4, 30, 4
-                        ),
-                        "protocol": protocol,
-                        "enableTcpReset": bool(p.get("enableTcpReset", False)),
-                    },
-                }
+                {"name": nat_name, "id": nat_id, "type": child_type("inboundNatRules"), "properties": props}
             )
 
         nat_pools: list[dict[str, Any]] = []
         for pool_name, pool_id, p in self._children(rid, props_in.get("inboundNatPools"), "inboundNatPools"):
-            protocol = _RULE_PROTOCOLS.get(str(p.get("protocol", "")).lower())
-            if protocol is None:
-                raise ArmError(
-                    400,
-                    "InvalidInboundNatPoolProtocol",
-                    f"Inbound NAT pool {pool_id} has protocol {p.get('protocol')!r}.",
-                )
+            protocol = _protocol(p, pool_id, "InvalidInboundNatPoolProtocol")
             fe = local_ref(p.get("frontendIPConfiguration"), fe_ids, pool_id, "frontendIPConfiguration", True)
             assert fe is not None
             start = _int(p.get("frontendPortRangeStart"), "frontendPortRangeStart", pool_id, 1, 65534)
@@ -365,24 +345,16 @@ class LoadBalancerBackend(NetworkBase):
                     f"Inbound NAT pool {pool_id} has frontendPortRangeEnd {end} below frontendPortRangeStart {start}.",
                 )
             claim(fe, protocol, start, end, pool_id)
+            props = {
+                "frontendIPConfiguration": {"id": fe},
+                "frontendPortRangeStart": start,
+                "frontendPortRangeEnd": end,
+                "backendPort": _int(p.get("backendPort"), "backendPort", pool_id, 1, 65535),
+                "protocol": protocol,
+                **_connection_options(p, pool_id),
+            }
             nat_pools.append(
-                {
-                    "name": pool_name,
-                    "id": pool_id,
-                    "type": child_type("inboundNatPools"),
-                    "properties": {
-                        "frontendIPConfiguration": {"id": fe},
-                        "frontendPortRangeStart": start,
-                        "frontendPortRangeEnd": end,
-                        "backendPort": _int(p.get("backendPort"), "backendPort", pool_id, 1, 65535),
-                        "protocol": protocol,
-                        "idleTimeoutInMinutes": _int(
-                            p.get("idleTimeoutInMinutes"), "idleTimeoutInMinutes", pool_id, 4, 30, 4
-                        ),
-                        "enableFloatingIP": bool(p.get("enableFloatingIP", False)),
-                        "enableTcpReset": bool(p.get("enableTcpReset", False)),
-                    },
-                }
+                {"name": pool_name, "id": pool_id, "type": child_type("inboundNatPools"), "properties": props}
             )
 
         outbound: list[dict[str, Any]] = []

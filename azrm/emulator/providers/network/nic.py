@@ -10,7 +10,7 @@ from ...core.ids import ResourceId, key
 from ...core.router import Router
 from ...core.store import Record
 from ...core.wire import Response
-from .common import LB_TYPE, NIC_TYPE, NSG_TYPE, PIP_TYPE, NetworkBase, check_name, ref_id
+from .common import LB_TYPE, NIC_TYPE, NSG_TYPE, NetworkBase, check_name, ref_id
 
 if TYPE_CHECKING:
     from ...core.engine import Call
@@ -146,14 +146,7 @@ class NetworkInterfaceBackend(NetworkBase):
             }
             pip_id = ref_id(p.get("publicIPAddress"))
             if pip_id:
-                pip = self.require(pip_id, PIP_TYPE, rid, location)
-                user = self.public_ip_user(pip.id)
-                if user is not None and not key(user).startswith(key(rid) + "/"):
-                    raise ArmError(
-                        400,
-                        "PublicIPAddressInUse",
-                        f"Public IP address {pip.id} is already in use by {user} and cannot be used by {ipc_id}.",
-                    )
+                pip = self.claim_public_ip(pip_id, rid, ipc_id, location)
                 props["publicIPAddress"] = {"id": pip.id}
             for collection, field in (
                 ("backendAddressPools", "loadBalancerBackendAddressPools"),

@@ -208,17 +208,7 @@ class VirtualNetworkBackend(NetworkBase):
 
     # -- subnets as child resources ----------------------------------------------------------------
     def _vnet_for_subnet(self, call: Call) -> Record:
-        rid = self.own_id(call)
-        record = self.store.get(rid)
-        if record is None:
-            raise ArmError(
-                404,
-                "ResourceNotFound",
-                f"The Resource 'Microsoft.Network/virtualNetworks/{call.params['virtualNetworkName']}' under resource "
-                f"group '{call.rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
-                headers={"x-ms-failure-cause": "gateway"},
-            )
-        return record
+        return self.get_record(self.own_id(call), VNET_TYPE, call)
 
     def put_subnet(self, call: Call) -> Response:
         vnet = self._vnet_for_subnet(call)
