@@ -207,3 +207,16 @@ def test_standard_headers(azure: Azure) -> None:
     assert lowered["x-ms-request-id"]
     assert lowered["x-ms-correlation-request-id"]
     assert int(lowered["x-ms-ratelimit-remaining-subscription-writes"]) == 199
+
+
+def test_generic_resource_calls_by_id(azure: Azure) -> None:
+    make_group(azure)
+    vnet = make_vnet(azure)
+    generic = azure.resources.resources
+    assert generic.check_existence_by_id(vnet.id, api_version="2024-05-01") is True
+    missing = vnet.id.replace("vnet1", "nope")
+    assert generic.check_existence_by_id(missing, api_version="2024-05-01") is False
+    got = generic.get_by_id(vnet.id, api_version="2024-05-01")
+    assert got.name == "vnet1" and got.type == "Microsoft.Network/virtualNetworks"
+    generic.begin_delete_by_id(vnet.id, api_version="2024-05-01").result()
+    assert generic.check_existence_by_id(vnet.id, api_version="2024-05-01") is False

@@ -277,7 +277,7 @@ class Emulator:
                 else:
                     self._authenticate(req)
                     self._inject_fault(req, request_id, correlation_id)
-                    route, params = self.router.match(req.method, req.path)
+                    route, params, head_via_get = self._route(req)
                     sub = params.get("subscriptionId")
                     resource_key = route.resource_key(req.path)
                     rate_headers = self.throttler.admit(
@@ -290,6 +290,8 @@ class Emulator:
                     self.ops.settle(self.now())
                     self._check_scope(req, route.template, params)
                     resp = route.handler(Call(self, req, params, request_id))
+                    if head_via_get and resp.status == 200:
+                        resp.status = 204  # ARM answers HEAD on an existing resource with 204
             except ArmError as err:
                 resp = Response(err.status, err.envelope(), Headers(err.headers))
             finally:
@@ -309,6 +311,17 @@ class Emulator:
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s %s -> %s", req.method, req.path, resp.status)
             return resp
+
+    def _route(self, req: Request) -> tuple[Any, dict[str, str], bool]:
+        """Match the request; a HEAD without its own route is answered like a GET, without the body."""
+        try:
+            route, params = self.router.match(req.method, req.path)
+            return route, params, False
+        except ArmError:
+            if req.method != "HEAD":
+                raise
+        route, params = self.router.match("GET", req.path)
+        return route, params, True
 
     def _authenticate(self, req: Request) -> None:
         auth = req.headers.get("authorization")
