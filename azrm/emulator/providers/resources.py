@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from ...rules import resource_group_name_problem
 from ..core.errors import ArmError, resource_group_not_found
 from ..core.ids import normalize_location, resource_group_id
 from ..core.router import Router
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from ..core.engine import Call
 
 RG_TYPE = "Microsoft.Resources/resourceGroups"
-_RG_NAME = re.compile(r"^[-\w._()]+$")
 
 #: api-versions reported per namespace by the provider registration reads (cosmetic, but Az reads them).
 _API_VERSIONS = {
@@ -148,7 +148,7 @@ class ResourcesProvider(Provider):
 
     # -- resource groups ---------------------------------------------------------------------------
     def _validate_group_name(self, name: str) -> None:
-        if len(name) > 90 or name.endswith(".") or not _RG_NAME.match(name):
+        if resource_group_name_problem(name) is not None:
             bad = "".join(sorted({c for c in name if not re.match(r"[-\w.()]", c)})) or "."
             raise ArmError(
                 400,

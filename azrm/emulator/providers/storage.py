@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import base64
-import re
 from typing import TYPE_CHECKING, Any
 
+from ...rules import storage_account_name_problem
 from ..core.clock import iso_utc
 from ..core.errors import ArmError
 from ..core.router import Router
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from ..core.engine import Call
 
 SA_TYPE = "Microsoft.Storage/storageAccounts"
-_NAME = re.compile(r"^[a-z0-9]{3,24}$")
 SKUS = {
     "standard_lrs": "Standard_LRS",
     "standard_grs": "Standard_GRS",
@@ -166,7 +165,7 @@ class StorageProvider(Provider):
     # -- handlers ----------------------------------------------------------------------------------
     def put_account(self, call: Call) -> Response:
         name = call.params["accountName"]
-        if not _NAME.match(name):
+        if storage_account_name_problem(name) is not None:
             raise ArmError(400, "AccountNameInvalid", invalid_name_message(name))
         body = call.body()
         existing = self._by_name(name)
@@ -369,7 +368,7 @@ class StorageProvider(Provider):
     def check_name(self, call: Call) -> Response:
         body = call.body()
         name = str(body.get("name", ""))
-        if not _NAME.match(name):
+        if storage_account_name_problem(name) is not None:
             return json_response(
                 200, {"nameAvailable": False, "reason": "AccountNameInvalid", "message": invalid_name_message(name)}
             )

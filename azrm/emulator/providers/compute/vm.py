@@ -6,10 +6,16 @@ IPs that follow the VM, power states, instance views.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ....rules import (
+    DISALLOWED_PASSWORDS,
+    computer_name_problem,
+    password_problem,
+    username_problem,
+    vm_name_problem,
+)
 from ...core.clock import iso_compute
 from ...core.errors import ArmError, invalid_parameter
 from ...core.ids import key
@@ -36,59 +42,6 @@ if TYPE_CHECKING:
     from ...core.engine import Call
 
 GIB = 1024**3
-_FORBIDDEN_NAME_CHARS = set('\\/"[]:|<>+=;,?*@&')
-_WINDOWS_COMPUTER_FORBIDDEN = set("`~!@#$%^&*()=+_[]{}\\|;:.'\",<>/?")
-_LINUX_HOST_FORBIDDEN = set("`~!@#$%^&*()=+_[]{}\\|;:'\",<>/?")
-DISALLOWED_USERNAMES = frozenset(
-    [
-        "administrator",
-        "admin",
-        "user",
-        "user1",
-        "test",
-        "user2",
-        "test1",
-        "user3",
-        "admin1",
-        "1",
-        "123",
-        "a",
-        "actuser",
-        "adm",
-        "admin2",
-        "aspnet",
-        "backup",
-        "console",
-        "david",
-        "guest",
-        "john",
-        "owner",
-        "root",
-        "server",
-        "sql",
-        "support",
-        "support_388945a0",
-        "sys",
-        "test2",
-        "test3",
-        "user4",
-        "user5",
-    ]
-)
-DISALLOWED_PASSWORDS = frozenset(
-    [
-        "abc@123",
-        "P@$$w0rd",
-        "P@ssw0rd",
-        "P@ssword123",
-        "Pa$$word",
-        "pass@word1",
-        "Password!",
-        "Password1",
-        "Password22",
-        "iloveyou!",
-    ]
-)
 _PASSTHROUGH = (
     "additionalCapabilities",
     "securityProfile",
@@ -121,30 +74,19 @@ def password_rule(os_type: str) -> str:
 
 
 def check_password(password: str, os_type: str) -> None:
-    """Azure's password rules: length, three of four character classes, not a common password."""
-    low, high = (8, 123) if os_type == "Windows" else (6, 72)
-    classes = sum(
-        (
-            any(c.isupper() for c in password),
-            any(c.islower() for c in password),
-            any(c.isdigit() for c in password),
-            any(not c.isalnum() for c in password),
-        )
-    )
-    if not low <= len(password) <= high or classes < 3 or any(ord(c) < 32 for c in password):
-        raise invalid_parameter(password_rule(os_type), target="adminPassword")
+    """Azure's password rules (:func:`azrm.rules.password_problem`), answered as the Compute RP does."""
+    if password_problem(password, os_type) is None:
+        return
     if password in DISALLOWED_PASSWORDS:
         raise invalid_parameter(
             "The supplied password is not allowed: it is a commonly used password.", target="adminPassword"
         )
+    raise invalid_parameter(password_rule(os_type), target="adminPassword")
 
 
 def check_username(user: str, os_type: str) -> None:
-    """Azure's admin user name rules."""
-    too_long = len(user) > (20 if os_type == "Windows" else 64)
-    bad_end = user.endswith(".")
-    linux_bad = os_type == "Linux" and not re.match(r"^[a-z_][a-z0-9_.-]*$", user, re.IGNORECASE)
-    if not user or too_long or bad_end or linux_bad or user.lower() in DISALLOWED_USERNAMES:
+    """Azure's admin user name rules (:func:`azrm.rules.username_problem`)."""
+    if username_problem(user, os_type) is not None:
         raise invalid_parameter("The Admin Username specified is not allowed.", target="adminUsername")
 
 
@@ -287,20 +229,9 @@ class VirtualMachineBackend(ComputeBase):
 
     # -- validation -------------------------------------------------------------------------------
     def _check_name(self, name: str, os_type: str) -> None:
-        limit = 15 if os_type == "Windows" else 64
-        if (
-            not 1 <= len(name) <= limit
-            or set(name) & _FORBIDDEN_NAME_CHARS
-            or name.startswith("_")
-            or name.endswith((".", "-"))
-        ):
-            raise ArmError(
-                400,
-                "InvalidResourceName",
-                f"The resource name '{name}' is invalid. A {os_type} virtual machine name can be 1 to {limit} "
-                "characters long, cannot contain any of \\/\"[]:|<>+=;,?*@& , cannot start with '_' and cannot end "
-                "with '.' or '-'.",
-            )
+        problem = vm_name_problem(name, os_type)
+        if problem is not None:
+            raise ArmError(400, "InvalidResourceName", f"The resource name '{name}' is invalid: {problem}.")
 
     def _image(self, ref: dict[str, Any]) -> tuple[Image, str]:
         if ref.get("id"):
@@ -710,14 +641,13 @@ class VirtualMachineBackend(ComputeBase):
         computer = raw.get("computerName")
         if not computer:
             raise missing("osProfile.computerName")
-        if os_type == "Windows":
-            if len(computer) > 15 or computer.isdigit() or set(computer) & _WINDOWS_COMPUTER_FORBIDDEN:
-                raise invalid_parameter(
-                    "Windows computer name cannot be more than 15 characters long, be entirely numeric, or contain the "
-                    "following characters: ` ~ ! @ # $ % ^ & * ( ) = + _ [ ] { } \\ | ; : . ' \" , < > / ?.",
-                    target="computerName",
-                )
-        elif len(computer) > 64 or set(computer) & _LINUX_HOST_FORBIDDEN:
+        if computer_name_problem(computer, os_type) is not None and os_type == "Windows":
+            raise invalid_parameter(
+                "Windows computer name cannot be more than 15 characters long, be entirely numeric, or contain the "
+                "following characters: ` ~ ! @ # $ % ^ & * ( ) = + _ [ ] { } \\ | ; : . ' \" , < > / ?.",
+                target="computerName",
+            )
+        if computer_name_problem(computer, os_type) is not None:
             raise invalid_parameter(
                 "Linux host name cannot exceed 64 characters in length or contain the following characters: "
                 "` ~ ! @ # $ % ^ & * ( ) = + _ [ ] { } \\ | ; : ' \" , < > / ?.",

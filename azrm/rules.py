@@ -1,0 +1,184 @@
+"""Azure's naming and credential rules, in one place.
+
+The library checks input with these before sending anything (raising :class:`azrm.ValidationError`);
+the local Azure applies the same ones on the server side (answering with ARM's errors), so the two
+cannot drift apart. Each ``*_problem`` function returns ``None`` for a good value, or the rule the
+value breaks, in words.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+__all__ = [
+    "DISALLOWED_PASSWORDS",
+    "DISALLOWED_USERNAMES",
+    "OS_TYPES",
+    "cidr_problem",
+    "computer_name_problem",
+    "password_problem",
+    "resource_group_name_problem",
+    "storage_account_name_problem",
+    "username_problem",
+    "vm_name_problem",
+]
+
+OS_TYPES = ("Windows", "Linux")
+
+DISALLOWED_USERNAMES = frozenset(
+    [
+        "administrator",
+        "admin",
+        "user",
+        "user1",
+        "test",
+        "user2",
+        "test1",
+        "user3",
+        "admin1",
+        "1",
+        "123",
+        "a",
+        "actuser",
+        "adm",
+        "admin2",
+        "aspnet",
+        "backup",
+        "console",
+        "david",
+        "guest",
+        "john",
+        "owner",
+        "root",
+        "server",
+        "sql",
+        "support",
+        "support_388945a0",
+        "sys",
+        "test2",
+        "test3",
+        "user4",
+        "user5",
+    ]
+)
+DISALLOWED_PASSWORDS = frozenset(
+    [
+        "abc@123",
+        "P@$$w0rd",
+        "P@ssw0rd",
+        "P@ssword123",
+        "Pa$$word",
+        "pass@word1",
+        "Password!",
+        "Password1",
+        "Password22",
+        "iloveyou!",
+    ]
+)
+_VM_NAME_FORBIDDEN = set('\\/"[]:|<>+=;,?*@&')
+_WINDOWS_COMPUTER_FORBIDDEN = set("`~!@#$%^&*()=+_[]{}\\|;:.'\",<>/?")
+_LINUX_HOST_FORBIDDEN = set("`~!@#$%^&*()=+_[]{}\\|;:'\",<>/?")
+_STORAGE_NAME = re.compile(r"^[a-z0-9]{3,24}$")
+_RESOURCE_GROUP_NAME = re.compile(r"^[-\w.()]{1,90}$")
+
+
+def storage_account_name_problem(name: str) -> str | None:
+    """Check a storage account name: 3-24 characters, lower-case letters and digits only."""
+    if not _STORAGE_NAME.match(name):
+        return "a storage account name has 3 to 24 characters, lower-case letters and digits only"
+    return None
+
+
+def resource_group_name_problem(name: str) -> str | None:
+    """Check a resource group name: 1-90 letters, digits, '-', '.', '(', ')' or '_', not ending in '.'."""
+    if not _RESOURCE_GROUP_NAME.match(name) or name.endswith("."):
+        return "a resource group name has 1 to 90 letters, digits, '-', '_', '.', '(' or ')' and does not end in '.'"
+    return None
+
+
+def vm_name_problem(name: str, os_type: str) -> str | None:
+    r"""Check a VM name: Windows 1-15 characters, Linux 1-64, none of ``\/"[]:|<>+=;,?*@&``.
+
+    It may not start with '_' nor end with '.' or '-'.
+    """
+    limit = 15 if os_type == "Windows" else 64
+    if not 1 <= len(name) <= limit:
+        return f"a {os_type} VM name has 1 to {limit} characters"
+    bad = sorted(set(name) & _VM_NAME_FORBIDDEN)
+    if bad:
+        return f'a VM name cannot contain {"".join(bad)!r} (none of \\/"[]:|<>+=;,?*@&)'
+    if name.startswith("_") or name.endswith((".", "-")):
+        return "a VM name cannot start with '_' or end with '.' or '-'"
+    return None
+
+
+def computer_name_problem(name: str, os_type: str) -> str | None:
+    """Check a computer name: Windows at most 15 characters and not all digits, Linux at most 64."""
+    if os_type == "Windows":
+        if not name or len(name) > 15 or name.isdigit() or set(name) & _WINDOWS_COMPUTER_FORBIDDEN:
+            return (
+                "a Windows computer name has 1 to 15 characters, is not entirely numeric, and has none of "
+                "` ~ ! @ # $ % ^ & * ( ) = + _ [ ] { } \\ | ; : . ' \" , < > / ?"
+            )
+    elif not name or len(name) > 64 or set(name) & _LINUX_HOST_FORBIDDEN:
+        return (
+            "a Linux host name has 1 to 64 characters and none of "
+            "` ~ ! @ # $ % ^ & * ( ) = + _ [ ] { } \\ | ; : ' \" , < > / ?"
+        )
+    return None
+
+
+def username_problem(user: str, os_type: str) -> str | None:
+    """Check an admin user name: Windows at most 20 characters, Linux 64; not ending in '.'; not a reserved name."""
+    limit = 20 if os_type == "Windows" else 64
+    if not user or len(user) > limit:
+        return f"a {os_type} admin user name has 1 to {limit} characters"
+    if user.endswith("."):
+        return "an admin user name cannot end with '.'"
+    if user.lower() in DISALLOWED_USERNAMES:
+        return f"{user!r} is a reserved user name Azure refuses (such as admin, administrator, root, guest)"
+    if os_type == "Linux" and not re.match(r"^[a-z_][a-z0-9_.-]*$", user, re.IGNORECASE):
+        return "a Linux user name starts with a letter or '_' and has letters, digits, '_', '.' or '-'"
+    return None
+
+
+def password_problem(password: str, os_type: str) -> str | None:
+    """Check an admin password: Windows 8-123 characters, Linux 6-72.
+
+    It needs three of lower case, upper case, digit and special character, no control characters, and
+    must not be one of the common passwords Azure refuses.
+    """
+    low, high = (8, 123) if os_type == "Windows" else (6, 72)
+    classes = sum(
+        (
+            any(c.isupper() for c in password),
+            any(c.islower() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        )
+    )
+    if not low <= len(password) <= high:
+        return f"a {os_type} password has {low} to {high} characters"
+    if any(ord(c) < 32 for c in password):
+        return "a password cannot contain control characters"
+    if classes < 3:
+        return (
+            "a password has at least three of: a lower-case letter, an upper-case letter, a digit, a special character"
+        )
+    if password in DISALLOWED_PASSWORDS:
+        return "the password is one Azure refuses as too common"
+    return None
+
+
+def cidr_problem(prefix: str) -> str | None:
+    """Check an address prefix: CIDR notation, no host bits set (``10.0.0.0/24``, not ``10.0.0.1/24``)."""
+    try:
+        ipaddress.ip_network(prefix, strict=True)
+    except ValueError:
+        try:
+            loose = ipaddress.ip_network(prefix, strict=False)
+        except ValueError:
+            return "an address prefix is written in CIDR notation, such as 10.0.0.0/24"
+        return f"the address bits after the prefix length must be zero (did you mean {loose}?)"
+    return None
