@@ -8,6 +8,7 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.azrm-installed
 NODE_STAMP := node_modules/.azrm-installed
 PYTEST_ARGS ?=
+DEMO_ARGS ?=
 
 .PHONY: setup test lint demo bench lock clean
 
@@ -31,7 +32,7 @@ test: lint
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 demo: setup
-	$(BIN)/python examples/sdk_only_scenario.py
+	$(BIN)/python examples/seed_iaas_dsc/seed_iaas_dsc.py $(DEMO_ARGS)
 
 bench: setup
 	$(BIN)/python bench/emulator.py

@@ -1,10 +1,132 @@
 """azrm: imperative Azure provisioning in the style of the AzureRM / Az PowerShell cmdlets.
 
-``import azrm`` stays light: the Azure SDK packages are imported only when something needs them.
+::
+
+    import azrm
+
+    with azrm.local() as az:                   # the local Azure; azrm.connect() for Azure
+        rg = az.new_resource_group("KNRGTest01", "westeurope")
+        ...
+
+``import azrm`` stays light: names are imported when first used, and the Azure SDK packages only
+when a session needs a client.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+#: public name -> module that defines it (imported on first access)
+_EXPORTS = {
+    "AzrmError": "errors",
+    "StepError": "errors",
+    "ValidationError": "errors",
+    "Credential": "credential",
+    "get_credential": "credential",
+    "CLOUDS": "session",
+    "Cloud": "session",
+    "LocalSession": "session",
+    "Session": "session",
+    "connect": "session",
+    "local": "session",
+    "LoggingReporter": "progress",
+    "NotebookReporter": "progress",
+    "Reporter": "progress",
+    "SilentReporter": "progress",
+    "TerminalReporter": "progress",
+    "NIC": "builders",
+    "DataDisk": "builders",
+    "DscExtension": "builders",
+    "IpConfig": "builders",
+    "OSDisk": "builders",
+    "SubnetConfig": "builders",
+    "VMConfig": "builders",
+    "add_vm_data_disk": "builders",
+    "add_vm_dsc_extension": "builders",
+    "add_vm_network_interface": "builders",
+    "new_network_interface_ip_config": "builders",
+    "new_virtual_network_subnet_config": "builders",
+    "new_vm_config": "builders",
+    "set_vm_boot_diagnostic": "builders",
+    "set_vm_operating_system": "builders",
+    "set_vm_os_disk": "builders",
+    "set_vm_source_image": "builders",
+}
+
+__all__ = [
+    "CLOUDS",
+    "NIC",
+    "AzrmError",
+    "Cloud",
+    "Credential",
+    "DataDisk",
+    "DscExtension",
+    "IpConfig",
+    "LocalSession",
+    "LoggingReporter",
+    "NotebookReporter",
+    "OSDisk",
+    "Reporter",
+    "Session",
+    "SilentReporter",
+    "StepError",
+    "SubnetConfig",
+    "TerminalReporter",
+    "VMConfig",
+    "ValidationError",
+    "__version__",
+    "add_vm_data_disk",
+    "add_vm_dsc_extension",
+    "add_vm_network_interface",
+    "connect",
+    "get_credential",
+    "local",
+    "new_network_interface_ip_config",
+    "new_virtual_network_subnet_config",
+    "new_vm_config",
+    "set_vm_boot_diagnostic",
+    "set_vm_operating_system",
+    "set_vm_os_disk",
+    "set_vm_source_image",
+]
+
+if TYPE_CHECKING:
+    from .builders import (
+        NIC,
+        DataDisk,
+        DscExtension,
+        IpConfig,
+        OSDisk,
+        SubnetConfig,
+        VMConfig,
+        add_vm_data_disk,
+        add_vm_dsc_extension,
+        add_vm_network_interface,
+        new_network_interface_ip_config,
+        new_virtual_network_subnet_config,
+        new_vm_config,
+        set_vm_boot_diagnostic,
+        set_vm_operating_system,
+        set_vm_os_disk,
+        set_vm_source_image,
+    )
+    from .credential import Credential, get_credential
+    from .errors import AzrmError, StepError, ValidationError
+    from .progress import LoggingReporter, NotebookReporter, Reporter, SilentReporter, TerminalReporter
+    from .session import CLOUDS, Cloud, LocalSession, Session, connect, local
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'azrm' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -38,7 +38,12 @@ class LocalAzure:
     :param tls: serve HTTPS with a generated CA (``ca_bundle``); plain HTTP when ``False``.
     :param blob: run Azurite for storage accounts' endpoints; without it accounts exist in ARM only.
     :param blob_port: Azurite's blob port (0 picks a free one; queue and table ports are always picked).
+    :param http: serve ARM over HTTP(S); ``False`` keeps it in-process (clients get an azure-core
+        transport into the emulator instead of a URL).
     """
+
+    #: the base URL in-process clients use (any URL works: no socket is opened)
+    IN_PROCESS_ENDPOINT = "https://azrm.local"
 
     def __init__(
         self,
@@ -49,6 +54,7 @@ class LocalAzure:
         tls: bool = True,
         blob: bool = True,
         blob_port: int = 0,
+        http: bool = True,
     ) -> None:
         self.settings = settings or EmulatorSettings()
         self.host = host
@@ -56,6 +62,7 @@ class LocalAzure:
         self.tls = tls
         self.blob = blob
         self.blob_port = blob_port
+        self.http = http
         self.azurite: Azurite | None = None
         self.emulator: Emulator | None = None
         self.server: ArmServer | None = None
@@ -71,8 +78,10 @@ class LocalAzure:
                 self.azurite = self._start_azurite()
                 plane = BlobPlane(self.azurite)
             self.emulator = Emulator(self.settings, blob=plane)
-            certs = make_certificates(self._workdir) if self.tls else None
-            self.server = ArmServer(self.emulator, host=self.host, port=self.port, tls=certs).start()
+            if self.http:
+                certs = make_certificates(self._workdir) if self.tls else None
+                self.server = ArmServer(self.emulator, host=self.host, port=self.port, tls=certs).start()
+            self.emulator.published.update(self.info())
         except BaseException:
             self.stop()
             raise
@@ -130,30 +139,31 @@ class LocalAzure:
         self.stop()
 
     # -- what clients need -------------------------------------------------------------------
-    def _running(self) -> tuple[Emulator, ArmServer]:
-        if self.emulator is None or self.server is None:
+    def _running(self) -> Emulator:
+        if self.emulator is None:
             raise RuntimeError("the local Azure is not running; call start() first")
-        return self.emulator, self.server
+        return self.emulator
 
     @property
     def arm_endpoint(self) -> str:
-        """Base URL of the ARM endpoint."""
-        return self._running()[1].endpoint
+        """Base URL of the ARM endpoint (a placeholder when in-process)."""
+        self._running()
+        return self.server.endpoint if self.server is not None else self.IN_PROCESS_ENDPOINT
 
     @property
     def ca_bundle(self) -> str | None:
-        """Path of the CA certificate to trust (``None`` without TLS)."""
-        server = self._running()[1]
-        return str(server.tls.ca) if server.tls is not None else None
+        """Path of the CA certificate to trust (``None`` without TLS or in-process)."""
+        self._running()
+        return str(self.server.tls.ca) if self.server is not None and self.server.tls is not None else None
 
     @property
     def subscription_id(self) -> str:
         """The subscription served."""
-        return self._running()[0].subscription_id
+        return self._running().subscription_id
 
     def info(self) -> dict[str, Any]:
         """Return what ``python -m azrm.emulator`` prints: endpoint, ids, CA bundle, Azurite ports."""
-        emulator, _ = self._running()
+        emulator = self._running()
         return {
             "arm_endpoint": self.arm_endpoint,
             "subscription_id": emulator.subscription_id,
@@ -167,8 +177,12 @@ class LocalAzure:
     def client_kwargs(self) -> dict[str, Any]:
         """Keyword arguments that point an azure-mgmt client at this local Azure."""
         kwargs: dict[str, Any] = {"base_url": self.arm_endpoint}
-        if self.ca_bundle:
+        if self.server is None:
+            kwargs["transport"] = self._running().transport()
+        elif self.ca_bundle:
             kwargs["connection_verify"] = self.ca_bundle
+        elif self.arm_endpoint.startswith("http://"):
+            kwargs["enforce_https"] = False  # bearer tokens over plain HTTP, on loopback
         return kwargs
 
     def client(self, client_class: type[C], **kwargs: Any) -> C:

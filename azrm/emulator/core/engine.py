@@ -132,6 +132,9 @@ class Emulator:
         self.router = Router()
         self._lock = threading.RLock()
         self.requests_served = 0
+        #: what the admin ``/_azrm/info`` route publishes besides the emulator's own facts
+        #: (:class:`~azrm.emulator.LocalAzure` adds its endpoint, CA bundle and Azurite ports)
+        self.published: dict[str, Any] = {}
         self._delete_hooks: dict[str, list[Callable[[Record], None]]] = {}
 
         meta = self.store.meta
@@ -445,6 +448,7 @@ class Emulator:
     def info(self) -> dict[str, Any]:
         """Return what the emulator is and how it is set (the admin ``/_azrm/info`` answer)."""
         return {
+            **self.published,
             "subscription_id": self.subscription_id,
             "tenant_id": self.tenant_id,
             "latency": self.settings.latency.describe(),

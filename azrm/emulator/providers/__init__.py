@@ -47,4 +47,8 @@ def install(emu: Emulator) -> list[Provider]:
     ]
     for provider in providers:
         provider.register(emu.router)
+    from .compute.dsc import dsc_handler
+
+    extensions = next(p for p in providers if isinstance(p, VirtualMachineExtensionBackend))
+    extensions.register_handler("Microsoft.Powershell", "DSC", dsc_handler)
     return providers

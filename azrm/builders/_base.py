@@ -1,0 +1,105 @@
+"""What every builder shares.
+
+Frozen pydantic models, errors as :class:`azrm.ValidationError`, and the pipeline form of the
+cmdlet-named functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+from pydantic import ValidationError as PydanticValidationError
+
+from ..errors import ValidationError
+
+__all__ = ["Builder", "Step", "check", "frozen_tags", "resource_ref"]
+
+B = TypeVar("B", bound="Builder")
+
+
+def _convert(exc: PydanticValidationError, owner: str) -> ValidationError:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first.get("loc", ())) or owner
+    secret = "password" in field or "secret" in field
+    return ValidationError(f"{owner}.{field}", first.get("input"), first.get("msg", "is not valid"), secret=secret)
+
+
+class Builder(BaseModel):
+    """A frozen configuration object: every ``set_*`` / ``add_*`` returns a new one.
+
+    Unlike a PowerShell object, a builder never changes in place: keep the result
+    (``vm = vm.set_os_disk(...)``, or one chain).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except PydanticValidationError as exc:
+            raise _convert(exc, type(self).__name__) from None
+        self._rules()
+
+    def _rules(self) -> None:
+        """Check Azure's rules for this object (raise :class:`ValidationError`); run on every change."""
+
+    def evolve(self: B, **changes: Any) -> B:
+        """Return a copy with ``changes`` applied and checked (the object itself does not change)."""
+        values = {name: getattr(self, name) for name in type(self).model_fields}
+        values.update(changes)
+        try:
+            new = type(self).model_validate(values)
+        except PydanticValidationError as exc:
+            raise _convert(exc, type(self).__name__) from None
+        new._rules()
+        return new
+
+
+def check(ok: bool, field: str, value: Any, rule: str, *, secret: bool = False) -> None:
+    """Raise :class:`ValidationError` unless ``ok``."""
+    if not ok:
+        raise ValidationError(field, value, rule, secret=secret)
+
+
+def resource_ref(value: Any, field: str) -> str:
+    """Return an id given as a string or as an SDK model with an ``id`` (``nic`` or ``nic.id`` both work)."""
+    rid = value if isinstance(value, str) else getattr(value, "id", None)
+    check(
+        isinstance(rid, str) and rid.lower().startswith("/subscriptions/"),
+        field,
+        value,
+        "must be a resource id "
+        "such as /subscriptions/<id>/resourceGroups/<group>/providers/<type>/<name>, or a model with one",
+    )
+    return str(rid)
+
+
+def frozen_tags(tags: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
+    """Tags as a sorted tuple of pairs (hashable, immutable)."""
+    return tuple(sorted((str(k), str(v)) for k, v in (tags or {}).items()))
+
+
+class Step:
+    """A cmdlet-named function called without its object: a step for the ``|`` pipeline.
+
+    ``azrm.new_vm_config("KNVM01", "Standard_A2") | azrm.set_vm_os_disk(name="os", vhd_uri=uri)``
+    """
+
+    def __init__(self, name: str, apply: Callable[[Any], Any], kwargs: Mapping[str, Any]) -> None:
+        self.name = name
+        self._apply = apply
+        self._kwargs = dict(kwargs)
+
+    def __call__(self, target: Any) -> Any:
+        return self._apply(target)
+
+    def __ror__(self, target: Any) -> Any:
+        return self._apply(target)
+
+    def __repr__(self) -> str:
+        args = ", ".join(
+            f"{k}=..." if "credential" in k or "password" in k else f"{k}={v!r}" for k, v in self._kwargs.items()
+        )
+        return f"{self.name}({args})"

@@ -1,0 +1,1 @@
+"""Cmdlet-style operations, one module per provider; :class:`azrm.Session` combines them."""

@@ -1,0 +1,318 @@
+"""PowerShell DSC: publish a configuration to blob storage, attach the DSC extension that applies it.
+
+``Publish-AzVMDscConfiguration``, ``Set-AzVMDscExtension``, ``Get-AzVMDscExtension``,
+``Get-AzVMDscExtensionStatus``, ``Remove-AzVMDscExtension``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import os
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .. import _secrets
+from ..builders._base import check
+from ..builders.dsc import DEFAULT_CONTAINER, DEFAULT_EXTENSION_NAME, check_dsc_settings
+from ..credential import Credential
+from ..dsc.archive import DscArchive, build_archive
+from ..rules import storage_account_name_problem
+from .storage import StorageOperations
+
+__all__ = ["DscOperations"]
+
+#: blob metadata key holding the archive's SHA-256, so an unchanged re-publish uploads nothing
+SHA_METADATA = "azrmsha256"
+_CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
+
+
+def _check_container(name: str) -> None:
+    check(
+        bool(_CONTAINER.match(name)),
+        "container_name",
+        name,
+        "a container name has 3-63 lower-case letters, digits and single hyphens, and starts and ends with a "
+        "letter or digit",
+    )
+
+
+class DscOperations(StorageOperations):
+    """DSC operations."""
+
+    # -- publishing ------------------------------------------------------------------------------------
+    def publish_vm_dsc_configuration(
+        self,
+        resource_group_name: str,
+        configuration_path: str | os.PathLike[str],
+        *,
+        storage_account_name: str,
+        container_name: str = DEFAULT_CONTAINER,
+        force: bool = False,
+        additional_path: Sequence[str | os.PathLike[str]] | None = None,
+        module_path: Sequence[str | os.PathLike[str]] | None = None,
+        skip_dependency_detection: bool = False,
+        output_archive_path: str | os.PathLike[str] | None = None,
+        configuration_data_path: str | os.PathLike[str] | None = None,
+    ) -> str:
+        """Package a DSC configuration and upload it to blob storage (``Publish-AzVMDscConfiguration``).
+
+        The archive ``<script>.ps1.zip`` holds the script, ``additional_path`` files, one folder per
+        module the script imports (found under ``module_path`` and ``PSModulePath``) and
+        ``dscmetadata.json``. It goes to a private container (created if needed) of the storage account.
+
+        :returns: the blob URL (without a SAS), or the local path with ``output_archive_path``.
+        :raises ValidationError: for a missing script or module, before anything is uploaded.
+        :raises azure.core.exceptions.ResourceExistsError: when a different archive of that name
+            is already published and ``force`` is not set. Identical content uploads nothing.
+
+        >>> url = session.publish_vm_dsc_configuration("KNRGTest01", "webdsc.ps1", storage_account_name="knstor5050")
+        """
+        archive = build_archive(
+            configuration_path,
+            additional_path=list(additional_path or ()),
+            module_path=list(module_path or ()),
+            skip_dependency_detection=skip_dependency_detection,
+            configuration_data_path=configuration_data_path,
+        )
+        if output_archive_path is not None:
+            target = Path(output_archive_path)
+            if target.is_dir():
+                target = target / archive.name
+            check(
+                force or not target.exists(),
+                "output_archive_path",
+                str(target),
+                "exists already; pass force=True to replace it",
+            )
+            target.write_bytes(archive.data)
+            return str(target)
+        return self.publish_archive(
+            resource_group_name,
+            archive,
+            storage_account_name=storage_account_name,
+            container_name=container_name,
+            force=force,
+        )
+
+    def publish_archive(
+        self,
+        resource_group_name: str,
+        archive: DscArchive,
+        *,
+        storage_account_name: str,
+        container_name: str = DEFAULT_CONTAINER,
+        force: bool = False,
+        step: str | None = None,
+    ) -> str:
+        """Upload a built :class:`~azrm.dsc.DscArchive`; returns its blob URL.
+
+        See :meth:`publish_vm_dsc_configuration`.
+        """
+        problem = storage_account_name_problem(storage_account_name)
+        check(problem is None, "storage_account_name", storage_account_name, problem or "")
+        _check_container(container_name)
+
+        def upload() -> str:
+            from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+            from azure.storage.blob import ContentSettings
+
+            service = self.blob_service(resource_group_name, storage_account_name)
+            container = service.get_container_client(container_name)
+            with contextlib.suppress(ResourceExistsError):
+                container.create_container()  # private: no public access
+            blob = container.get_blob_client(archive.name)
+            try:
+                properties = blob.get_blob_properties()
+            except ResourceNotFoundError:
+                properties = None
+            if properties is not None:
+                published = properties.metadata.get(SHA_METADATA)
+                if published is None:  # published by something else: compare the bytes
+                    published = hashlib.sha256(blob.download_blob().readall()).hexdigest()
+                if published == archive.sha256:
+                    return str(blob.url)
+                if not force:
+                    raise ResourceExistsError(
+                        f"The blob {blob.url} already exists with different content. Publish with force=True to "
+                        "replace it (Publish-AzVMDscConfiguration -Force)."
+                    )
+            blob.upload_blob(
+                archive.data,
+                overwrite=True,
+                metadata={SHA_METADATA: archive.sha256},
+                content_settings=ContentSettings(content_type="application/zip"),
+            )
+            return str(blob.url)
+
+        return self._run(step or f"Publishing DSC configuration {archive.name} to {storage_account_name}", upload)
+
+    # -- the extension ---------------------------------------------------------------------------------
+    def _sas(self, account_key: str, account: str, container: str, blob: str, lifetime: datetime.timedelta) -> str:
+        from azure.storage.blob import BlobSasPermissions, generate_blob_sas
+
+        now = datetime.datetime.now(datetime.timezone.utc)
+        token = generate_blob_sas(
+            account,
+            container,
+            blob,
+            account_key=account_key,
+            permission=BlobSasPermissions(read=True),
+            start=now - datetime.timedelta(minutes=5),
+            expiry=now + lifetime,
+        )
+        _secrets.register(token)
+        return f"?{token}"
+
+    def set_vm_dsc_extension(
+        self,
+        resource_group_name: str,
+        vm_name: str,
+        *,
+        archive_blob_name: str,
+        archive_storage_account_name: str,
+        configuration_name: str,
+        version: str,
+        archive_container_name: str = DEFAULT_CONTAINER,
+        archive_resource_group_name: str | None = None,
+        configuration_argument: Mapping[str, Any] | None = None,
+        configuration_data_path: str | os.PathLike[str] | None = None,
+        wmf_version: str = "latest",
+        name: str = DEFAULT_EXTENSION_NAME,
+        auto_update: bool = False,
+        location: str | None = None,
+        data_collection: str | None = None,
+        sas_lifetime: datetime.timedelta = datetime.timedelta(hours=1),
+        step: str | None = None,
+    ) -> Any:
+        """Attach the DSC extension that applies a published configuration (``Set-AzVMDscExtension``).
+
+        The archive's URL goes in the public settings; a read-only SAS for it, valid for
+        ``sas_lifetime``, goes in the **protected** settings (never returned by Azure), as do
+        :class:`azrm.Credential` configuration arguments (as ``{userName, password}``).
+
+        :returns: the SDK's ``VirtualMachineExtension``.
+        :raises azure.core.exceptions.HttpResponseError: ``VMExtensionProvisioningError`` when the
+            extension fails in the VM, e.g. because the archive was not published first.
+        """
+        from azure.core.exceptions import HttpResponseError
+
+        check_dsc_settings(
+            version=version,
+            wmf_version=wmf_version,
+            storage_account_name=archive_storage_account_name,
+            configuration_name=configuration_name,
+        )
+        check(
+            archive_blob_name.lower().endswith(".zip") and "/" not in archive_blob_name,
+            "archive_blob_name",
+            archive_blob_name,
+            "the name of the published archive blob, such as webdsc.ps1.zip",
+        )
+        _check_container(archive_container_name)
+        if data_collection is not None:
+            check(
+                data_collection.lower() in ("enable", "disable"),
+                "data_collection",
+                data_collection,
+                "enable or disable",
+            )
+        data_file = Path(configuration_data_path) if configuration_data_path else None
+        if data_file is not None:
+            check(
+                data_file.is_file() and data_file.suffix.lower() == ".psd1",
+                "configuration_data_path",
+                str(data_file),
+                "must be an existing .psd1 file",
+            )
+        public_args: dict[str, Any] = {}
+        protected_args: dict[str, Any] = {}
+        for key, value in (configuration_argument or {}).items():
+            if isinstance(value, Credential):
+                protected_args[key] = {"userName": value.user_name, "password": value.password.get_secret_value()}
+            else:
+                public_args[key] = value
+
+        vm = self.compute_client.virtual_machines.get(resource_group_name, vm_name)
+        region = self._location(location) if location else vm.location
+        storage_rg = archive_resource_group_name or resource_group_name
+        account = self.get_storage_account(storage_rg, archive_storage_account_name)
+        key = self.get_storage_account_key(storage_rg, archive_storage_account_name)[0].value
+        endpoint = account.primary_endpoints.blob
+        url = f"{endpoint}{archive_container_name}/{archive_blob_name}"
+        settings: dict[str, Any] = {
+            "wmfVersion": wmf_version,
+            "configuration": {"url": url, "script": archive_blob_name[: -len(".zip")], "function": configuration_name},
+        }
+        protected: dict[str, Any] = {
+            "configurationUrlSasToken": self._sas(
+                key, archive_storage_account_name, archive_container_name, archive_blob_name, sas_lifetime
+            )
+        }
+        if public_args:
+            settings["configurationArguments"] = public_args
+        if protected_args:
+            protected["configurationArguments"] = protected_args
+        if data_file is not None:
+            data_blob = f"{configuration_name}-{uuid.uuid4()}.psd1"
+            container = self.blob_service(storage_rg, archive_storage_account_name).get_container_client(
+                archive_container_name
+            )
+            container.upload_blob(data_blob, data_file.read_bytes())
+            settings["configurationData"] = {"url": f"{endpoint}{archive_container_name}/{data_blob}"}
+            protected["configurationDataUrlSasToken"] = self._sas(
+                key, archive_storage_account_name, archive_container_name, data_blob, sas_lifetime
+            )
+        if data_collection is not None:
+            settings["privacy"] = {"dataCollection": data_collection.lower()}
+        body = {
+            "location": region,
+            "properties": {
+                "publisher": "Microsoft.Powershell",
+                "type": "DSC",
+                "typeHandlerVersion": version,
+                "autoUpgradeMinorVersion": auto_update,
+                "settings": settings,
+                "protectedSettings": protected,
+            },
+        }
+        label = step or f"Setting DSC extension {name} ({configuration_name}) on {vm_name}"
+        extensions = self.compute_client.virtual_machine_extensions
+        try:
+            return self._wait(label, extensions.begin_create_or_update(resource_group_name, vm_name, name, body))
+        except HttpResponseError as err:
+            if getattr(err.error, "code", None) != "InternalExecutionError":
+                raise
+            # Set-AzVMDscExtension retries once after an internal execution error; so do we.
+            return self._wait(
+                f"{label} (retry)", extensions.begin_create_or_update(resource_group_name, vm_name, name, body)
+            )
+
+    def get_vm_dsc_extension(
+        self, resource_group_name: str, vm_name: str, *, name: str = DEFAULT_EXTENSION_NAME
+    ) -> Any:
+        """Get the DSC extension with its instance view (``Get-AzVMDscExtension``)."""
+        return self.compute_client.virtual_machine_extensions.get(
+            resource_group_name, vm_name, name, expand="instanceView"
+        )
+
+    def get_vm_dsc_extension_status(
+        self, resource_group_name: str, vm_name: str, *, name: str = DEFAULT_EXTENSION_NAME
+    ) -> Any:
+        """Return the DSC extension's status (``Get-AzVMDscExtensionStatus``).
+
+        That is its ``VirtualMachineExtensionInstanceView``, with the ``DscConfigurationLog`` and
+        ``DscExtensionLog`` substatuses.
+        """
+        return self.get_vm_dsc_extension(resource_group_name, vm_name, name=name).instance_view
+
+    def remove_vm_dsc_extension(
+        self, resource_group_name: str, vm_name: str, *, name: str = DEFAULT_EXTENSION_NAME
+    ) -> None:
+        """Remove the DSC extension (``Remove-AzVMDscExtension``); fine when already gone."""
+        poller = self.compute_client.virtual_machine_extensions.begin_delete(resource_group_name, vm_name, name)
+        self._wait(f"Removing DSC extension {name} from {vm_name}", poller)

@@ -1,0 +1,244 @@
+"""Public IPs, virtual networks, NICs.
+
+``New-AzPublicIpAddress``, ``New-AzVirtualNetwork``, ``New-AzNetworkInterface`` and their companions.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .._session_base import SessionBase
+from ..builders._base import check
+from ..builders.network import NIC, SubnetConfig
+from ..rules import cidr_problem
+
+__all__ = ["NetworkOperations"]
+
+_LABEL = re.compile(r"^[a-z][a-z0-9-]{1,61}[a-z0-9]$")
+
+
+def check_address_space(prefixes: Sequence[str], subnets: Sequence[SubnetConfig]) -> None:
+    """Subnets inside the address space and not overlapping each other (raises ``ValidationError``)."""
+    spaces = []
+    for prefix in prefixes:
+        problem = cidr_problem(prefix)
+        check(problem is None, "address_prefix", prefix, problem or "")
+        spaces.append(ipaddress.ip_network(prefix))
+    seen: list[tuple[str, Any]] = []
+    names: set[str] = set()
+    for subnet in subnets:
+        check(
+            isinstance(subnet, SubnetConfig),
+            "subnet",
+            type(subnet).__name__,
+            "must be SubnetConfig objects (azrm.new_virtual_network_subnet_config)",
+        )
+        check(
+            subnet.name.lower() not in names, "subnet", subnet.name, "subnet names are unique within a virtual network"
+        )
+        names.add(subnet.name.lower())
+        for prefix in subnet.address_prefix:
+            net = ipaddress.ip_network(prefix)
+            inside = any(net.version == s.version and net.subnet_of(s) for s in spaces)  # type: ignore[arg-type]
+            check(
+                inside,
+                f"subnet[{subnet.name}].address_prefix",
+                prefix,
+                f"a subnet lies inside the virtual network's address space ({', '.join(prefixes)})",
+            )
+            for other_name, other in seen:
+                check(
+                    not (net.version == other.version and net.overlaps(other)),
+                    f"subnet[{subnet.name}].address_prefix",
+                    prefix,
+                    f"subnets do not overlap; it overlaps subnet {other_name} ({other})",
+                )
+            seen.append((subnet.name, net))
+
+
+class NetworkOperations(SessionBase):
+    """Network operations."""
+
+    # -- public IPs --------------------------------------------------------------------------------
+    def begin_new_public_ip_address(
+        self,
+        resource_group_name: str,
+        name: str,
+        *,
+        location: str | None = None,
+        allocation_method: str = "Dynamic",
+        domain_name_label: str | None = None,
+        sku: str | None = None,
+        idle_timeout_in_minutes: int | None = None,
+        ip_address_version: str = "IPv4",
+        tags: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Start creating a public IP address; returns the SDK poller."""
+        method = allocation_method.capitalize()
+        check(method in ("Dynamic", "Static"), "allocation_method", allocation_method, "must be Dynamic or Static")
+        sku_name = sku.capitalize() if sku else None
+        check(sku_name in (None, "Basic", "Standard"), "sku", sku, "must be Basic or Standard")
+        check(
+            not (sku_name == "Standard" and method == "Dynamic"),
+            "allocation_method",
+            allocation_method,
+            "a Standard SKU public IP is Static",
+        )
+        if domain_name_label is not None:
+            check(
+                bool(_LABEL.match(domain_name_label)),
+                "domain_name_label",
+                domain_name_label,
+                "3-63 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen",
+            )
+        if idle_timeout_in_minutes is not None:
+            check(
+                4 <= idle_timeout_in_minutes <= 30,
+                "idle_timeout_in_minutes",
+                idle_timeout_in_minutes,
+                "4 to 30 minutes",
+            )
+        check(ip_address_version in ("IPv4", "IPv6"), "ip_address_version", ip_address_version, "IPv4 or IPv6")
+        props: dict[str, Any] = {"publicIPAllocationMethod": method, "publicIPAddressVersion": ip_address_version}
+        if domain_name_label:
+            props["dnsSettings"] = {"domainNameLabel": domain_name_label}
+        if idle_timeout_in_minutes is not None:
+            props["idleTimeoutInMinutes"] = idle_timeout_in_minutes
+        body: dict[str, Any] = {"location": self._location(location), "properties": props, "tags": dict(tags or {})}
+        if sku_name:
+            body["sku"] = {"name": sku_name}
+        return self.network_client.public_ip_addresses.begin_create_or_update(resource_group_name, name, body)
+
+    def new_public_ip_address(self, resource_group_name: str, name: str, **options: Any) -> Any:
+        """Create a public IP address (``New-AzPublicIpAddress``); returns the SDK's ``PublicIPAddress``.
+
+        :keyword location: the region.
+        :keyword allocation_method: ``Dynamic`` (default; the address exists while a VM runs) or ``Static``.
+        :keyword domain_name_label: gives ``<label>.<region>.cloudapp.azure.com``.
+        :keyword sku: ``Basic`` or ``Standard`` (Standard is always Static).
+        """
+        return self._wait(
+            f"Creating public IP address {name}", self.begin_new_public_ip_address(resource_group_name, name, **options)
+        )
+
+    def get_public_ip_address(self, resource_group_name: str, name: str) -> Any:
+        """Get a public IP address (``Get-AzPublicIpAddress``)."""
+        return self.network_client.public_ip_addresses.get(resource_group_name, name)
+
+    def remove_public_ip_address(self, resource_group_name: str, name: str) -> None:
+        """Delete a public IP address (``Remove-AzPublicIpAddress -Force``); fine when already gone."""
+        self._wait(
+            f"Removing public IP address {name}",
+            self.network_client.public_ip_addresses.begin_delete(resource_group_name, name),
+        )
+
+    # -- virtual networks --------------------------------------------------------------------------
+    def begin_new_virtual_network(
+        self,
+        resource_group_name: str,
+        name: str,
+        *,
+        location: str | None = None,
+        address_prefix: str | Sequence[str],
+        subnet: Sequence[SubnetConfig] = (),
+        dns_server: Sequence[str] = (),
+        tags: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Start creating a virtual network; returns the SDK poller."""
+        prefixes = [address_prefix] if isinstance(address_prefix, str) else list(address_prefix)
+        check(bool(prefixes), "address_prefix", address_prefix, "give the address space, such as 10.0.0.0/16")
+        check_address_space(prefixes, subnet)
+        props: dict[str, Any] = {
+            "addressSpace": {"addressPrefixes": prefixes},
+            "subnets": [s.to_body() for s in subnet],
+        }
+        if dns_server:
+            props["dhcpOptions"] = {"dnsServers": list(dns_server)}
+        body = {"location": self._location(location), "properties": props, "tags": dict(tags or {})}
+        return self.network_client.virtual_networks.begin_create_or_update(resource_group_name, name, body)
+
+    def new_virtual_network(self, resource_group_name: str, name: str, **options: Any) -> Any:
+        """Create a virtual network with its subnets (``New-AzVirtualNetwork``); returns ``VirtualNetwork``.
+
+        :keyword address_prefix: the address space (a prefix or a list).
+        :keyword subnet: :class:`azrm.SubnetConfig` objects (``azrm.new_virtual_network_subnet_config``).
+        :raises ValidationError: for a bad prefix, a subnet outside the space or overlapping another.
+        """
+        return self._wait(
+            f"Creating virtual network {name}", self.begin_new_virtual_network(resource_group_name, name, **options)
+        )
+
+    def get_virtual_network(self, resource_group_name: str, name: str) -> Any:
+        """Get a virtual network with its subnets (``Get-AzVirtualNetwork``)."""
+        return self.network_client.virtual_networks.get(resource_group_name, name)
+
+    def remove_virtual_network(self, resource_group_name: str, name: str) -> None:
+        """Delete a virtual network (``Remove-AzVirtualNetwork -Force``); fine when already gone."""
+        self._wait(
+            f"Removing virtual network {name}",
+            self.network_client.virtual_networks.begin_delete(resource_group_name, name),
+        )
+
+    # -- network interfaces ------------------------------------------------------------------------
+    def begin_new_network_interface(
+        self,
+        resource_group_name: str,
+        nic: NIC | str,
+        *,
+        location: str | None = None,
+        subnet_id: Any = None,
+        public_ip_address_id: Any = None,
+        network_security_group_id: Any = None,
+        private_ip_address: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Start creating a NIC; returns the SDK poller."""
+        builder = self._nic(nic, subnet_id, public_ip_address_id, network_security_group_id, private_ip_address, tags)
+        body = builder.to_body(self._location(location))
+        return self.network_client.network_interfaces.begin_create_or_update(resource_group_name, builder.name, body)
+
+    @staticmethod
+    def _nic(nic: NIC | str, subnet_id: Any, pip_id: Any, nsg_id: Any, private_ip: str | None, tags: Any) -> NIC:
+        if isinstance(nic, NIC):
+            given = [
+                n
+                for n, v in (
+                    ("subnet_id", subnet_id),
+                    ("public_ip_address_id", pip_id),
+                    ("private_ip_address", private_ip),
+                )
+                if v is not None
+            ]
+            check(not given, given[0] if given else "", "...", "pass either a NIC builder or these keywords, not both")
+            return nic.set_network_security_group(nsg_id) if nsg_id else nic
+        check(isinstance(nic, str) and bool(nic), "nic", nic, "give a NIC name with subnet_id=..., or an azrm.NIC")
+        check(subnet_id is not None, "subnet_id", None, "a NIC needs a subnet: subnet_id=vnet.subnets[0].id")
+        builder = NIC(nic, network_security_group_id=nsg_id, tags=tags)
+        return builder.add_ip_config(
+            "ipconfig1", subnet_id=subnet_id, public_ip_address_id=pip_id, private_ip_address=private_ip
+        )
+
+    def new_network_interface(self, resource_group_name: str, nic: NIC | str, **options: Any) -> Any:
+        """Create a NIC (``New-AzNetworkInterface``); returns the SDK's ``NetworkInterface``.
+
+        Give a name and ``subnet_id=`` (plus ``public_ip_address_id=``...), as the cmdlet takes them, or
+        an :class:`azrm.NIC` builder.
+        """
+        name = nic.name if isinstance(nic, NIC) else nic
+        return self._wait(
+            f"Creating network interface {name}", self.begin_new_network_interface(resource_group_name, nic, **options)
+        )
+
+    def get_network_interface(self, resource_group_name: str, name: str) -> Any:
+        """Get a NIC (``Get-AzNetworkInterface``)."""
+        return self.network_client.network_interfaces.get(resource_group_name, name)
+
+    def remove_network_interface(self, resource_group_name: str, name: str) -> None:
+        """Delete a NIC (``Remove-AzNetworkInterface -Force``); fine when already gone."""
+        self._wait(
+            f"Removing network interface {name}",
+            self.network_client.network_interfaces.begin_delete(resource_group_name, name),
+        )

@@ -1,0 +1,154 @@
+"""Storage accounts (``New-AzStorageAccount``, ``Get-AzStorageAccountKey``...)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .. import _secrets
+from .._session_base import SessionBase
+from ..builders._base import check
+from ..rules import storage_account_name_problem
+
+__all__ = ["SKU_NAMES", "STORAGE_KINDS", "StorageOperations"]
+
+SKU_NAMES = (
+    "Standard_LRS",
+    "Standard_GRS",
+    "Standard_RAGRS",
+    "Standard_ZRS",
+    "Standard_GZRS",
+    "Standard_RAGZRS",
+    "Premium_LRS",
+    "Premium_ZRS",
+)
+STORAGE_KINDS = ("StorageV2", "Storage", "BlobStorage", "BlockBlobStorage", "FileStorage")
+
+
+class StorageOperations(SessionBase):
+    """Storage account operations."""
+
+    def _account_body(
+        self,
+        name: str,
+        *,
+        location: str | None,
+        sku_name: str,
+        kind: str,
+        tags: Mapping[str, str] | None,
+        access_tier: str | None,
+        allow_blob_public_access: bool,
+        min_tls_version: str,
+    ) -> dict[str, Any]:
+        problem = storage_account_name_problem(name)
+        check(problem is None, "name", name, problem or "")
+        sku = next((s for s in SKU_NAMES if s.lower() == sku_name.lower()), None)
+        check(sku is not None, "sku_name", sku_name, f"must be one of {', '.join(SKU_NAMES)}")
+        canonical_kind = next((k for k in STORAGE_KINDS if k.lower() == kind.lower()), None)
+        check(canonical_kind is not None, "kind", kind, f"must be one of {', '.join(STORAGE_KINDS)}")
+        properties: dict[str, Any] = {
+            "allowBlobPublicAccess": allow_blob_public_access,
+            "minimumTlsVersion": min_tls_version,
+            "supportsHttpsTrafficOnly": True,
+        }
+        if access_tier:
+            properties["accessTier"] = access_tier
+        return {
+            "location": self._location(location),
+            "sku": {"name": sku},
+            "kind": canonical_kind,
+            "tags": dict(tags or {}),
+            "properties": properties,
+        }
+
+    def begin_new_storage_account(
+        self,
+        resource_group_name: str,
+        name: str,
+        *,
+        location: str | None = None,
+        sku_name: str = "Standard_LRS",
+        kind: str = "StorageV2",
+        tags: Mapping[str, str] | None = None,
+        access_tier: str | None = None,
+        allow_blob_public_access: bool = False,
+        min_tls_version: str = "TLS1_2",
+    ) -> Any:
+        """Start creating a storage account; returns the SDK poller (``-AsJob``)."""
+        body = self._account_body(
+            name,
+            location=location,
+            sku_name=sku_name,
+            kind=kind,
+            tags=tags,
+            access_tier=access_tier,
+            allow_blob_public_access=allow_blob_public_access,
+            min_tls_version=min_tls_version,
+        )
+        return self.storage_client.storage_accounts.begin_create(resource_group_name, name, body)
+
+    def new_storage_account(
+        self,
+        resource_group_name: str,
+        name: str,
+        *,
+        location: str | None = None,
+        sku_name: str = "Standard_LRS",
+        kind: str = "StorageV2",
+        tags: Mapping[str, str] | None = None,
+        access_tier: str | None = None,
+        allow_blob_public_access: bool = False,
+        min_tls_version: str = "TLS1_2",
+    ) -> Any:
+        """Create a storage account (``New-AzStorageAccount``); returns the SDK's ``StorageAccount``.
+
+        Blob public access is off and HTTPS-only is on unless asked otherwise.
+
+        :raises ValidationError: for a name, SKU, kind or region Azure would refuse (no request is made).
+        :raises azure.core.exceptions.ResourceExistsError: when the (globally unique) name is taken.
+        """
+        poller = self.begin_new_storage_account(
+            resource_group_name,
+            name,
+            location=location,
+            sku_name=sku_name,
+            kind=kind,
+            tags=tags,
+            access_tier=access_tier,
+            allow_blob_public_access=allow_blob_public_access,
+            min_tls_version=min_tls_version,
+        )
+        return self._wait(f"Creating storage account {name}", poller)
+
+    def get_storage_account(self, resource_group_name: str, name: str) -> Any:
+        """Get a storage account (``Get-AzStorageAccount``)."""
+        return self.storage_client.storage_accounts.get_properties(resource_group_name, name)
+
+    def get_storage_account_key(self, resource_group_name: str, name: str) -> list[Any]:
+        """Return the account's keys (``Get-AzStorageAccountKey``): ``StorageAccountKey`` models, key1 first.
+
+        The key values are registered as secrets: they never appear in logs.
+        """
+        result = self.storage_client.storage_accounts.list_keys(resource_group_name, name)
+        keys = list(getattr(result, "keys_property", None) or result["keys"])
+        for key in keys:
+            _secrets.register(key.value)
+        return keys
+
+    def remove_storage_account(self, resource_group_name: str, name: str) -> None:
+        """Delete a storage account and its data (``Remove-AzStorageAccount -Force``); fine when already gone."""
+        self._run(
+            f"Removing storage account {name}",
+            lambda: self.storage_client.storage_accounts.delete(resource_group_name, name),
+        )
+
+    def blob_service(self, resource_group_name: str, account_name: str) -> Any:
+        """Return an azure-storage-blob ``BlobServiceClient`` on the account, with its first key.
+
+        The Az cmdlets use the first key the same way.
+        """
+        from azure.storage.blob import BlobServiceClient
+
+        account = self.get_storage_account(resource_group_name, account_name)
+        key = self.get_storage_account_key(resource_group_name, account_name)[0].value
+        return BlobServiceClient(account.primary_endpoints.blob, credential=key)

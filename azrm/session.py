@@ -1,0 +1,258 @@
+"""Sessions: ``azrm.connect()`` for Azure (``Connect-AzAccount``), ``azrm.local()`` for the local Azure.
+
+Both return a :class:`Session` with the same cmdlet-style methods; only how it reaches Azure differs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ValidationError
+from .operations.compute import ComputeOperations
+from .operations.resources import ResourceOperations
+from .progress import Reporter
+
+__all__ = ["CLOUDS", "Cloud", "LocalSession", "Session", "connect", "local"]
+
+
+@dataclass(frozen=True)
+class Cloud:
+    """An Azure cloud: where ARM is and whom to ask for tokens (``Get-AzEnvironment``)."""
+
+    name: str
+    arm_endpoint: str
+    authority_host: str
+    storage_suffix: str
+
+    @property
+    def credential_scope(self) -> str:
+        """The token scope for ARM."""
+        return self.arm_endpoint.rstrip("/") + "/.default"
+
+
+CLOUDS: dict[str, Cloud] = {
+    "AzureCloud": Cloud(
+        "AzureCloud", "https://management.azure.com", "https://login.microsoftonline.com", "core.windows.net"
+    ),
+    "AzureChinaCloud": Cloud(
+        "AzureChinaCloud",
+        "https://management.chinacloudapi.cn",
+        "https://login.chinacloudapi.cn",
+        "core.chinacloudapi.cn",
+    ),
+    "AzureUSGovernment": Cloud(
+        "AzureUSGovernment",
+        "https://management.usgovcloudapi.net",
+        "https://login.microsoftonline.us",
+        "core.usgovcloudapi.net",
+    ),
+}
+
+
+class Session(ResourceOperations, ComputeOperations):
+    """A connection to one subscription, with the cmdlet-style operations as methods.
+
+    Operations wait for completion and return the Azure SDK's own models; ``begin_*`` twins return the
+    SDK's poller instead (PowerShell's ``-AsJob``). The SDK clients are there too
+    (``session.compute_client``...) for anything azrm does not cover. Use :func:`connect` or
+    :func:`local` to make one.
+    """
+
+    def __repr__(self) -> str:
+        sub = self._subscription_id or "(resolved on first use)"
+        name = type(self).__name__
+        return f"{name}(cloud={self.cloud_name!r}, subscription_id={sub!r}, arm_endpoint={self.arm_endpoint!r})"
+
+
+def connect(
+    subscription_id: str | None = None,
+    *,
+    credential: Any = None,
+    cloud: str | Cloud = "AzureCloud",
+    location: str | None = None,
+    reporter: Reporter | None = None,
+    **client_options: Any,
+) -> Session:
+    """Connect to Azure (``Connect-AzAccount`` / ``Add-AzureRmAccount``).
+
+    :param subscription_id: the subscription; else ``AZURE_SUBSCRIPTION_ID``; else the only one the
+        credential sees.
+    :keyword credential: an azure-identity credential; ``DefaultAzureCredential`` when omitted
+        (environment, managed identity, Azure CLI login...).
+    :keyword cloud: ``AzureCloud``, ``AzureChinaCloud``, ``AzureUSGovernment``, or a :class:`Cloud`
+        (Azure Stack Hub, or the local Azure).
+    :keyword location: default region for operations that take one.
+    :keyword client_options: passed to every SDK client (``connection_verify``, ``logging_enable``...).
+
+    >>> az = azrm.connect()                       # what `azrm.local()` is for the local Azure
+    """
+    if isinstance(cloud, str):
+        if cloud not in CLOUDS:
+            raise ValidationError("cloud", cloud, f"must be one of {', '.join(CLOUDS)} or an azrm.Cloud")
+        cloud = CLOUDS[cloud]
+    if credential is None:
+        from azure.identity import DefaultAzureCredential
+
+        credential = DefaultAzureCredential(authority=cloud.authority_host)
+    return Session(
+        credential=credential,
+        subscription_id=subscription_id,
+        arm_endpoint=cloud.arm_endpoint,
+        credential_scopes=[cloud.credential_scope],
+        client_options=client_options,
+        location=location,
+        reporter=reporter,
+        cloud_name=cloud.name,
+    )
+
+
+class LocalSession(Session):
+    """A session on the local Azure; closing it stops the local Azure it started."""
+
+    def __init__(self, *, local: Any = None, info: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.local = local  #: the :class:`~azrm.emulator.LocalAzure` this session started (``None`` when attached)
+        self.info = info or {}
+
+    @property
+    def emulator(self) -> Any:
+        """The in-process emulator, when this session started the local Azure (for its knobs and clock)."""
+        return self.local.emulator if self.local is not None else None
+
+    def advance(self, seconds: float) -> int:
+        """Move the local Azure's manual clock forward; returns how many operations finished."""
+        if self.emulator is not None:
+            return int(self.emulator.advance(seconds))
+        answer = _admin(
+            self.arm_endpoint, "/_azrm/clock", {"advance": seconds}, self.client_options.get("connection_verify")
+        )
+        return int(answer["operations_finished"])
+
+    def close(self) -> None:
+        """Close the clients and stop the local Azure if this session started it."""
+        super().close()
+        if self.local is not None:
+            self.local.stop()
+            self.local = None
+
+
+def _admin(endpoint: str, path: str, body: Any = None, ca: Any = None) -> dict[str, Any]:
+    """Call an admin route of a local Azure on loopback."""
+    host = urlsplit(endpoint).hostname or ""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise ValidationError("AZRM_LOCAL_ENDPOINT", endpoint, "a local Azure listens on loopback (127.0.0.1)")
+    context = None
+    if endpoint.startswith("https"):
+        # Before we know its CA we can only skip verification; loopback keeps that safe.
+        context = ssl.create_default_context(cafile=ca) if isinstance(ca, str) else ssl._create_unverified_context()
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        endpoint.rstrip("/") + path,
+        data=data,
+        method="POST" if data else "GET",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, context=context, timeout=10) as response:
+        return dict(json.loads(response.read()))
+
+
+def _attach_info(value: str) -> dict[str, Any]:
+    """Read ``AZRM_LOCAL_ENDPOINT``: the JSON line ``python -m azrm.emulator`` prints, or its URL."""
+    text = value.strip()
+    if text.startswith("{"):
+        return dict(json.loads(text))
+    info = _admin(text, "/_azrm/info")
+    if not info.get("arm_endpoint"):
+        info["arm_endpoint"] = text.rstrip("/")
+    return info
+
+
+def local(
+    *,
+    latency: str | float = "instant",
+    throttle: bool = False,
+    faults: str | Any = None,
+    seed: int = 0,
+    clock: Any = None,
+    state: str | os.PathLike[str] | None = None,
+    in_process: bool = False,
+    blob: bool = True,
+    location: str | None = "westeurope",
+    reporter: Reporter | None = None,
+    **client_options: Any,
+) -> LocalSession:
+    """Return a session on the local Azure: started here, or attached to (``AZRM_LOCAL_ENDPOINT``).
+
+    By default this starts Azurite and the ARM emulator's HTTPS server, so the SDK takes the same path
+    it takes against Azure; ``in_process=True`` skips the server (faster: for tests and notebooks).
+    Closing the session (or leaving its ``with`` block) stops what it started.
+
+    :keyword latency: ``instant``, ``realistic``, or a factor of realistic durations (``0.05``).
+    :keyword throttle: enforce ARM's request rate limits.
+    :keyword faults: a fault spec such as ``"rate=0.1,seed=7"`` or a :class:`~azrm.emulator.FaultPlan`.
+    :keyword clock: ``"manual"`` (or a :class:`~azrm.emulator.ManualClock`) to move time by hand
+        (:meth:`LocalSession.advance`).
+    :keyword state: SQLite file that keeps the local Azure's state across runs.
+
+    >>> with azrm.local() as az:
+    ...     rg = az.new_resource_group("KNRGTest01", "westeurope")
+    """
+    from .emulator import EmulatorSettings, FaultPlan, Latency, LocalAzure, LocalCredential, ManualClock
+
+    attach = os.environ.get("AZRM_LOCAL_ENDPOINT")
+    if attach and not in_process:
+        info = _attach_info(attach)
+        options: dict[str, Any] = {}
+        if info.get("ca_bundle"):
+            options["connection_verify"] = info["ca_bundle"]
+        elif str(info["arm_endpoint"]).startswith("http://"):
+            options["enforce_https"] = False
+        return _local_session(None, info, options, location, reporter, client_options, LocalCredential)
+
+    settings = EmulatorSettings(
+        latency=latency if isinstance(latency, Latency) else Latency.parse(str(latency)),
+        throttle=throttle,
+        faults=faults if isinstance(faults, FaultPlan) else (FaultPlan.parse(faults) if faults else FaultPlan()),
+        seed=seed,
+        clock=ManualClock() if clock == "manual" else clock,
+        state_path=os.fspath(state) if state is not None else None,
+    )
+    started = LocalAzure(settings, blob=blob, http=not in_process).start()
+    try:
+        return _local_session(
+            started, started.info(), started.client_kwargs(), location, reporter, client_options, LocalCredential
+        )
+    except BaseException:
+        started.stop()
+        raise
+
+
+def _local_session(
+    started: Any,
+    info: dict[str, Any],
+    options: dict[str, Any],
+    location: str | None,
+    reporter: Reporter | None,
+    client_options: dict[str, Any],
+    credential_factory: Callable[[], Any],
+) -> LocalSession:
+    endpoint = options.pop("base_url", info["arm_endpoint"])
+    return LocalSession(
+        local=started,
+        info=info,
+        credential=credential_factory(),
+        subscription_id=info["subscription_id"],
+        arm_endpoint=endpoint,
+        credential_scopes=["https://management.azure.com/.default"],
+        client_options={**options, **client_options},
+        location=location,
+        reporter=reporter,
+        cloud_name="local",
+    )
