@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from . import _secrets
 from .errors import ValidationError
 from .progress import Reporter, default_reporter
 
@@ -55,6 +56,7 @@ class SessionBase:
         self.progress_interval = progress_interval
         self._clients: dict[str, Any] = {}
         self._locations: set[str] | None = None
+        _secrets.install()
 
     # -- identity ------------------------------------------------------------------------------
     @property

@@ -254,3 +254,70 @@ def stack(azure: Azure) -> Stack:
     pip = azure.network.public_ip_addresses.begin_create_or_update("rg1", "pip1", {"location": LOCATION}).result()
     nic = make_nic(azure, vnet.subnets[0].id, pip_id=pip.id)
     return Stack("rg1", vnet, vnet.subnets[0].id, pip, nic)
+
+
+# -- the library on the same emulator --------------------------------------------------------------
+@pytest.fixture
+def lib(azure: Azure) -> Iterator[Any]:
+    """An ``azrm`` session on the test's emulator, through the test's way in (in-process or HTTPS)."""
+    from azrm.progress import SilentReporter
+    from azrm.session import LocalSession
+
+    options = azure.client_kwargs()
+    session = LocalSession(
+        credential=LocalCredential(),
+        subscription_id=azure.sub,
+        arm_endpoint=options.pop("base_url"),
+        credential_scopes=["https://management.azure.com/.default"],
+        client_options=options,
+        location=LOCATION,
+        reporter=SilentReporter(),
+        cloud_name="local",
+    )
+    yield session
+    session.close()
+
+
+WINDOWS_PASSWORD = "S3cure!Passw0rd"
+
+
+@dataclass
+class Seed:
+    """The seed scenario's resources up to the NIC, made with the library."""
+
+    rg: Any
+    storage: Any
+    pip: Any
+    vnet: Any
+    nic: Any
+
+
+@pytest.fixture
+def seed(lib: Any, unique: Callable[[str], str]) -> Seed:
+    import azrm
+
+    rg = lib.new_resource_group("KNRGTest01", LOCATION)
+    storage = lib.new_storage_account(rg.name, unique("knstor"), location=rg.location)
+    pip = lib.new_public_ip_address(rg.name, "vmvNic", location=rg.location, allocation_method="Dynamic")
+    subnet = azrm.new_virtual_network_subnet_config("Subnet1", address_prefix="10.0.0.0/24")
+    vnet = lib.new_virtual_network(
+        rg.name, "KNVnet01", location=rg.location, address_prefix="10.0.0.0/16", subnet=[subnet]
+    )
+    nic = lib.new_network_interface(
+        rg.name, "vmvNic", location=rg.location, subnet_id=vnet.subnets[0].id, public_ip_address_id=pip.id
+    )
+    return Seed(rg, storage, pip, vnet, nic)
+
+
+def seed_vm_config(
+    nic_id: str, vhd_uri: str | None = None, name: str = "KNVM01", password: str = WINDOWS_PASSWORD
+) -> Any:
+    import azrm
+
+    vm = (
+        azrm.new_vm_config(name, "Standard_A2")
+        .set_operating_system(windows=True, computer_name=name, credential=azrm.Credential("knadmin", password))
+        .set_source_image(publisher_name="MicrosoftWindowsServer", offer="WindowsServer", skus="2012-R2-Datacenter")
+        .add_network_interface(nic_id)
+    )
+    return vm.set_os_disk(name=f"{name}osDisk", vhd_uri=vhd_uri) if vhd_uri else vm

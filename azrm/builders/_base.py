@@ -21,6 +21,9 @@ B = TypeVar("B", bound="Builder")
 
 def _convert(exc: PydanticValidationError, owner: str) -> ValidationError:
     first = exc.errors()[0]
+    cause = (first.get("ctx") or {}).get("error")
+    if isinstance(cause, ValidationError):  # one of our own rules, raised while pydantic built the object
+        return cause
     field = ".".join(str(p) for p in first.get("loc", ())) or owner
     secret = "password" in field or "secret" in field
     return ValidationError(f"{owner}.{field}", first.get("input"), first.get("msg", "is not valid"), secret=secret)

@@ -98,7 +98,7 @@ def _manifest_version(base: Path, name: str) -> str | None:
     manifest = next((f for f in base.iterdir() if f.name.lower() == f"{name.lower()}.psd1"), None)
     if manifest is None:
         return None
-    m = re.search(r"(?im)^\s*ModuleVersion\s*=\s*['\"]([^'\"]+)['\"]", manifest.read_text(errors="replace"))
+    m = re.search(r"(?i)\bModuleVersion\s*=\s*['\"]([^'\"]+)['\"]", manifest.read_text(errors="replace"))
     return m.group(1) if m else None
 
 

@@ -208,6 +208,7 @@ def _parse_values(tokens: list[tuple[str, str]], i: int) -> tuple[list[ModuleRef
 
 
 def _parse_import(statement: str) -> list[ModuleRef]:
+    statement = re.sub(r"`\r?\n", " ", statement)  # line continuations
     tokens = [t for t in _tokens(statement) if t != ("sep", "\n")]
     modules: list[ModuleRef] = []
     version: str | None = None

@@ -69,7 +69,7 @@ class NetworkOperations(SessionBase):
         name: str,
         *,
         location: str | None = None,
-        allocation_method: str = "Dynamic",
+        allocation_method: str | None = None,
         domain_name_label: str | None = None,
         sku: str | None = None,
         idle_timeout_in_minutes: int | None = None,
@@ -77,9 +77,9 @@ class NetworkOperations(SessionBase):
         tags: Mapping[str, str] | None = None,
     ) -> Any:
         """Start creating a public IP address; returns the SDK poller."""
-        method = allocation_method.capitalize()
-        check(method in ("Dynamic", "Static"), "allocation_method", allocation_method, "must be Dynamic or Static")
         sku_name = sku.capitalize() if sku else None
+        method = (allocation_method or ("Static" if sku_name == "Standard" else "Dynamic")).capitalize()
+        check(method in ("Dynamic", "Static"), "allocation_method", allocation_method, "must be Dynamic or Static")
         check(sku_name in (None, "Basic", "Standard"), "sku", sku, "must be Basic or Standard")
         check(
             not (sku_name == "Standard" and method == "Dynamic"),
@@ -116,7 +116,8 @@ class NetworkOperations(SessionBase):
         """Create a public IP address (``New-AzPublicIpAddress``); returns the SDK's ``PublicIPAddress``.
 
         :keyword location: the region.
-        :keyword allocation_method: ``Dynamic`` (default; the address exists while a VM runs) or ``Static``.
+        :keyword allocation_method: ``Dynamic`` (the address exists while a VM runs; the default for Basic)
+            or ``Static`` (the default, and the only choice, for Standard).
         :keyword domain_name_label: gives ``<label>.<region>.cloudapp.azure.com``.
         :keyword sku: ``Basic`` or ``Standard`` (Standard is always Static).
         """

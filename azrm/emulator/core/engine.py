@@ -13,6 +13,7 @@ import random
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -132,6 +133,8 @@ class Emulator:
         self.router = Router()
         self._lock = threading.RLock()
         self.requests_served = 0
+        #: requests served, by HTTP method (tests check that bad input sent no write)
+        self.requests_by_method: Counter[str] = Counter()
         #: what the admin ``/_azrm/info`` route publishes besides the emulator's own facts
         #: (:class:`~azrm.emulator.LocalAzure` adds its endpoint, CA bundle and Azurite ports)
         self.published: dict[str, Any] = {}
@@ -271,6 +274,7 @@ class Emulator:
         """Serve one request. Raises :class:`DroppedConnection` for that injected fault."""
         with self._lock:
             self.requests_served += 1
+            self.requests_by_method[req.method] += 1
             request_id = self.new_guid()
             correlation_id = req.headers.get("x-ms-correlation-request-id") or self.new_guid()
             rate_headers: dict[str, str] = {}
