@@ -32,7 +32,7 @@ test: lint
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 demo: setup
-	$(BIN)/python examples/seed_iaas_dsc/seed_iaas_dsc.py $(DEMO_ARGS)
+	$(BIN)/python examples/seed_iaas_dsc.py $(DEMO_ARGS)
 
 bench: setup
 	$(BIN)/python bench/emulator.py

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from html import escape
 from typing import Any, Protocol, TextIO, runtime_checkable
 
 __all__ = [
@@ -109,10 +110,10 @@ class NotebookReporter:
         self._display = display
         self._handles: dict[str, Any] = {}
 
-    def _show(self, step: str, text: str) -> None:
+    def _show(self, step: str, mark: str, text: str) -> None:
         from IPython.display import HTML
 
-        html = HTML(f"<code>{text}</code>")
+        html = HTML(f"<code>{mark} {escape(text)}</code>")
         handle = self._handles.get(step)
         if handle is None:
             self._handles[step] = self._display(html, display_id=True)
@@ -121,16 +122,16 @@ class NotebookReporter:
 
     def start(self, step: str) -> None:
         """Show the step."""
-        self._show(step, f"&#8987; {step} ...")
+        self._show(step, "&#8987;", f"{step} ...")
 
     def update(self, step: str, status: str, elapsed: float) -> None:
         """Show the status and the time spent."""
-        self._show(step, f"&#8987; {step} ... {status} ({elapsed:.0f} s)")
+        self._show(step, "&#8987;", f"{step} ... {status} ({elapsed:.0f} s)")
 
     def finish(self, step: str, ok: bool, elapsed: float) -> None:
         """Show the outcome."""
         mark = "&#10004;" if ok else "&#10008;"
-        self._show(step, f"{mark} {step} ({elapsed:.1f} s)")
+        self._show(step, mark, f"{step} ({elapsed:.1f} s)")
         self._handles.pop(step, None)
 
 

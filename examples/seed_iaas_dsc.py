@@ -1,8 +1,8 @@
 """The seed's PowerShell example, step by step, in azrm.
 
-    python examples/seed_iaas_dsc/seed_iaas_dsc.py                      # against the local Azure
-    python examples/seed_iaas_dsc/seed_iaas_dsc.py --latency realistic  # with Azure's real waits (scaled)
-    python examples/seed_iaas_dsc/seed_iaas_dsc.py --azure              # against Azure (azrm.connect())
+    python examples/seed_iaas_dsc.py                      # against the local Azure
+    python examples/seed_iaas_dsc.py --latency realistic  # with Azure's real waits (scaled)
+    python examples/seed_iaas_dsc.py --azure              # against Azure (azrm.connect())
 
 Each PowerShell line of the original is quoted above the azrm line that replaces it. The VM's admin
 password comes from AZRM_ADMIN_PASSWORD or is generated; it is never printed.
@@ -43,15 +43,19 @@ def main() -> int:
     parser.add_argument("--location", default="westeurope", help="region (default westeurope)")
     parser.add_argument("--storage-account", help="storage account name (default knstor5050; random on Azure)")
     parser.add_argument("--remove", action="store_true", help="remove the resource group at the end")
+    parser.add_argument(
+        "--debug", action="store_true", help="log everything at DEBUG, HTTP bodies included (secrets stay masked)"
+    )
     args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    logging.getLogger("azrm").setLevel(logging.INFO)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(name)s: %(message)s")
+    logging.getLogger("azrm").setLevel(logging.DEBUG if args.debug else logging.INFO)
+    options = {"logging_enable": True} if args.debug else {}
 
     # Add-AzureRmAccount -Credential (get-credential)
     if args.azure:
-        az = azrm.connect(location=args.location)
+        az = azrm.connect(location=args.location, **options)
     else:
-        az = azrm.local(latency=args.latency, location=args.location)
+        az = azrm.local(latency=args.latency, location=args.location, **options)
     with az:
         print(f"Session: {az!r}")
         # $RGname = "KNRGTest01"; $Location = "west europe"

@@ -1,0 +1,43 @@
+"""``make demo``'s script, run as a user runs it: the seed scenario end to end in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CANARY = "Canary!Pw0rd-4417"
+pytestmark = pytest.mark.slow
+
+
+def test_demo_runs_the_seed_scenario_and_never_prints_secrets() -> None:
+    env = {**os.environ, "AZRM_ADMIN_PASSWORD": CANARY}
+    env.pop("AZRM_LOCAL_ENDPOINT", None)
+    done = subprocess.run(
+        [sys.executable, "examples/seed_iaas_dsc.py", "--debug", "--remove"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-4000:]
+    out = done.stdout
+    for name, kind in [
+        ("knstor5050", "Microsoft.Storage/storageAccounts"),
+        ("vmvNic", "Microsoft.Network/publicIPAddresses"),
+        ("KNVnet01", "Microsoft.Network/virtualNetworks"),
+        ("vmvNic", "Microsoft.Network/networkInterfaces"),
+        ("KNVM01", "Microsoft.Compute/virtualMachines"),
+        ("Microsoft.Powershell.DSC", "Microsoft.Compute/virtualMachines/extensions"),
+    ]:
+        assert re.search(rf"^{re.escape(name)}\s+{re.escape(kind)}\s+Succeeded$", out, re.M), (name, out)
+    assert "DSC: DSC configuration was applied successfully." in out
+    assert "[WindowsFeature]IIS: in desired state" in out
+    # --debug logs every HTTP request and response body; the secrets stay masked in all of it.
+    assert "adminPassword" in done.stderr  # the VM body was logged...
+    assert CANARY not in out + done.stderr  # ...without the password
+    assert not re.search(r"sig=(?!\*{8})", out + done.stderr)  # SAS signatures masked
+    keys = re.findall(r'"keyName":\s*"key[12]",\s*"value":\s*"([^"]*)"', done.stderr)
+    assert keys and set(keys) == {"********"}  # listKeys answers were logged, with the keys masked
