@@ -6,10 +6,11 @@ subscription's regions.
 
 from __future__ import annotations
 
+import inspect
 import os
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from . import _secrets
 from .errors import ValidationError
@@ -18,6 +19,8 @@ from .progress import Reporter, default_reporter
 __all__ = ["SessionBase"]
 
 T = TypeVar("T")
+P = ParamSpec("P")
+S = TypeVar("S", bound="SessionBase")
 
 #: client name -> (module, class); imported on first use so ``import azrm`` stays light
 _CLIENTS = {
@@ -187,3 +190,26 @@ class SessionBase:
                 field, value, f"must be one of this subscription's regions: {', '.join(sorted(self._locations))}"
             )
         return normalized
+
+
+def waiting_twin(
+    begin: Callable[Concatenate[S, P], Any], step: str | Callable[[dict[str, Any]], str], doc: str
+) -> Callable[Concatenate[S, P], Any]:
+    """Make the waiting operation of a ``begin_*`` one: same parameters (and types), waits with progress.
+
+    :param begin: the ``begin_*`` method; it validates and returns the SDK poller.
+    :param step: the step's label, a format string over the call's arguments or a function of them.
+    :param doc: the operation's docstring.
+    """
+    signature = inspect.signature(begin)
+
+    def operation(self: S, *args: P.args, **kwargs: P.kwargs) -> Any:
+        arguments = signature.bind(self, *args, **kwargs).arguments
+        label = step(arguments) if callable(step) else step.format(**arguments)
+        return self._wait(label, begin(self, *args, **kwargs))
+
+    operation.__name__ = operation.__qualname__ = begin.__name__.removeprefix("begin_")
+    operation.__doc__ = doc
+    operation.__module__ = begin.__module__
+    operation.__signature__ = signature  # type: ignore[attr-defined]  # for help() and IDEs
+    return operation

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._session_base import SessionBase
+from .._session_base import SessionBase, waiting_twin
 from ..builders._base import check
 from ..builders.network import NIC, SubnetConfig
 from ..rules import cidr_problem
@@ -112,18 +112,20 @@ class NetworkOperations(SessionBase):
             body["sku"] = {"name": sku_name}
         return self.network_client.public_ip_addresses.begin_create_or_update(resource_group_name, name, body)
 
-    def new_public_ip_address(self, resource_group_name: str, name: str, **options: Any) -> Any:
+    new_public_ip_address = waiting_twin(
+        begin_new_public_ip_address,
+        "Creating public IP address {name}",
         """Create a public IP address (``New-AzPublicIpAddress``); returns the SDK's ``PublicIPAddress``.
 
-        :keyword location: the region.
+        :keyword location: the region (default: the session's).
         :keyword allocation_method: ``Dynamic`` (the address exists while a VM runs; the default for Basic)
             or ``Static`` (the default, and the only choice, for Standard).
         :keyword domain_name_label: gives ``<label>.<region>.cloudapp.azure.com``.
         :keyword sku: ``Basic`` or ``Standard`` (Standard is always Static).
-        """
-        return self._wait(
-            f"Creating public IP address {name}", self.begin_new_public_ip_address(resource_group_name, name, **options)
-        )
+        :keyword idle_timeout_in_minutes: 4 to 30.
+        :raises ValidationError: for any of these out of Azure's rules, before any request.
+        """,
+    )
 
     def get_public_ip_address(self, resource_group_name: str, name: str) -> Any:
         """Get a public IP address (``Get-AzPublicIpAddress``)."""
@@ -161,16 +163,18 @@ class NetworkOperations(SessionBase):
         body = {"location": self._location(location), "properties": props, "tags": dict(tags or {})}
         return self.network_client.virtual_networks.begin_create_or_update(resource_group_name, name, body)
 
-    def new_virtual_network(self, resource_group_name: str, name: str, **options: Any) -> Any:
+    new_virtual_network = waiting_twin(
+        begin_new_virtual_network,
+        "Creating virtual network {name}",
         """Create a virtual network with its subnets (``New-AzVirtualNetwork``); returns ``VirtualNetwork``.
 
+        :keyword location: the region (default: the session's).
         :keyword address_prefix: the address space (a prefix or a list).
         :keyword subnet: :class:`azrm.SubnetConfig` objects (``azrm.new_virtual_network_subnet_config``).
+        :keyword dns_server: DNS servers for the network's machines.
         :raises ValidationError: for a bad prefix, a subnet outside the space or overlapping another.
-        """
-        return self._wait(
-            f"Creating virtual network {name}", self.begin_new_virtual_network(resource_group_name, name, **options)
-        )
+        """,
+    )
 
     def get_virtual_network(self, resource_group_name: str, name: str) -> Any:
         """Get a virtual network with its subnets (``Get-AzVirtualNetwork``)."""
@@ -222,16 +226,18 @@ class NetworkOperations(SessionBase):
             "ipconfig1", subnet_id=subnet_id, public_ip_address_id=pip_id, private_ip_address=private_ip
         )
 
-    def new_network_interface(self, resource_group_name: str, nic: NIC | str, **options: Any) -> Any:
+    new_network_interface = waiting_twin(
+        begin_new_network_interface,
+        lambda a: f"Creating network interface {a['nic'].name if isinstance(a['nic'], NIC) else a['nic']}",
         """Create a NIC (``New-AzNetworkInterface``); returns the SDK's ``NetworkInterface``.
 
-        Give a name and ``subnet_id=`` (plus ``public_ip_address_id=``...), as the cmdlet takes them, or
-        an :class:`azrm.NIC` builder.
-        """
-        name = nic.name if isinstance(nic, NIC) else nic
-        return self._wait(
-            f"Creating network interface {name}", self.begin_new_network_interface(resource_group_name, nic, **options)
-        )
+        Give a name and ``subnet_id=`` (plus ``public_ip_address_id=``, ``network_security_group_id=``,
+        ``private_ip_address=``), as the cmdlet takes them, or an :class:`azrm.NIC` builder.
+
+        :keyword location: the region (default: the session's); the VM that uses the NIC must be there too.
+        :raises ValidationError: for a missing subnet, or a builder combined with the keywords.
+        """,
+    )
 
     def get_network_interface(self, resource_group_name: str, name: str) -> Any:
         """Get a NIC (``Get-AzNetworkInterface``)."""

@@ -176,3 +176,16 @@ def test_only_visible_subscription(mocker: MockerFixture, monkeypatch: pytest.Mo
     assert "2 subscriptions" in err.value.rule
     listing.return_value.subscriptions.list.return_value = [mocker.Mock(subscription_id="only")]
     assert session.subscription_id == "only"
+
+
+def test_every_begin_operation_has_a_waiting_twin_with_the_same_parameters() -> None:
+    """``new_x`` and ``begin_new_x`` take the same typed parameters (no ``**options`` that hide them)."""
+    import inspect
+
+    pairs = [(n, n.removeprefix("begin_")) for n in dir(azrm.Session) if n.startswith("begin_")]
+    assert len(pairs) >= 10
+    for begin, twin in pairs:
+        waiting = getattr(azrm.Session, twin)
+        assert inspect.signature(waiting).parameters == inspect.signature(getattr(azrm.Session, begin)).parameters, twin
+        assert not any(p.kind is p.VAR_KEYWORD for p in inspect.signature(waiting).parameters.values()), twin
+        assert waiting.__doc__ and "``" in waiting.__doc__, twin
