@@ -17,8 +17,9 @@ by line, and called without the VM they form a ``|`` pipeline::
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Concatenate, Literal, ParamSpec, Protocol, cast, overload
 
 from pydantic import SecretStr
 
@@ -27,6 +28,8 @@ from ..credential import Credential
 from ..rules import computer_name_problem, password_problem, username_problem, vm_name_problem
 from ._base import Builder, Step, check, frozen_tags, resource_ref
 from .dsc import DscExtension
+
+P = ParamSpec("P")
 
 __all__ = [
     "BootDiagnostics",
@@ -599,18 +602,39 @@ def new_vm_config(
     )
 
 
-def _cmdlet(method: str, cmdlet: str) -> Callable[..., Any]:
-    def function(vm: VMConfig | None = None, *args: Any, **kwargs: Any) -> Any:
-        if vm is None:
-            return Step(f"{cmdlet}", lambda target: getattr(_vm(target), method)(*args, **kwargs), kwargs)
-        return getattr(_vm(vm), method)(*args, **kwargs)
+class CmdletFunction(Protocol[P]):
+    """A ``VMConfig`` method as a cmdlet-named function: ``f(vm, ...)`` or, without ``vm``, a pipeline step."""
 
-    function.__name__ = cmdlet
+    __name__: str
+
+    @overload
+    def __call__(self, vm: VMConfig, /, *args: P.args, **kwargs: P.kwargs) -> VMConfig: ...
+    @overload
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Step: ...
+
+
+def _cmdlet(method: Callable[Concatenate[VMConfig, P], VMConfig], cmdlet: str) -> CmdletFunction[P]:
+    signature = inspect.signature(method)
+
+    def function(*args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], VMConfig):
+            return method(*args, **kwargs)
+        if "vm" in kwargs:
+            return method(_vm(kwargs.pop("vm")), *args, **kwargs)
+        try:  # a pipeline step: check its arguments now, not when it is applied
+            signature.bind(None, *args, **kwargs)
+        except TypeError as exc:
+            if args:  # most likely not a VMConfig where one belongs
+                _vm(args[0])
+            raise TypeError(f"{cmdlet}(): {exc}") from None
+        return Step(cmdlet, lambda target: method(_vm(target), *args, **kwargs), kwargs)
+
+    function.__name__ = function.__qualname__ = cmdlet
     function.__doc__ = (
-        f"``VMConfig.{method}`` as a function, like the cmdlet: ``{cmdlet}(vm, ...)``.\n\n"
+        f"``VMConfig.{method.__name__}`` as a function, like the cmdlet: ``{cmdlet}(vm, ...)``.\n\n"
         f"Called without ``vm`` it returns a step for the pipeline: ``vm_config | {cmdlet}(...)``."
     )
-    return function
+    return cast("CmdletFunction[P]", function)
 
 
 def _vm(value: Any) -> VMConfig:
@@ -623,10 +647,10 @@ def _vm(value: Any) -> VMConfig:
     return value
 
 
-set_vm_operating_system = _cmdlet("set_operating_system", "set_vm_operating_system")
-set_vm_source_image = _cmdlet("set_source_image", "set_vm_source_image")
-add_vm_network_interface = _cmdlet("add_network_interface", "add_vm_network_interface")
-set_vm_os_disk = _cmdlet("set_os_disk", "set_vm_os_disk")
-add_vm_data_disk = _cmdlet("add_data_disk", "add_vm_data_disk")
-set_vm_boot_diagnostic = _cmdlet("set_boot_diagnostic", "set_vm_boot_diagnostic")
-add_vm_dsc_extension = _cmdlet("add_dsc_extension", "add_vm_dsc_extension")
+set_vm_operating_system = _cmdlet(VMConfig.set_operating_system, "set_vm_operating_system")
+set_vm_source_image = _cmdlet(VMConfig.set_source_image, "set_vm_source_image")
+add_vm_network_interface = _cmdlet(VMConfig.add_network_interface, "add_vm_network_interface")
+set_vm_os_disk = _cmdlet(VMConfig.set_os_disk, "set_vm_os_disk")
+add_vm_data_disk = _cmdlet(VMConfig.add_data_disk, "add_vm_data_disk")
+set_vm_boot_diagnostic = _cmdlet(VMConfig.set_boot_diagnostic, "set_vm_boot_diagnostic")
+add_vm_dsc_extension = _cmdlet(VMConfig.add_dsc_extension, "add_vm_dsc_extension")

@@ -126,10 +126,9 @@ class ComputeOperations(DscOperations, NetworkOperations):
                     step=step,
                 )
                 completed.append(step)
-        except ValidationError:
-            raise
         except Exception as exc:
-            if not vm.dsc_extensions:
+            # A lone VM create fails as the SDK call it is; so does bad input found before anything exists.
+            if not vm.dsc_extensions or (isinstance(exc, ValidationError) and not completed):
                 raise
             raise StepError(
                 step, completed=completed, existing=self._existing_after(resource_group_name, vm), cause=exc

@@ -78,6 +78,18 @@ def test_pipeline_form_equals_the_method_chain() -> None:
     assert "credential=..." in repr(step) and "S3cure" not in repr(step)
 
 
+def test_cmdlet_functions_check_their_arguments_when_called() -> None:
+    assert (azrm.new_vm_config("KNVM01", "Standard_A2") | azrm.add_vm_network_interface(NIC_ID)).network_interfaces
+    assert azrm.set_vm_os_disk(vm=seed_vm(), name="other").os_disk.name == "other"
+    with pytest.raises(azrm.ValidationError) as err:
+        azrm.set_vm_source_image({"vm": "not one"}, publisher_name="p", offer="o", skus="s")  # type: ignore[call-overload]
+    assert err.value.field == "vm" and "azrm.VMConfig" in err.value.rule
+    with pytest.raises(TypeError, match=r"set_vm_os_disk\(\): .*'nam'"):
+        azrm.set_vm_os_disk(nam="os")  # type: ignore[call-overload]
+    with pytest.raises(azrm.ValidationError):
+        "not a vm" | azrm.set_vm_os_disk(name="os")
+
+
 def test_os_disk_object_and_managed_disks() -> None:
     disk = azrm.OSDisk(name="os", storage_account_type="Premium_LRS", caching="ReadWrite", disk_size_in_gb=256)
     vm = seed_vm().set_os_disk(disk)
