@@ -244,11 +244,16 @@ def test_vm_update(azure: Azure, stack: Stack) -> None:
     patched = vms.begin_update("rg1", "vm1", {"tags": {"env": "prod"}}).result()
     assert patched.tags == {"env": "prod"}
     body = windows_vm_body(stack.nic.id)
-    assert error_of(lambda: vms.begin_create_or_update("rg1", "vm1", body).result()) == (
-        409,
-        "PropertyChangeNotAllowed",
-        "adminPassword",
-    )
+    again = vms.begin_create_or_update("rg1", "vm1", body).result()  # the same profile again: a no-op
+    assert again.vm_id == vm.vm_id and again.os_profile.admin_password is None
+    for field, value in [("adminPassword", "An0ther!Passw0rd"), ("adminUsername", "other"), ("computerName", "vm2")]:
+        changed = windows_vm_body(stack.nic.id)
+        changed["properties"]["osProfile"][field] = value
+        assert error_of(lambda b=changed: vms.begin_create_or_update("rg1", "vm1", b).result()) == (
+            409,
+            "PropertyChangeNotAllowed",
+            field,
+        )
 
 
 def test_delete_vm_frees_nic_and_can_delete_it(azure: Azure, stack: Stack) -> None:

@@ -187,6 +187,9 @@ def test_configuration_not_in_script_fails(lib: Any, seed: Seed, script: Path, m
     with pytest.raises(HttpResponseError) as err:
         attach(lib, seed, configuration_argument={"NoSuchParameter": 1})
     assert "NoSuchParameter" in err.value.error.message
+    # fixing the cause and attaching again updates the failed extension in place
+    assert attach(lib, seed).provisioning_state == "Succeeded"
+    assert lib.get_vm(seed.rg.name, "KNVM01").provisioning_state == "Succeeded"
 
 
 def test_archive_without_its_module_fails(lib: Any, seed: Seed, script: Path, monkeypatch: pytest.MonkeyPatch) -> None:

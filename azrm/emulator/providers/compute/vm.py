@@ -619,20 +619,16 @@ class VirtualMachineBackend(ComputeBase):
         self, raw: Any, old: Any, os_type: str, updating: bool, *, needs_profile: bool, secrets: dict[str, Any]
     ) -> dict[str, Any] | None:
         if updating:
-            if raw and raw.get("adminPassword"):
-                raise ArmError(
-                    409,
-                    "PropertyChangeNotAllowed",
-                    "Changing property 'adminPassword' is not allowed.",
-                    target="adminPassword",
-                )
-            if raw and raw.get("computerName") and old and raw["computerName"] != old.get("computerName"):
-                raise ArmError(
-                    409,
-                    "PropertyChangeNotAllowed",
-                    "Changing property 'computerName' is not allowed.",
-                    target="computerName",
-                )
+            # A PUT that repeats the profile (a redeployed template, a re-run script) is fine; a change is not.
+            current = {**(old or {}), "adminPassword": secrets.get("adminPassword")}
+            for field in ("adminPassword", "computerName", "adminUsername"):
+                if raw and raw.get(field) and raw[field] != current.get(field):
+                    raise ArmError(
+                        409,
+                        "PropertyChangeNotAllowed",
+                        f"Changing property '{field}' is not allowed.",
+                        target=field,
+                    )
             return self.clone(old) if old else None
         if not raw:
             if needs_profile:
