@@ -36,6 +36,7 @@ demo: setup
 
 bench: setup
 	$(BIN)/python bench/emulator.py
+	$(BIN)/python bench/library.py
 
 # Re-pin the Python dependencies from a clean venv (run after changing pyproject.toml).
 lock:

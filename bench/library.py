@@ -1,0 +1,185 @@
+"""What does azrm cost on top of the SDK? Import time, and the seed scenario against the local Azure.
+
+    python bench/library.py                # everything
+    python bench/library.py --runs 10      # more scenario runs, steadier figures
+
+Figures:
+  import       ``import azrm`` against a bare interpreter and against importing the SDK packages it
+               wraps (azrm imports them lazily, on first use of a session's client)
+  scenario     the seed's resources (group, storage, public IP, vnet, NIC, Windows VM) made with azrm
+               and with the plain SDK, same emulator, same bodies: seconds per run, requests per run,
+               and the ratio azrm / SDK. Then azrm's whole seed scenario (with DSC publish + extension).
+               In-process (no sockets) isolates azrm's own overhead; HTTPS is what `azrm.local()` serves.
+
+Machines are noisy: read the ratios rather than the absolute figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "Bench!Passw0rd-2026"
+SDK_PACKAGES = "azure.identity, azure.mgmt.compute, azure.mgmt.network, azure.mgmt.storage, azure.mgmt.resource"
+
+
+def import_seconds(statement: str, runs: int) -> float:
+    """Median wall time of a fresh interpreter running ``statement``."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", statement], check=True, cwd=ROOT)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bench_imports(runs: int) -> None:
+    bare = import_seconds("pass", runs)
+    azrm = import_seconds("import azrm", runs) - bare
+    builders = import_seconds("import azrm; azrm.new_vm_config('a', 'b')", runs) - bare
+    sdk = import_seconds(f"import {SDK_PACKAGES}", runs) - bare
+    print(f"import (median of {runs} fresh interpreters, interpreter start-up {bare * 1000:.0f} ms subtracted)")
+    print(f"  import azrm                       {azrm * 1000:7.1f} ms")
+    print(f"  + first builder (pydantic)        {builders * 1000:7.1f} ms")
+    print(f"  the SDK packages azrm wraps       {sdk * 1000:7.1f} ms")
+    print(f"  import azrm / SDK packages        {azrm / sdk:7.3f}")
+
+
+# -- the seed's resources, two ways -------------------------------------------------------------------
+def with_azrm(az: Any, rg: str) -> None:
+    import azrm
+
+    az.new_resource_group(rg, "westeurope")
+    storage = az.new_storage_account(rg, "st" + rg.lower().replace("-", ""), location="westeurope")
+    pip = az.new_public_ip_address(rg, "vmvNic", location="westeurope", allocation_method="Dynamic")
+    subnet = azrm.new_virtual_network_subnet_config("Subnet1", address_prefix="10.0.0.0/24")
+    vnet = az.new_virtual_network(rg, "KNVnet01", location="westeurope", address_prefix="10.0.0.0/16", subnet=[subnet])
+    nic = az.new_network_interface(
+        rg, "vmvNic", location="westeurope", subnet_id=vnet.subnets[0].id, public_ip_address_id=pip.id
+    )
+    vm = (
+        azrm.new_vm_config("KNVM01", "Standard_A2")
+        .set_operating_system(windows=True, computer_name="KNVM01", credential=azrm.Credential("knadmin", PASSWORD))
+        .set_source_image(publisher_name="MicrosoftWindowsServer", offer="WindowsServer", skus="2012-R2-Datacenter")
+        .add_network_interface(nic.id)
+        .set_os_disk(name="KNVM01osDisk", vhd_uri=f"{storage.primary_endpoints.blob}vhds/KNVM01osDisk.vhd")
+    )
+    az.new_vm(rg, location="westeurope", vm=vm)
+
+
+def with_sdk(az: Any, rg: str) -> None:
+    """The same resources with the SDK clients alone (the bodies azrm would send)."""
+    loc = "westeurope"
+    az.resource_client.resource_groups.create_or_update(rg, {"location": loc})
+    account = az.storage_client.storage_accounts.begin_create(
+        rg, "st" + rg.lower().replace("-", ""), {"location": loc, "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"}
+    ).result()
+    network = az.network_client
+    pip = network.public_ip_addresses.begin_create_or_update(
+        rg, "vmvNic", {"location": loc, "properties": {"publicIPAllocationMethod": "Dynamic"}}
+    ).result()
+    vnet = network.virtual_networks.begin_create_or_update(
+        rg,
+        "KNVnet01",
+        {
+            "location": loc,
+            "properties": {
+                "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+                "subnets": [{"name": "Subnet1", "properties": {"addressPrefix": "10.0.0.0/24"}}],
+            },
+        },
+    ).result()
+    ip_config = {"subnet": {"id": vnet.subnets[0].id}, "publicIPAddress": {"id": pip.id}}
+    nic = network.network_interfaces.begin_create_or_update(
+        rg,
+        "vmvNic",
+        {"location": loc, "properties": {"ipConfigurations": [{"name": "ipconfig1", "properties": ip_config}]}},
+    ).result()
+    vhd = f"{account.primary_endpoints.blob}vhds/KNVM01osDisk.vhd"
+    body = {
+        "location": loc,
+        "properties": {
+            "hardwareProfile": {"vmSize": "Standard_A2"},
+            "storageProfile": {
+                "imageReference": {
+                    "publisher": "MicrosoftWindowsServer",
+                    "offer": "WindowsServer",
+                    "sku": "2012-R2-Datacenter",
+                    "version": "latest",
+                },
+                "osDisk": {"name": "KNVM01osDisk", "createOption": "FromImage", "vhd": {"uri": vhd}},
+            },
+            "osProfile": {"computerName": "KNVM01", "adminUsername": "knadmin", "adminPassword": PASSWORD},
+            "networkProfile": {"networkInterfaces": [{"id": nic.id}]},
+        },
+    }
+    az.compute_client.virtual_machines.begin_create_or_update(rg, "KNVM01", body).result()
+
+
+def with_azrm_and_dsc(az: Any, rg: str, script: Path) -> None:
+    with_azrm(az, rg)
+    account = "st" + rg.lower().replace("-", "")
+    az.publish_vm_dsc_configuration(rg, script, storage_account_name=account)
+    az.set_vm_dsc_extension(
+        rg,
+        "KNVM01",
+        archive_blob_name="webdsc.ps1.zip",
+        archive_storage_account_name=account,
+        configuration_name="webdsc",
+        version="2.77",
+    )
+
+
+def measure(az: Any, scenario: Callable[[Any, str], None], runs: int, tag: str) -> tuple[float, float]:
+    """Median seconds per run and ARM requests per run (groups removed between runs, not timed)."""
+    emulator = az.emulator
+    times, requests = [], []
+    for i in range(runs + 1):  # the first run warms up clients and caches
+        rg = f"{tag}{i}x"
+        before = sum(emulator.requests_by_method.values())
+        start = time.perf_counter()
+        scenario(az, rg)
+        elapsed = time.perf_counter() - start
+        made = sum(emulator.requests_by_method.values()) - before
+        az.remove_resource_group(rg)
+        if i:
+            times.append(elapsed)
+            requests.append(made)
+    return statistics.median(times), statistics.median(requests)
+
+
+def bench_scenario(runs: int) -> None:
+    import azrm
+
+    script = ROOT / "examples" / "webdsc.ps1"
+    for label, in_process in (("in-process", True), ("https", False)):
+        with azrm.local(in_process=in_process, reporter=azrm.SilentReporter()) as az:
+            sdk_s, sdk_n = measure(az, with_sdk, runs, "sdk")
+            lib_s, lib_n = measure(az, with_azrm, runs, "lib")
+            dsc_s, dsc_n = measure(az, lambda a, rg: with_azrm_and_dsc(a, rg, script), runs, "dsc")
+        print(f"scenario, {label} (median of {runs} runs)")
+        print(f"  plain SDK, 6 resources            {sdk_s * 1000:7.1f} ms  {sdk_n:4.0f} ARM requests")
+        print(f"  azrm, the same 6 resources        {lib_s * 1000:7.1f} ms  {lib_n:4.0f} ARM requests")
+        print(f"  azrm / SDK                        {lib_s / sdk_s:7.2f}")
+        print(f"  azrm, + DSC publish and extension {dsc_s * 1000:7.1f} ms  {dsc_n:4.0f} ARM requests")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5, help="scenario runs per figure (default 5)")
+    parser.add_argument("--import-runs", type=int, default=7, help="fresh interpreters per import figure")
+    args = parser.parse_args()
+    bench_imports(args.import_runs)
+    bench_scenario(args.runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
