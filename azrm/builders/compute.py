@@ -164,20 +164,15 @@ class OSProfile(Builder):
         return body
 
 
-class OSDisk(Builder):
-    """The OS disk (``Set-AzVMOSDisk``): a VHD in a storage account (``vhd_uri``) or a managed disk.
-
-    >>> OSDisk(name="KNVM01osDisk", vhd_uri="https://knstor5050.blob.core.windows.net/vhds/KNVM01osDisk.vhd")
-    """
+class _Disk(Builder):
+    """What OS and data disks share: where the disk lives (a VHD or a managed disk), size, caching."""
 
     name: str | None = None
     vhd_uri: str | None = None
-    create_option: CreateOption = "FromImage"
     caching: Caching | None = None
     disk_size_in_gb: int | None = None
     storage_account_type: str | None = None
     managed_disk_id: str | None = None
-    os_type: Literal["Windows", "Linux"] | None = None
     delete_option: Literal["Delete", "Detach"] | None = None
 
     def _rules(self) -> None:
@@ -195,6 +190,47 @@ class OSDisk(Builder):
                 self.vhd_uri,
                 "must be the URL of a .vhd blob, such as <blob endpoint>vhds/<name>.vhd",
             )
+        if self.storage_account_type is not None:
+            check(
+                self.storage_account_type in _STORAGE_TYPES.values(),
+                "storage_account_type",
+                self.storage_account_type,
+                f"must be one of {', '.join(_STORAGE_TYPES.values())}",
+            )
+
+    def _body(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Add the shared fields to ``body`` in ARM's spelling."""
+        if self.name:
+            body["name"] = self.name
+        if self.caching:
+            body["caching"] = self.caching
+        if self.disk_size_in_gb is not None:
+            body["diskSizeGB"] = self.disk_size_in_gb
+        if self.vhd_uri:
+            body["vhd"] = {"uri": self.vhd_uri}
+        elif self.managed_disk_id or self.storage_account_type:
+            managed: dict[str, Any] = {}
+            if self.storage_account_type:
+                managed["storageAccountType"] = self.storage_account_type
+            if self.managed_disk_id:
+                managed["id"] = self.managed_disk_id
+            body["managedDisk"] = managed
+        if self.delete_option:
+            body["deleteOption"] = self.delete_option
+        return body
+
+
+class OSDisk(_Disk):
+    """The OS disk (``Set-AzVMOSDisk``): a VHD in a storage account (``vhd_uri``) or a managed disk.
+
+    >>> OSDisk(name="KNVM01osDisk", vhd_uri="https://knstor5050.blob.core.windows.net/vhds/KNVM01osDisk.vhd")
+    """
+
+    create_option: CreateOption = "FromImage"
+    os_type: Literal["Windows", "Linux"] | None = None
+
+    def _rules(self) -> None:
+        super()._rules()
         if self.disk_size_in_gb is not None:
             check(
                 1 <= self.disk_size_in_gb <= 4095,
@@ -214,42 +250,19 @@ class OSDisk(Builder):
     def to_body(self) -> dict[str, Any]:
         """As ARM's ``osDisk``."""
         body: dict[str, Any] = {"createOption": self.create_option}
-        if self.name:
-            body["name"] = self.name
         if self.os_type:
             body["osType"] = self.os_type
-        if self.caching:
-            body["caching"] = self.caching
-        if self.disk_size_in_gb is not None:
-            body["diskSizeGB"] = self.disk_size_in_gb
-        if self.vhd_uri:
-            body["vhd"] = {"uri": self.vhd_uri}
-        elif self.managed_disk_id or self.storage_account_type:
-            managed: dict[str, Any] = {}
-            if self.storage_account_type:
-                managed["storageAccountType"] = self.storage_account_type
-            if self.managed_disk_id:
-                managed["id"] = self.managed_disk_id
-            body["managedDisk"] = managed
-        if self.delete_option:
-            body["deleteOption"] = self.delete_option
-        return body
+        return self._body(body)
 
 
-class DataDisk(Builder):
+class DataDisk(_Disk):
     """A data disk (``Add-AzVMDataDisk``)."""
 
     lun: int
-    name: str | None = None
     create_option: CreateOption = "Empty"
-    disk_size_in_gb: int | None = None
-    caching: Caching | None = None
-    vhd_uri: str | None = None
-    managed_disk_id: str | None = None
-    storage_account_type: str | None = None
-    delete_option: Literal["Delete", "Detach"] | None = None
 
     def _rules(self) -> None:
+        super()._rules()
         check(0 <= self.lun <= 63, "lun", self.lun, "a data disk's LUN is 0 to 63")
         if self.create_option == "Empty":
             check(
@@ -268,25 +281,7 @@ class DataDisk(Builder):
 
     def to_body(self) -> dict[str, Any]:
         """As an entry of ARM's ``dataDisks``."""
-        body: dict[str, Any] = {"lun": self.lun, "createOption": self.create_option}
-        if self.name:
-            body["name"] = self.name
-        if self.caching:
-            body["caching"] = self.caching
-        if self.disk_size_in_gb is not None:
-            body["diskSizeGB"] = self.disk_size_in_gb
-        if self.vhd_uri:
-            body["vhd"] = {"uri": self.vhd_uri}
-        elif self.managed_disk_id or self.storage_account_type:
-            managed: dict[str, Any] = {}
-            if self.storage_account_type:
-                managed["storageAccountType"] = self.storage_account_type
-            if self.managed_disk_id:
-                managed["id"] = self.managed_disk_id
-            body["managedDisk"] = managed
-        if self.delete_option:
-            body["deleteOption"] = self.delete_option
-        return body
+        return self._body({"lun": self.lun, "createOption": self.create_option})
 
 
 class NetworkInterfaceReference(Builder):

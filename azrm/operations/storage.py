@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import _secrets
-from .._session_base import SessionBase
+from .._session_base import SessionBase, waiting_twin
 from ..builders._base import check
 from ..rules import storage_account_name_problem
 
@@ -87,38 +87,20 @@ class StorageOperations(SessionBase):
         )
         return self.storage_client.storage_accounts.begin_create(resource_group_name, name, body)
 
-    def new_storage_account(
-        self,
-        resource_group_name: str,
-        name: str,
-        *,
-        location: str | None = None,
-        sku_name: str = "Standard_LRS",
-        kind: str = "StorageV2",
-        tags: Mapping[str, str] | None = None,
-        access_tier: str | None = None,
-        allow_blob_public_access: bool = False,
-        min_tls_version: str = "TLS1_2",
-    ) -> Any:
+    new_storage_account = waiting_twin(
+        begin_new_storage_account,
+        "Creating storage account {name}",
         """Create a storage account (``New-AzStorageAccount``); returns the SDK's ``StorageAccount``.
 
         Blob public access is off and HTTPS-only is on unless asked otherwise.
 
+        :keyword location: the region (default: the session's).
+        :keyword sku_name: ``Standard_LRS`` (default), ``Standard_GRS``, ``Premium_LRS``...
+        :keyword kind: ``StorageV2`` (default), ``BlobStorage``, ``BlockBlobStorage``, ``FileStorage``, ``Storage``.
         :raises ValidationError: for a name, SKU, kind or region Azure would refuse (no request is made).
         :raises azure.core.exceptions.ResourceExistsError: when the (globally unique) name is taken.
-        """
-        poller = self.begin_new_storage_account(
-            resource_group_name,
-            name,
-            location=location,
-            sku_name=sku_name,
-            kind=kind,
-            tags=tags,
-            access_tier=access_tier,
-            allow_blob_public_access=allow_blob_public_access,
-            min_tls_version=min_tls_version,
-        )
-        return self._wait(f"Creating storage account {name}", poller)
+        """,
+    )
 
     def get_storage_account(self, resource_group_name: str, name: str) -> Any:
         """Get a storage account (``Get-AzStorageAccount``)."""

@@ -145,6 +145,8 @@ def err(call: Any) -> azrm.ValidationError:
         (lambda: seed_vm().add_data_disk(lun=0), "disk_size_in_gb"),
         (lambda: seed_vm().add_data_disk(lun=0, disk_size_in_gb=1).add_data_disk(lun=0, disk_size_in_gb=1), "lun"),
         (lambda: seed_vm().add_data_disk(lun=1, disk_size_in_gb=1, storage_account_type="Gold"), "storage_account_type"),
+        (lambda: azrm.OSDisk(name="os", storage_account_type="Gold"), "storage_account_type"),
+        (lambda: azrm.DataDisk(lun=0, disk_size_in_gb=8, vhd_uri=VHD, storage_account_type="Premium_LRS"), "vhd_uri"),
         (lambda: azrm.new_virtual_network_subnet_config("s", address_prefix="10.0.0.1/24"), "address_prefix"),
         (lambda: azrm.new_virtual_network_subnet_config("s", address_prefix="not-a-prefix"), "address_prefix"),
         (lambda: azrm.new_virtual_network_subnet_config("s", address_prefix=[]), "address_prefix"),
