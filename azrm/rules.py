@@ -26,6 +26,20 @@ __all__ = [
 
 OS_TYPES = ("Windows", "Linux")
 
+#: managed disk SKUs (``storageAccountType``), lower-case -> Azure's spelling
+DISK_STORAGE_TYPES = {
+    t.lower(): t
+    for t in (
+        "Standard_LRS",
+        "Premium_LRS",
+        "StandardSSD_LRS",
+        "UltraSSD_LRS",
+        "Premium_ZRS",
+        "StandardSSD_ZRS",
+        "PremiumV2_LRS",
+    )
+}
+
 DISALLOWED_USERNAMES = frozenset(
     [
         "administrator",

@@ -25,7 +25,7 @@ from pydantic import SecretStr
 
 from .. import _secrets
 from ..credential import Credential
-from ..rules import computer_name_problem, password_problem, username_problem, vm_name_problem
+from ..rules import DISK_STORAGE_TYPES, computer_name_problem, password_problem, username_problem, vm_name_problem
 from ._base import Builder, Step, check, frozen_tags, resource_ref
 from .dsc import DscExtension
 
@@ -55,18 +55,7 @@ CreateOption = Literal["FromImage", "Attach", "Empty"]
 Caching = Literal["None", "ReadOnly", "ReadWrite"]
 _CREATE_OPTIONS = {"fromimage": "FromImage", "attach": "Attach", "empty": "Empty"}
 _CACHING = {"none": "None", "readonly": "ReadOnly", "readwrite": "ReadWrite"}
-_STORAGE_TYPES = {
-    t.lower(): t
-    for t in (
-        "Standard_LRS",
-        "Premium_LRS",
-        "StandardSSD_LRS",
-        "UltraSSD_LRS",
-        "Premium_ZRS",
-        "StandardSSD_ZRS",
-        "PremiumV2_LRS",
-    )
-}
+_STORAGE_TYPES = DISK_STORAGE_TYPES
 
 
 def _choice(value: str | None, choices: Mapping[str, str], field: str) -> Any:

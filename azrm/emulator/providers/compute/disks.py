@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from ....rules import DISK_STORAGE_TYPES
 from ...core.clock import iso_compute
 from ...core.errors import ArmError, invalid_parameter
 from ...core.ids import key, normalize_location
@@ -23,18 +24,7 @@ if TYPE_CHECKING:
 
 GIB = 1024**3
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$")
-DISK_SKUS = {
-    s.lower(): s
-    for s in (
-        "Standard_LRS",
-        "Premium_LRS",
-        "StandardSSD_LRS",
-        "UltraSSD_LRS",
-        "Premium_ZRS",
-        "StandardSSD_ZRS",
-        "PremiumV2_LRS",
-    )
-}
+DISK_SKUS = DISK_STORAGE_TYPES
 
 
 class DiskBackend(ComputeBase):
