@@ -39,6 +39,17 @@ def handler_version(version: str) -> str:
     return ".".join(([*parts, "0", "0", "0"])[:4])
 
 
+def extension_error(name: str, props: dict[str, Any], message: str) -> ArmError:
+    """Build the Compute RP's error for an extension that failed inside the VM (verbatim shape)."""
+    return ArmError(
+        400,
+        "VMExtensionProvisioningError",
+        f"VM has reported a failure when processing extension '{name}' (publisher '{props['publisher']}' and type "
+        f"'{props['type']}'). Error message: '{message}'. More information on troubleshooting is available at "
+        "https://aka.ms/vmextensionwindowstroubleshoot",
+    )
+
+
 class VirtualMachineExtensionBackend(ComputeBase):
     """VM extensions.
 
@@ -88,6 +99,40 @@ class VirtualMachineExtensionBackend(ComputeBase):
                 }
             out.append(self.clone(iv))
         return out
+
+    def play(self, vm: Record, ext: Record, settings: Any, protected: Any) -> tuple[dict[str, Any], str | None]:
+        """Play an extension inside a VM (or scale set instance) with its handler.
+
+        Returns the extension's instance view and, when the handler failed, its message.
+        """
+        props = ext.properties
+        handler = self.handlers.get((props["publisher"].lower(), props["type"].lower()), default_handler)
+        ctx = ExtensionContext(self.emu, vm, ext, self.clone(settings or {}), self.clone(protected or {}))
+        base = {
+            "name": ext.name,
+            "type": f"{props['publisher']}.{props['type']}",
+            "typeHandlerVersion": handler_version(props["typeHandlerVersion"]),
+        }
+        try:
+            outcome = handler(ctx)
+        except ExtensionFailure as failure:
+            failed = status(
+                "ProvisioningState/failed/1",
+                "Provisioning failed",
+                level="Error",
+                message=failure.message,
+                time=self.emu.now(),
+            )
+            return {**base, "substatuses": failure.substatuses, "statuses": [failed]}, failure.message
+        iv: dict[str, Any] = dict(base)
+        if outcome.substatuses:
+            iv["substatuses"] = outcome.substatuses
+        iv["statuses"] = [
+            status(
+                "ProvisioningState/succeeded", "Provisioning succeeded", message=outcome.message, time=self.emu.now()
+            )
+        ]
+        return iv, None
 
     # -- handlers ---------------------------------------------------------------------------------------
     def _ids(self, call: Call) -> tuple[str, str]:
@@ -195,56 +240,11 @@ class VirtualMachineExtensionBackend(ComputeBase):
             if ext is None or current_vm is None:
                 return
             props = ext.properties
-            handler = self.handlers.get((props["publisher"].lower(), props["type"].lower()), default_handler)
-            ctx = ExtensionContext(
-                self.emu,
-                current_vm,
-                ext,
-                self.clone(props.get("settings") or {}),
-                self.clone(ext.secrets.get("protectedSettings") or {}),
-            )
-            base = {
-                "name": ext.name,
-                "type": f"{props['publisher']}.{props['type']}",
-                "typeHandlerVersion": handler_version(props["typeHandlerVersion"]),
-            }
-            try:
-                outcome = handler(ctx)
-            except ExtensionFailure as failure:
-                ext.internal["instanceView"] = {
-                    **base,
-                    "substatuses": failure.substatuses,
-                    "statuses": [
-                        status(
-                            "ProvisioningState/failed/1",
-                            "Provisioning failed",
-                            level="Error",
-                            message=failure.message,
-                            time=self.emu.now(),
-                        )
-                    ],
-                }
-                self.store.touch(ext)
-                raise ArmError(
-                    400,
-                    "VMExtensionProvisioningError",
-                    f"VM has reported a failure when processing extension '{ext.name}' (publisher "
-                    f"'{props['publisher']}' "
-                    f"and type '{props['type']}'). Error message: '{failure.message}'. More information on "
-                    "troubleshooting is available at https://aka.ms/vmextensionwindowstroubleshoot",
-                ) from None
-            iv: dict[str, Any] = dict(base)
-            if outcome.substatuses:
-                iv["substatuses"] = outcome.substatuses
-            iv["statuses"] = [
-                status(
-                    "ProvisioningState/succeeded",
-                    "Provisioning succeeded",
-                    message=outcome.message,
-                    time=self.emu.now(),
-                )
-            ]
+            iv, failure = self.play(current_vm, ext, props.get("settings"), ext.secrets.get("protectedSettings"))
             ext.internal["instanceView"] = iv
+            if failure is not None:
+                self.store.touch(ext)
+                raise extension_error(ext.name, props, failure)
             props["provisioningState"] = "Succeeded"
             self.store.touch(ext)
             if (
