@@ -52,6 +52,42 @@ def status(
     return entry
 
 
+def agent_view(power: str, ext_views: list[dict[str, Any]], now: float) -> dict[str, Any]:
+    """Return the VM agent part of an instance view: ready while the VM runs, unavailable otherwise."""
+    if power != "running":
+        return {
+            "vmAgentVersion": "Unknown",
+            "statuses": [
+                status(
+                    "ProvisioningState/Unavailable",
+                    "Not Ready",
+                    level="Warning",
+                    message="VM status blob is found but not yet populated.",
+                    time=now,
+                )
+            ],
+        }
+    return {
+        "vmAgentVersion": "2.7.41491.1102",
+        "statuses": [
+            status(
+                "ProvisioningState/succeeded",
+                "Ready",
+                message="GuestAgent is running and processing the extensions.",
+                time=now,
+            )
+        ],
+        "extensionHandlers": [
+            {
+                "type": ev["type"],
+                "typeHandlerVersion": ev["typeHandlerVersion"],
+                "status": status("ProvisioningState/succeeded", "Ready"),
+            }
+            for ev in ext_views
+        ],
+    }
+
+
 def missing(parameter: str) -> ArmError:
     """Build the Compute RP's answer for a required field left out (verbatim shape)."""
     return ArmError(400, "InvalidParameter", f"Required parameter '{parameter}' is missing (null).", target=parameter)

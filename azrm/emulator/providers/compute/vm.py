@@ -33,6 +33,7 @@ from .common import (
     POWER_DISPLAY,
     VM_TYPE,
     ComputeBase,
+    agent_view,
     missing,
     status,
     supports_premium,
@@ -90,12 +91,37 @@ def check_username(user: str, os_type: str) -> None:
         raise invalid_parameter("The Admin Username specified is not allowed.", target="adminUsername")
 
 
-def _merge(base: Any, patch: Any) -> Any:
+def platform_image(ref: dict[str, Any]) -> tuple[Image, str]:
+    """Find a marketplace image and its exact version, or answer as the Compute RP does."""
+    if ref.get("id"):
+        raise invalid_parameter(
+            "The local Azure serves marketplace images only; custom and gallery images (imageReference.id) "
+            "are not emulated.",
+            target="imageReference",
+        )
+    for field in ("publisher", "offer", "sku"):
+        if not ref.get(field):
+            raise missing(f"imageReference.{field}")
+    version = str(ref.get("version") or "latest")
+    image = find_image(ref["publisher"], ref["offer"], ref["sku"])
+    if image is not None and (version.lower() == "latest" or version in image.versions):
+        return image, image.versions[-1] if version.lower() == "latest" else version
+    urn = f"{ref['publisher']}:{ref['offer']}:{ref['sku']}:{version}"
+    raise ArmError(
+        404,
+        "PlatformImageNotFound",
+        f"The platform image '{urn}' is not available. Verify that all fields in the storage profile are correct. "
+        "For more details about storage profile information, please refer to https://aka.ms/storageprofile",
+        target="imageReference",
+    )
+
+
+def merge_patch(base: Any, patch: Any) -> Any:
     """JSON merge used by PATCH: objects merge key by key, anything else replaces."""
     if isinstance(base, dict) and isinstance(patch, dict):
         out = dict(base)
         for k, v in patch.items():
-            out[k] = _merge(base.get(k), v) if k in base else v
+            out[k] = merge_patch(base.get(k), v) if k in base else v
         return out
     return patch
 
@@ -160,39 +186,7 @@ class VirtualMachineBackend(ComputeBase):
             view["osVersion"] = internal["osVersion"]
         ext_records = self.extensions_of(record.id)
         ext_views = self.emu.backend(VirtualMachineExtensionBackend).instance_views(ext_records)
-        if power == "running":
-            view["vmAgent"] = {
-                "vmAgentVersion": "2.7.41491.1102",
-                "statuses": [
-                    status(
-                        "ProvisioningState/succeeded",
-                        "Ready",
-                        message="GuestAgent is running and processing the extensions.",
-                        time=now,
-                    )
-                ],
-                "extensionHandlers": [
-                    {
-                        "type": ev["type"],
-                        "typeHandlerVersion": ev["typeHandlerVersion"],
-                        "status": status("ProvisioningState/succeeded", "Ready"),
-                    }
-                    for ev in ext_views
-                ],
-            }
-        else:
-            view["vmAgent"] = {
-                "vmAgentVersion": "Unknown",
-                "statuses": [
-                    status(
-                        "ProvisioningState/Unavailable",
-                        "Not Ready",
-                        level="Warning",
-                        message="VM status blob is found but not yet populated.",
-                        time=now,
-                    )
-                ],
-            }
+        view["vmAgent"] = agent_view(power, ext_views, now)
         disk_names = [os_disk.get("name")] + [d.get("name") for d in props["storageProfile"].get("dataDisks", [])]
         view["disks"] = [
             {"name": n, "statuses": [status("ProvisioningState/succeeded", "Provisioning succeeded", time=provisioned)]}
@@ -232,29 +226,6 @@ class VirtualMachineBackend(ComputeBase):
         problem = vm_name_problem(name, os_type)
         if problem is not None:
             raise ArmError(400, "InvalidResourceName", f"The resource name '{name}' is invalid: {problem}.")
-
-    def _image(self, ref: dict[str, Any]) -> tuple[Image, str]:
-        if ref.get("id"):
-            raise invalid_parameter(
-                "The local Azure serves marketplace images only; custom and gallery images (imageReference.id) "
-                "are not emulated.",
-                target="imageReference",
-            )
-        for field in ("publisher", "offer", "sku"):
-            if not ref.get(field):
-                raise missing(f"imageReference.{field}")
-        version = str(ref.get("version") or "latest")
-        image = find_image(ref["publisher"], ref["offer"], ref["sku"])
-        if image is not None and (version.lower() == "latest" or version in image.versions):
-            return image, image.versions[-1] if version.lower() == "latest" else version
-        urn = f"{ref['publisher']}:{ref['offer']}:{ref['sku']}:{version}"
-        raise ArmError(
-            404,
-            "PlatformImageNotFound",
-            f"The platform image '{urn}' is not available. Verify that all fields in the storage profile are correct. "
-            "For more details about storage profile information, please refer to https://aka.ms/storageprofile",
-            target="imageReference",
-        )
 
     def _vhd(self, uri: str, location: str, *, must_exist: bool, field: str) -> tuple[str, str, str]:
         parts = split_blob_url(uri)
@@ -364,7 +335,7 @@ class VirtualMachineBackend(ComputeBase):
             if create_option == "fromimage":
                 if not image_ref:
                     raise missing("imageReference")
-                image, exact = self._image(image_ref)
+                image, exact = platform_image(image_ref)
                 os_type = image.os_type
             elif create_option == "attach":
                 disk_id = (os_in.get("managedDisk") or {}).get("id")
@@ -965,7 +936,7 @@ class VirtualMachineBackend(ComputeBase):
     def patch_vm(self, call: Call) -> Response:
         rid = self._vm_id(call)
         existing = self.vm_or_404(rid, call.rg)
-        merged = _merge(self.view(existing), call.body())
+        merged = merge_patch(self.view(existing), call.body())
         merged.pop("resources", None)
         record, steps = self._build(call, rid, existing.name, merged, existing)
         return self._store_and_begin(call, record, existing, steps)
