@@ -139,6 +139,8 @@ class Emulator:
         #: (:class:`~azrm.emulator.LocalAzure` adds its endpoint, CA bundle and Azurite ports)
         self.published: dict[str, Any] = {}
         self._delete_hooks: dict[str, list[Callable[[Record], None]]] = {}
+        #: backends holding IP configurations outside Microsoft.Network records (scale set instances)
+        self.ip_config_sources: list[Any] = []
 
         meta = self.store.meta
         if "subscription_id" not in meta:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ...core.errors import ArmError, invalid_resource_reference
 from ...core.ids import ResourceId, key
@@ -97,6 +97,22 @@ def reserved(net: Network, address: ipaddress.IPv4Address | ipaddress.IPv6Addres
     return offset < 4 or address == net.broadcast_address
 
 
+class IpConfigSource(Protocol):
+    """A backend whose resources hold IP configurations outside Microsoft.Network (scale sets).
+
+    Registered in ``emu.ip_config_sources``, it takes part in address allocation, subnet in-use checks,
+    load balancer pool membership and NAT pools.
+    """
+
+    def scale_set_ip_configs(self) -> Iterable[tuple[str, dict[str, Any]]]:
+        """Every (owner id, ipConfiguration body in the NIC shape, with its private address)."""
+        ...
+
+    def nat_pool_rules(self, pool_id: str) -> list[dict[str, Any]]:
+        """Return the inbound NAT rules a NAT pool yields: ``{"name", "frontendPort", "target"}`` per instance."""
+        ...
+
+
 class NetworkBase(Provider):
     """Base of the Microsoft.Network backends.
 
@@ -153,13 +169,25 @@ class NetworkBase(Provider):
             for ipc in nic.properties.get("ipConfigurations", []):
                 yield nic, ipc
 
+    def all_ip_configs(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every (owner id, ipConfiguration body): NICs, and those of scale set instances.
+
+        Scale set instances' NICs are not Microsoft.Network records: the backends that hold them
+        register in ``emu.ip_config_sources`` (see :class:`IpConfigSource`).
+        """
+        for nic, ipc in self.nic_ip_configs():
+            yield nic.id, ipc
+        for source in self.emu.ip_config_sources:
+            yield from source.scale_set_ip_configs()
+
     def ip_config_users_of_subnet(self, subnet_id: str) -> list[str]:
-        """Ids of IP configurations (NICs and load balancer frontends) placed in a subnet."""
+        """Ids of IP configurations (NICs, scale set instances, load balancer frontends) placed in a subnet."""
         wanted = key(subnet_id)
-        users = []
-        for _, ipc in self.nic_ip_configs():
-            if key(ref_id(ipc["properties"].get("subnet")) or "") == wanted:
-                users.append(ipc["id"])
+        users = [
+            ipc["id"]
+            for _, ipc in self.all_ip_configs()
+            if key(ref_id(ipc["properties"].get("subnet")) or "") == wanted
+        ]
         for lb in self.store.of_type(LB_TYPE):
             for fe in lb.properties.get("frontendIPConfigurations", []):
                 if key(ref_id(fe["properties"].get("subnet")) or "") == wanted:
@@ -170,10 +198,10 @@ class NetworkBase(Provider):
         """Private addresses taken in a subnet -> id of what holds them."""
         wanted = key(subnet_id)
         taken: dict[str, str] = {}
-        for nic, ipc in self.nic_ip_configs():
+        for owner, ipc in self.all_ip_configs():
             props = ipc["properties"]
             in_subnet = key(ref_id(props.get("subnet")) or "") == wanted and props.get("privateIPAddress")
-            if in_subnet and (exclude_owner is None or key(nic.id) != key(exclude_owner)):
+            if in_subnet and (exclude_owner is None or key(owner) != key(exclude_owner)):
                 taken[props["privateIPAddress"]] = ipc["id"]
         for lb in self.store.of_type(LB_TYPE):
             if exclude_owner is not None and key(lb.id) == key(exclude_owner):
@@ -182,14 +210,7 @@ class NetworkBase(Provider):
                 props = fe["properties"]
                 if key(ref_id(props.get("subnet")) or "") == wanted and props.get("privateIPAddress"):
                     taken[props["privateIPAddress"]] = fe["id"]
-        for owner, addresses in self.extra_allocations(subnet_id).items():
-            for address in addresses:
-                taken[address] = owner
         return taken
-
-    def extra_allocations(self, subnet_id: str) -> dict[str, list[str]]:
-        """Addresses held by resources outside Microsoft.Network (scale set instances, later)."""
-        return {}
 
     def allocate_ip(
         self,
@@ -250,7 +271,7 @@ class NetworkBase(Provider):
     def public_ip_user(self, pip_id: str) -> str | None:
         """Id of the IP configuration (NIC or load balancer frontend) holding a public IP."""
         wanted = key(pip_id)
-        for _, ipc in self.nic_ip_configs():
+        for _, ipc in self.all_ip_configs():
             if key(ref_id(ipc["properties"].get("publicIPAddress")) or "") == wanted:
                 return str(ipc["id"])
         for lb in self.store.of_type(LB_TYPE):

@@ -84,18 +84,22 @@ class LoadBalancerBackend(NetworkBase):
 
     # -- back-references -------------------------------------------------------------------------
     def pool_members(self, pool_id: str) -> list[str]:
-        """IP configurations in a backend pool (NICs here; scale set instances join in later)."""
+        """IP configurations in a backend pool: NICs' and scale set instances'."""
         wanted = key(pool_id)
-        members = [
+        return [
             ipc["id"]
-            for _, ipc in self.nic_ip_configs()
+            for _, ipc in self.all_ip_configs()
             if any(key(ref_id(p) or "") == wanted for p in ipc["properties"].get("loadBalancerBackendAddressPools", []))
         ]
-        return members + self.extra_pool_members(pool_id)
 
-    def extra_pool_members(self, pool_id: str) -> list[str]:
-        """Pool members outside Microsoft.Network (scale set instances, later)."""
-        return []
+    def nat_pool_users(self, pool_id: str) -> list[str]:
+        """IP configurations (scale set instances) that take a port from an inbound NAT pool."""
+        wanted = key(pool_id)
+        return [
+            ipc["id"]
+            for _, ipc in self.all_ip_configs()
+            if any(key(ref_id(p) or "") == wanted for p in ipc["properties"].get("loadBalancerInboundNatPools", []))
+        ]
 
     def nat_rule_target(self, rule_id: str) -> str | None:
         """Return the IP configuration an inbound NAT rule forwards to."""
@@ -105,10 +109,39 @@ class LoadBalancerBackend(NetworkBase):
                 return str(ipc["id"])
         return None
 
+    def pool_rules(self, lb: dict[str, Any]) -> list[dict[str, Any]]:
+        """Return the per-instance NAT rules the LB's inbound NAT pools yield (Azure lists them as NAT rules)."""
+        out = []
+        for pool in lb["properties"].get("inboundNatPools", []):
+            p = pool["properties"]
+            for source in self.emu.ip_config_sources:
+                for rule in source.nat_pool_rules(pool["id"]):
+                    out.append(
+                        {
+                            "name": rule["name"],
+                            "id": f"{lb['id']}/inboundNatRules/{rule['name']}",
+                            "etag": lb.get("etag"),
+                            "type": f"{LB_TYPE}/inboundNatRules",
+                            "properties": {
+                                "provisioningState": lb["properties"].get("provisioningState", "Succeeded"),
+                                "frontendIPConfiguration": p["frontendIPConfiguration"],
+                                "frontendPort": rule["frontendPort"],
+                                "backendPort": p["backendPort"],
+                                "protocol": p["protocol"],
+                                "enableFloatingIP": p.get("enableFloatingIP", False),
+                                "idleTimeoutInMinutes": p.get("idleTimeoutInMinutes", 4),
+                                "enableTcpReset": p.get("enableTcpReset", False),
+                                "backendIPConfiguration": {"id": rule["target"]},
+                            },
+                        }
+                    )
+        return out
+
     def view(self, record: Record) -> dict[str, Any]:
         body = self.clone(record.body)
         self.stamp_children(body, *COLLECTIONS)
         props = body["properties"]
+        props["inboundNatRules"] = [*props.get("inboundNatRules", []), *self.pool_rules(body)]
 
         def users(collection: str, field: str, target_id: str) -> list[dict[str, str]]:
             return [
@@ -138,6 +171,16 @@ class LoadBalancerBackend(NetworkBase):
             if target:
                 rule["properties"]["backendIPConfiguration"] = {"id": target}
         return body
+
+    @staticmethod
+    def _is_pool_rule(raw: dict[str, Any], nat_pools: list[dict[str, Any]] | None) -> bool:
+        """Whether a NAT rule in a PUT body is one a NAT pool yielded (``<pool>.<instance id>``).
+
+        A GET-modify-PUT of the load balancer sends them back; Azure keeps managing them itself.
+        """
+        name = str(raw.get("name") or "")
+        pool_name, _, instance = name.rpartition(".")
+        return instance.isdigit() and any(str(p.get("name", "")).lower() == pool_name.lower() for p in nat_pools or [])
 
     # -- validation ---------------------------------------------------------------------------------
     def _children(
@@ -314,7 +357,12 @@ class LoadBalancerBackend(NetworkBase):
             )
 
         nat_rules: list[dict[str, Any]] = []
-        for nat_name, nat_id, p in self._children(rid, props_in.get("inboundNatRules"), "inboundNatRules"):
+        own_rules = [
+            r
+            for r in props_in.get("inboundNatRules") or []
+            if not self._is_pool_rule(r, props_in.get("inboundNatPools"))
+        ]
+        for nat_name, nat_id, p in self._children(rid, own_rules, "inboundNatRules"):
             protocol = _protocol(p, nat_id, "InvalidInboundNatRuleProtocol")
             fe = local_ref(p.get("frontendIPConfiguration"), fe_ids, nat_id, "frontendIPConfiguration", True)
             assert fe is not None
@@ -380,7 +428,7 @@ class LoadBalancerBackend(NetworkBase):
                 }
             )
 
-        self._check_pools_kept(existing, pool_ids, {key(r["id"]) for r in nat_rules})
+        self._check_pools_kept(existing, pool_ids, {key(r["id"]) for r in nat_rules}, {key(p["id"]) for p in nat_pools})
         props_out = {
             "resourceGuid": existing.properties["resourceGuid"] if existing else self.guid(),
             "frontendIPConfigurations": frontends,
@@ -405,10 +453,20 @@ class LoadBalancerBackend(NetworkBase):
             },
         )
 
-    def _check_pools_kept(self, existing: Record | None, pool_ids: set[str], nat_ids: set[str]) -> None:
-        """Refuse to remove a pool or NAT rule that IP configurations still use."""
+    def _check_pools_kept(
+        self, existing: Record | None, pool_ids: set[str], nat_ids: set[str], nat_pool_ids: set[str]
+    ) -> None:
+        """Refuse to remove a pool, NAT rule or NAT pool that IP configurations still use."""
         if existing is None:
             return
+        for nat_pool in existing.properties.get("inboundNatPools", []):
+            users = self.nat_pool_users(nat_pool["id"])
+            if users and key(nat_pool["id"]) not in nat_pool_ids:
+                raise ArmError(
+                    400,
+                    "InUseInboundNatPoolCannotBeDeleted",
+                    f"Inbound NAT pool {nat_pool['id']} is in use by {users[0]} and cannot be deleted.",
+                )
         for pool in existing.properties.get("backendAddressPools", []):
             members = self.pool_members(pool["id"])
             if members and key(pool["id"]) not in pool_ids:
@@ -428,12 +486,12 @@ class LoadBalancerBackend(NetworkBase):
 
     # -- handlers ----------------------------------------------------------------------------------
     def check_delete(self, record: Record) -> None:
-        for pool in record.properties.get("backendAddressPools", []):
-            members = self.pool_members(pool["id"])
+        pools = [*record.properties.get("backendAddressPools", []), *record.properties.get("inboundNatPools", [])]
+        for pool in pools:
+            members = self.pool_members(pool["id"]) or self.nat_pool_users(pool["id"])
             if members:
                 raise ArmError(
                     400,
                     "InUseLoadBalancerCannotBeDeleted",
-                    f"Load balancer {record.id} cannot be deleted: its backend address pool {pool['name']} is in "
-                    f"use by {members[0]}.",
+                    f"Load balancer {record.id} cannot be deleted: its pool {pool['name']} is in use by {members[0]}.",
                 )
