@@ -60,7 +60,6 @@ NOT_REPRODUCED: dict[str, dict[str, str]] = {
 
 #: examples of features that later issues build
 LATER = {
-    "vmss-create-with-lb": "VM scale sets arrive with issue 4",
     "deployment-create-rg": "template deployments arrive with issue 5",
     "deployment-whatif-rg": "what-if arrives with issue 5",
 }
@@ -466,6 +465,73 @@ def case_vm_extension_create(arm: Arm) -> None:
     check("vm-extension-create", arm.send("PUT", vm_path.replace("?", "/extensions/myVMExtension?"), ext), "201")
 
 
+def case_vmss_create_with_lb(arm: Arm) -> None:
+    """The example's scale set, on a network and load balancer that exist (as the example presumes)."""
+    arm.group("myResourceGroup", "westus")
+    arm.ok(
+        "PUT",
+        arm.res("myResourceGroup", "Microsoft.Network/virtualNetworks", "nsgExistingVnet"),
+        {
+            "location": "westus",
+            "properties": {
+                "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+                "subnets": [{"name": "nsgExistingSubnet", "properties": {"addressPrefix": "10.0.0.0/24"}}],
+            },
+        },
+    )
+    arm.ok("PUT", arm.res("myResourceGroup", "Microsoft.Network/publicIPAddresses", "lbip"), {"location": "westus"})
+    rg = f"/subscriptions/{arm.sub}/resourceGroups/myResourceGroup"
+    lb = f"{rg}/providers/Microsoft.Network/loadBalancers/myLb"
+    arm.ok(
+        "PUT",
+        arm.res("myResourceGroup", "Microsoft.Network/loadBalancers", "myLb"),
+        {
+            "location": "westus",
+            "properties": {
+                "frontendIPConfigurations": [
+                    {
+                        "name": "fe",
+                        "properties": {
+                            "publicIPAddress": {"id": f"{rg}/providers/Microsoft.Network/publicIPAddresses/lbip"}
+                        },
+                    }
+                ],
+                "backendAddressPools": [{"name": "lbBackendPool"}],
+                "inboundNatPools": [
+                    {
+                        "name": "lbNatPool",
+                        "properties": {
+                            "frontendIPConfiguration": {"id": f"{lb}/frontendIPConfigurations/fe"},
+                            "protocol": "Tcp",
+                            "frontendPortRangeStart": 50000,
+                            "frontendPortRangeEnd": 50119,
+                            "backendPort": 3389,
+                        },
+                    }
+                ],
+            },
+        },
+    )
+    mapping = {
+        "{subscription-id}": arm.sub,
+        "{existing-virtual-network-name}": "nsgExistingVnet",
+        "{existing-subnet-name}": "nsgExistingSubnet",
+        "{existing-load-balancer-name}": "myLb",
+        "{existing-nat-pool-name}": "lbNatPool",
+        "{existing-backend-address-pool-name}": "lbBackendPool",
+        "{vmss-name}": "vmss1",
+        "{your-username}": "knadmin",
+        "{your-password}": "Exampl3!Passw0rd",
+    }
+    request = substitute(load("vmss-create-with-lb")["parameters"]["parameters"], mapping)
+    path = arm.res("myResourceGroup", "Microsoft.Compute/virtualMachineScaleSets", "vmss1", "2024-07-01")
+    first = arm.send("PUT", path, request)
+    check("vmss-create-with-lb", first, "201")
+    assert "adminPassword" not in json.dumps(first.body)
+    arm.emu.settle()
+    check("vmss-create-with-lb", arm.send("PUT", path, request), "200")
+
+
 CASES: dict[str, Callable[[Arm], None]] = {
     "resource-group-create": case_resource_group_create,
     "storage-account-create": case_storage_account_create,
@@ -481,6 +547,7 @@ CASES: dict[str, Callable[[Arm], None]] = {
     "vm-get": case_vm_get,
     "vm-get-instanceview": case_vm_get_instanceview,
     "vm-extension-create": case_vm_extension_create,
+    "vmss-create-with-lb": case_vmss_create_with_lb,
 }
 
 

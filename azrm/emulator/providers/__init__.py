@@ -20,6 +20,7 @@ def install(emu: Emulator) -> list[Provider]:
         DiskBackend,
         VirtualMachineBackend,
         VirtualMachineExtensionBackend,
+        VirtualMachineScaleSetBackend,
     )
     from .network import (
         LoadBalancerBackend,
@@ -41,6 +42,7 @@ def install(emu: Emulator) -> list[Provider]:
         LoadBalancerBackend(emu),
         VirtualMachineBackend(emu),
         VirtualMachineExtensionBackend(emu),
+        VirtualMachineScaleSetBackend(emu),
         DiskBackend(emu),
         AvailabilitySetBackend(emu),
         ComputeCatalogBackend(emu),

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import ArmError, not_found
-from ..core.ids import normalize_location, resource_group_id
+from ..core.ids import ResourceId, normalize_location, resource_group_id
 from ..core.lro import Operation
 from ..core.router import Router
 from ..core.store import Record, Store
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 __all__ = ["Provider", "json_response", "list_response"]
 
 _TAG_NAME_FORBIDDEN = re.compile(r"[<>%&\\?/]")
+#: api-version recorded on operations the local Azure starts by itself (nobody polls their URLs)
+INTERNAL_API_VERSION = "2024-07-01"
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -141,7 +143,7 @@ class Provider:
     # -- long-running operations -----------------------------------------------------------------
     def begin(
         self,
-        call: Call,
+        call: Call | None,
         record: Record | str,
         kind: str,
         *,
@@ -156,7 +158,8 @@ class Provider:
     ) -> Operation:
         """Start a long-running operation on ``record``, due after the latency for its type and kind.
 
-        With fault injection on, some operations are drawn to end ``Failed``.
+        With fault injection on, some operations are drawn to end ``Failed``. ``call`` is ``None`` for
+        operations Azure starts on its own (an autoscale action): nobody polls them.
         """
         rid = record.id if isinstance(record, Record) else record
         rtype = resource_type or (record.type if isinstance(record, Record) else "")
@@ -174,9 +177,9 @@ class Provider:
             namespace=self.namespace,
             kind=kind,
             resource_id=rid,
-            subscription=call.sub,
+            subscription=call.sub if call is not None else ResourceId.parse(rid).subscription,
             location=normalize_location(loc),
-            api_version=call.api_version,
+            api_version=call.api_version if call is not None else INTERNAL_API_VERSION,
             now=self.emu.now(),
             duration=self.emu.settings.latency.seconds(rtype, kind),
             complete=complete,

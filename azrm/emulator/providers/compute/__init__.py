@@ -1,4 +1,4 @@
-"""Microsoft.Compute: virtual machines, extensions, disks, availability sets, the image catalogue."""
+"""Microsoft.Compute: virtual machines, scale sets, extensions, disks, availability sets, the image catalogue."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from .common import ExtensionContext, ExtensionFailure, ExtensionHandler, Extens
 from .disks import AvailabilitySetBackend, ComputeCatalogBackend, DiskBackend
 from .extensions import VirtualMachineExtensionBackend
 from .vm import VirtualMachineBackend
+from .vmss import VirtualMachineScaleSetBackend
 
 __all__ = [
     "AvailabilitySetBackend",
@@ -17,4 +18,5 @@ __all__ = [
     "ExtensionOutcome",
     "VirtualMachineBackend",
     "VirtualMachineExtensionBackend",
+    "VirtualMachineScaleSetBackend",
 ]

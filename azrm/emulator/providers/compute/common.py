@@ -22,6 +22,10 @@ VM_TYPE = "Microsoft.Compute/virtualMachines"
 EXT_TYPE = "Microsoft.Compute/virtualMachines/extensions"
 DISK_TYPE = "Microsoft.Compute/disks"
 AVSET_TYPE = "Microsoft.Compute/availabilitySets"
+VMSS_TYPE = "Microsoft.Compute/virtualMachineScaleSets"
+#: the store's type for scale set instances (their bodies say ``Microsoft.Compute/virtualMachines``, as Azure's)
+VMSS_VM_TYPE = "Microsoft.Compute/virtualMachineScaleSets/virtualMachines"
+VMSS_EXT_TYPE = "Microsoft.Compute/virtualMachineScaleSets/extensions"
 
 POWER_DISPLAY = {
     "starting": "VM starting",
