@@ -29,6 +29,7 @@ _CLIENTS = {
     "storage": ("azure.mgmt.storage", "StorageManagementClient"),
     "network": ("azure.mgmt.network", "NetworkManagementClient"),
     "compute": ("azure.mgmt.compute", "ComputeManagementClient"),
+    "monitor": ("azure.mgmt.monitor", "MonitorManagementClient"),
 }
 
 
@@ -124,6 +125,11 @@ class SessionBase:
     def compute_client(self) -> Any:
         """azure-mgmt-compute's ``ComputeManagementClient``."""
         return self._client("compute")
+
+    @property
+    def monitor_client(self) -> Any:
+        """azure-mgmt-monitor's ``MonitorManagementClient`` (autoscale, activity log, metrics)."""
+        return self._client("monitor")
 
     def close(self) -> None:
         """Close the SDK clients."""

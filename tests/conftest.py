@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from azure.mgmt.compute import ComputeManagementClient
+from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.storage import StorageManagementClient
@@ -94,6 +95,10 @@ class Azure:
     @property
     def compute(self) -> ComputeManagementClient:
         return self._cached(ComputeManagementClient)
+
+    @property
+    def monitor(self) -> MonitorManagementClient:
+        return self._cached(MonitorManagementClient)
 
     def raw(self, method: str, path: str, body: Any = None, **kwargs: Any) -> Any:
         """Send a request through an SDK pipeline (auth, retries) to ``path``; returns the response."""

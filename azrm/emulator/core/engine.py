@@ -24,6 +24,7 @@ from .faults import FaultInjector, FaultPlan
 from .ids import resource_group_id
 from .latency import Latency
 from .lro import Operations
+from .metrics import Metrics
 from .router import Router
 from .store import Record, Store
 from .throttle import Throttler
@@ -141,6 +142,11 @@ class Emulator:
         self._delete_hooks: dict[str, list[Callable[[Record], None]]] = {}
         #: backends holding IP configurations outside Microsoft.Network records (scale set instances)
         self.ip_config_sources: list[Any] = []
+        #: things that happen on the clock by themselves (autoscale evaluations): ``next_due()``, ``fire(t)``
+        self.timers: list[Any] = []
+        self._firing_at: float | None = None
+        #: synthetic metrics (Percentage CPU of a scale set...) that autoscale reads
+        self.metrics = Metrics()
 
         meta = self.store.meta
         if "subscription_id" not in meta:
@@ -190,8 +196,32 @@ class Emulator:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
     def now(self) -> float:
-        """Return the emulator clock's time."""
-        return self.clock.now()
+        """Return the emulator clock's time (while a timer fires: the time it fires at)."""
+        return self._firing_at if self._firing_at is not None else self.clock.now()
+
+    def run_until(self, now: float) -> int:
+        """Finish due operations and fire due timers (autoscale), in time order, up to ``now``.
+
+        Nothing runs in the background: this happens before every request and on ``advance``. A timer
+        firing at ``t`` sees ``now() == t``, so what it starts is due ``t + latency``, as in Azure.
+        Returns how many operations finished.
+        """
+        finished = 0
+        while True:
+            due = [t for t in (timer.next_due() for timer in self.timers) if t is not None and t <= now]
+            if not due:
+                break
+            when = min(due)
+            finished += self.ops.settle(when)
+            self._firing_at = when
+            try:
+                for timer in self.timers:
+                    next_due = timer.next_due()
+                    if next_due is not None and next_due <= when:
+                        timer.fire(when)
+            finally:
+                self._firing_at = None
+        return finished + self.ops.settle(now)
 
     # -- ways in -------------------------------------------------------------------------------
     def transport(self) -> Any:
@@ -209,7 +239,7 @@ class Emulator:
     def settle(self) -> int:
         """Finish the operations that are due now (every request does this first)."""
         with self._lock:
-            finished = self.ops.settle(self.now())
+            finished = self.run_until(self.now())
             self.store.flush()
             return finished
 
@@ -219,6 +249,14 @@ class Emulator:
             raise TypeError("advance() needs EmulatorSettings(clock=ManualClock())")
         self.clock.advance(seconds)
         return self.settle()
+
+    def set_metric(self, resource_id: str, metric: str, value: float) -> None:
+        """Set a synthetic metric of a resource from now on (what autoscale reads): ``Percentage CPU`` = 80."""
+        with self._lock:
+            self.run_until(self.now())
+            if self.store.get(resource_id) is None:
+                raise LookupError(f"resource_id: {resource_id!r} does not exist in this local Azure")
+            self.metrics.set(resource_id, metric, value, self.now())
 
     def backend(self, cls: type[T]) -> T:
         """Return the installed provider backend of class ``cls`` (backends use each other through this)."""
@@ -296,7 +334,7 @@ class Emulator:
                         compute_policy=route.compute_policy,
                         resource_key=resource_key,
                     )
-                    self.ops.settle(self.now())
+                    self.run_until(self.now())
                     self._check_scope(req, route.template, params)
                     resp = route.handler(Call(self, req, params, request_id))
                     if head_via_get and resp.status == 200:
@@ -440,8 +478,25 @@ class Emulator:
                     400, "InvalidRequestContent", f"advance: {seconds!r} is negative; time only moves forward."
                 )
             self.clock.advance(seconds)
-            finished = self.ops.settle(self.now())
+            finished = self.run_until(self.now())
             return Response(200, {"now": self.now(), "time": iso_utc(self.now()), "operations_finished": finished})
+        if path == "/_azrm/metrics" and req.method == "POST":
+            data = req.json() if req.body else None
+            if not isinstance(data, dict) or not data.get("resourceId") or not data.get("metric"):
+                raise ArmError(
+                    400,
+                    "InvalidRequestContent",
+                    'Send {"resourceId": "<resource id>", "metric": "Percentage CPU", "value": 80}.',
+                )
+            try:
+                self.set_metric(str(data["resourceId"]), str(data["metric"]), float(data.get("value", 0)))
+            except LookupError as exc:
+                raise ArmError(404, "ResourceNotFound", str(exc)) from None
+            except (TypeError, ValueError) as exc:
+                raise ArmError(400, "InvalidRequestContent", str(exc)) from None
+            return Response(
+                200, {"resourceId": data["resourceId"], "metric": data["metric"], "time": iso_utc(self.now())}
+            )
         if path == "/_azrm/reset" and req.method == "POST":
             for record in list(self.store):
                 if record.type.lower() == "microsoft.resources/resourcegroups":

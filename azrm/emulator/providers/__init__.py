@@ -22,6 +22,7 @@ def install(emu: Emulator) -> list[Provider]:
         VirtualMachineExtensionBackend,
         VirtualMachineScaleSetBackend,
     )
+    from .insights import AutoscaleBackend
     from .network import (
         LoadBalancerBackend,
         NetworkInterfaceBackend,
@@ -46,6 +47,7 @@ def install(emu: Emulator) -> list[Provider]:
         DiskBackend(emu),
         AvailabilitySetBackend(emu),
         ComputeCatalogBackend(emu),
+        AutoscaleBackend(emu),
     ]
     for provider in providers:
         provider.register(emu.router)
