@@ -9,6 +9,10 @@ PY_STAMP := $(VENV)/.azrm-installed
 NODE_STAMP := node_modules/.azrm-installed
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
+# make demo SCENARIO=vmss runs the scale set web farm instead of the IaaS + DSC seed
+SCENARIO ?= iaas-dsc
+DEMO_SCRIPT_iaas-dsc := examples/seed_iaas_dsc.py
+DEMO_SCRIPT_vmss := examples/seed_vmss_web_farm.py
 
 .PHONY: setup test lint demo bench lock clean
 
@@ -32,7 +36,8 @@ test: lint
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 demo: setup
-	$(BIN)/python examples/seed_iaas_dsc.py $(DEMO_ARGS)
+	@test -n "$(DEMO_SCRIPT_$(SCENARIO))" || { echo "SCENARIO=$(SCENARIO): use iaas-dsc (default) or vmss"; exit 2; }
+	$(BIN)/python $(DEMO_SCRIPT_$(SCENARIO)) $(DEMO_ARGS)
 
 bench: setup
 	$(BIN)/python bench/emulator.py

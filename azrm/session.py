@@ -15,8 +15,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ValidationError
-from .operations.compute import ComputeOperations
+from .operations.autoscale import AutoscaleOperations
 from .operations.resources import ResourceOperations
+from .operations.vmss import VmssOperations
 from .progress import Reporter
 
 __all__ = ["CLOUDS", "Cloud", "LocalSession", "Session", "connect", "local"]
@@ -56,7 +57,7 @@ CLOUDS: dict[str, Cloud] = {
 }
 
 
-class Session(ResourceOperations, ComputeOperations):
+class Session(ResourceOperations, VmssOperations, AutoscaleOperations):
     """A connection to one subscription, with the cmdlet-style operations as methods.
 
     Operations wait for completion and return the Azure SDK's own models; ``begin_*`` twins return the
@@ -134,6 +135,31 @@ class LocalSession(Session):
             self.arm_endpoint, "/_azrm/clock", {"advance": seconds}, self.client_options.get("connection_verify")
         )
         return int(answer["operations_finished"])
+
+    def set_metric(self, resource_id: Any, metric_name: str, value: float) -> None:
+        """Set a synthetic metric of a resource from now on: what the local Azure's autoscale reads.
+
+        ``az.set_metric(vmss.id, "Percentage CPU", 85)`` makes the scale set's CPU 85% until set again;
+        then :meth:`advance` (with ``clock="manual"``) or real time lets autoscale see it.
+        """
+        from .builders._base import resource_ref
+
+        rid = resource_ref(resource_id, "resource_id")
+        check_value = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+        if not check_value:
+            raise ValidationError("value", value, "a number")
+        if self.emulator is not None:
+            try:
+                self.emulator.set_metric(rid, metric_name, float(value))
+            except LookupError:
+                raise ValidationError("resource_id", rid, "no such resource in this local Azure") from None
+            return
+        _admin(
+            self.arm_endpoint,
+            "/_azrm/metrics",
+            {"resourceId": rid, "metric": metric_name, "value": value},
+            self.client_options.get("connection_verify"),
+        )
 
     def close(self) -> None:
         """Close the clients and stop the local Azure if this session started it."""

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from ._base import Builder, Step
+from .autoscale import (
+    AutoscaleProfile,
+    AutoscaleRule,
+    new_autoscale_profile,
+    new_autoscale_rule,
+)
 from .compute import (
     BootDiagnostics,
     DataDisk,
@@ -21,30 +27,82 @@ from .compute import (
     set_vm_source_image,
 )
 from .dsc import DscExtension
+from .lb import (
+    BackendAddressPoolConfig,
+    FrontendIpConfig,
+    InboundNatPoolConfig,
+    LoadBalancingRuleConfig,
+    ProbeConfig,
+    new_load_balancer_backend_address_pool_config,
+    new_load_balancer_frontend_ip_config,
+    new_load_balancer_inbound_nat_pool_config,
+    new_load_balancer_probe_config,
+    new_load_balancer_rule_config,
+)
 from .network import NIC, IpConfig, SubnetConfig, new_network_interface_ip_config, new_virtual_network_subnet_config
+from .nsg import (
+    SecurityRuleConfig,
+    new_network_security_rule_config,
+)
+from .vmss import (
+    VmssConfig,
+    VmssIpConfig,
+    add_vmss_dsc_extension,
+    add_vmss_extension,
+    add_vmss_network_interface_configuration,
+    new_vmss_config,
+    new_vmss_ip_config,
+    set_vmss_os_profile,
+    set_vmss_storage_profile,
+)
 
 __all__ = [
     "NIC",
+    "AutoscaleProfile",
+    "AutoscaleRule",
+    "BackendAddressPoolConfig",
     "BootDiagnostics",
     "Builder",
     "DataDisk",
     "DscExtension",
+    "FrontendIpConfig",
     "ImageReference",
+    "InboundNatPoolConfig",
     "IpConfig",
+    "LoadBalancingRuleConfig",
     "NetworkInterfaceReference",
     "OSDisk",
     "OSProfile",
+    "ProbeConfig",
+    "SecurityRuleConfig",
     "Step",
     "SubnetConfig",
     "VMConfig",
+    "VmssConfig",
+    "VmssIpConfig",
     "add_vm_data_disk",
     "add_vm_dsc_extension",
     "add_vm_network_interface",
+    "add_vmss_dsc_extension",
+    "add_vmss_extension",
+    "add_vmss_network_interface_configuration",
+    "new_autoscale_profile",
+    "new_autoscale_rule",
+    "new_load_balancer_backend_address_pool_config",
+    "new_load_balancer_frontend_ip_config",
+    "new_load_balancer_inbound_nat_pool_config",
+    "new_load_balancer_probe_config",
+    "new_load_balancer_rule_config",
     "new_network_interface_ip_config",
+    "new_network_security_rule_config",
     "new_virtual_network_subnet_config",
     "new_vm_config",
+    "new_vmss_config",
+    "new_vmss_ip_config",
     "set_vm_boot_diagnostic",
     "set_vm_operating_system",
     "set_vm_os_disk",
     "set_vm_source_image",
+    "set_vmss_os_profile",
+    "set_vmss_storage_profile",
 ]

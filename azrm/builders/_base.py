@@ -6,17 +6,20 @@ cmdlet-named functions.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, cast, overload
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
 from ..errors import ValidationError
 
-__all__ = ["Builder", "Step", "check", "frozen_tags", "resource_ref"]
+__all__ = ["Builder", "CmdletFunction", "Step", "check", "cmdlet_function", "frozen_tags", "resource_ref"]
 
 B = TypeVar("B", bound="Builder")
+C = TypeVar("C", bound="Builder")
+P = ParamSpec("P")
 
 
 def _convert(exc: PydanticValidationError, owner: str) -> ValidationError:
@@ -106,3 +109,53 @@ class Step:
             f"{k}=..." if "credential" in k or "password" in k else f"{k}={v!r}" for k, v in self._kwargs.items()
         )
         return f"{self.name}({args})"
+
+
+class CmdletFunction(Protocol, Generic[C, P]):
+    """A builder method as a cmdlet-named function: ``f(config, ...)``, or without it a pipeline step."""
+
+    __name__: str
+
+    @overload
+    def __call__(self, config: C, /, *args: P.args, **kwargs: P.kwargs) -> C: ...
+    @overload
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Step: ...
+
+
+def cmdlet_function(
+    method: Callable[Concatenate[C, P], C], cmdlet: str, target: type[C], keyword: str, maker: str
+) -> CmdletFunction[C, P]:
+    """Make ``cmdlet(config, ...)`` from ``target.method``; without the config it is a ``|`` step.
+
+    ``keyword`` is how the config may also be passed (``vm=``), ``maker`` the function that makes one.
+    """
+    signature = inspect.signature(method)
+
+    def same(value: Any) -> C:
+        check(
+            isinstance(value, target),
+            keyword,
+            type(value).__name__,
+            f"must be an azrm.{target.__name__} (from {maker}); in a pipeline, give the other arguments by keyword",
+        )
+        return cast(C, value)
+
+    def function(*args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], target):
+            return method(*args, **kwargs)
+        if keyword in kwargs:
+            return method(same(kwargs.pop(keyword)), *args, **kwargs)
+        try:  # a pipeline step: check its arguments now, not when it is applied
+            signature.bind(None, *args, **kwargs)
+        except TypeError as exc:
+            if args:  # most likely not a config where one belongs
+                same(args[0])
+            raise TypeError(f"{cmdlet}(): {exc}") from None
+        return Step(cmdlet, lambda config: method(same(config), *args, **kwargs), kwargs)
+
+    function.__name__ = function.__qualname__ = cmdlet
+    function.__doc__ = (
+        f"``{target.__name__}.{method.__name__}`` as a function, like the cmdlet: ``{cmdlet}({keyword}, ...)``.\n\n"
+        f"Called without ``{keyword}`` it returns a step for the pipeline: ``config | {cmdlet}(...)``."
+    )
+    return cast("CmdletFunction[C, P]", function)

@@ -17,16 +17,15 @@ by line, and called without the VM they form a ``|`` pipeline::
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Concatenate, Literal, ParamSpec, Protocol, cast, overload
+from typing import Any, Concatenate, Literal, ParamSpec
 
 from pydantic import SecretStr
 
 from .. import _secrets
 from ..credential import Credential
 from ..rules import DISK_STORAGE_TYPES, computer_name_problem, password_problem, username_problem, vm_name_problem
-from ._base import Builder, Step, check, frozen_tags, resource_ref
+from ._base import Builder, CmdletFunction, check, cmdlet_function, frozen_tags, resource_ref
 from .dsc import DscExtension
 
 P = ParamSpec("P")
@@ -586,49 +585,8 @@ def new_vm_config(
     )
 
 
-class CmdletFunction(Protocol[P]):
-    """A ``VMConfig`` method as a cmdlet-named function: ``f(vm, ...)`` or, without ``vm``, a pipeline step."""
-
-    __name__: str
-
-    @overload
-    def __call__(self, vm: VMConfig, /, *args: P.args, **kwargs: P.kwargs) -> VMConfig: ...
-    @overload
-    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Step: ...
-
-
-def _cmdlet(method: Callable[Concatenate[VMConfig, P], VMConfig], cmdlet: str) -> CmdletFunction[P]:
-    signature = inspect.signature(method)
-
-    def function(*args: Any, **kwargs: Any) -> Any:
-        if args and isinstance(args[0], VMConfig):
-            return method(*args, **kwargs)
-        if "vm" in kwargs:
-            return method(_vm(kwargs.pop("vm")), *args, **kwargs)
-        try:  # a pipeline step: check its arguments now, not when it is applied
-            signature.bind(None, *args, **kwargs)
-        except TypeError as exc:
-            if args:  # most likely not a VMConfig where one belongs
-                _vm(args[0])
-            raise TypeError(f"{cmdlet}(): {exc}") from None
-        return Step(cmdlet, lambda target: method(_vm(target), *args, **kwargs), kwargs)
-
-    function.__name__ = function.__qualname__ = cmdlet
-    function.__doc__ = (
-        f"``VMConfig.{method.__name__}`` as a function, like the cmdlet: ``{cmdlet}(vm, ...)``.\n\n"
-        f"Called without ``vm`` it returns a step for the pipeline: ``vm_config | {cmdlet}(...)``."
-    )
-    return cast("CmdletFunction[P]", function)
-
-
-def _vm(value: Any) -> VMConfig:
-    check(
-        isinstance(value, VMConfig),
-        "vm",
-        type(value).__name__,
-        "must be an azrm.VMConfig (from azrm.new_vm_config); in a pipeline, give the other arguments by keyword",
-    )
-    return value
+def _cmdlet(method: Callable[Concatenate[VMConfig, P], VMConfig], cmdlet: str) -> CmdletFunction[VMConfig, P]:
+    return cmdlet_function(method, cmdlet, VMConfig, "vm", "azrm.new_vm_config")
 
 
 set_vm_operating_system = _cmdlet(VMConfig.set_operating_system, "set_vm_operating_system")

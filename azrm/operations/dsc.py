@@ -168,39 +168,30 @@ class DscOperations(StorageOperations):
         _secrets.register(token)
         return f"?{token}"
 
-    def set_vm_dsc_extension(
+    def dsc_extension_properties(
         self,
         resource_group_name: str,
-        vm_name: str,
         *,
         archive_blob_name: str,
         archive_storage_account_name: str,
         configuration_name: str,
         version: str,
         archive_container_name: str = DEFAULT_CONTAINER,
-        archive_resource_group_name: str | None = None,
         configuration_argument: Mapping[str, Any] | None = None,
         configuration_data_path: str | os.PathLike[str] | None = None,
         wmf_version: str = "latest",
-        name: str = DEFAULT_EXTENSION_NAME,
         auto_update: bool = False,
-        location: str | None = None,
         data_collection: str | None = None,
         sas_lifetime: datetime.timedelta = datetime.timedelta(hours=1),
-        step: str | None = None,
-    ) -> Any:
-        """Attach the DSC extension that applies a published configuration (``Set-AzVMDscExtension``).
+    ) -> dict[str, Any]:
+        """Build a DSC extension's ``properties`` (VM extension or scale set model entry).
 
         The archive's URL goes in the public settings; a read-only SAS for it, valid for
-        ``sas_lifetime``, goes in the **protected** settings (never returned by Azure), as do
+        ``sas_lifetime``, in the **protected** settings (never returned by Azure), as do
         :class:`azrm.Credential` configuration arguments (as ``{userName, password}``).
-
-        :returns: the SDK's ``VirtualMachineExtension``.
-        :raises azure.core.exceptions.HttpResponseError: ``VMExtensionProvisioningError`` when the
-            extension fails in the VM, e.g. because the archive was not published first.
+        ``resource_group_name`` is the storage account's group. A configuration data file is
+        uploaded next to the archive.
         """
-        from azure.core.exceptions import HttpResponseError
-
         check_dsc_settings(
             version=version,
             wmf_version=wmf_version,
@@ -237,11 +228,8 @@ class DscOperations(StorageOperations):
             else:
                 public_args[key] = value
 
-        vm = self.compute_client.virtual_machines.get(resource_group_name, vm_name)
-        region = self._location(location) if location else vm.location
-        storage_rg = archive_resource_group_name or resource_group_name
-        account = self.get_storage_account(storage_rg, archive_storage_account_name)
-        key = self.get_storage_account_key(storage_rg, archive_storage_account_name)[0].value
+        account = self.get_storage_account(resource_group_name, archive_storage_account_name)
+        key = self.get_storage_account_key(resource_group_name, archive_storage_account_name)[0].value
         endpoint = account.primary_endpoints.blob
         url = f"{endpoint}{archive_container_name}/{archive_blob_name}"
         settings: dict[str, Any] = {
@@ -259,7 +247,7 @@ class DscOperations(StorageOperations):
             protected["configurationArguments"] = protected_args
         if data_file is not None:
             data_blob = f"{configuration_name}-{uuid.uuid4()}.psd1"
-            container = self.blob_service(storage_rg, archive_storage_account_name).get_container_client(
+            container = self.blob_service(resource_group_name, archive_storage_account_name).get_container_client(
                 archive_container_name
             )
             container.upload_blob(data_blob, data_file.read_bytes())
@@ -269,17 +257,65 @@ class DscOperations(StorageOperations):
             )
         if data_collection is not None:
             settings["privacy"] = {"dataCollection": data_collection.lower()}
-        body = {
-            "location": region,
-            "properties": {
-                "publisher": "Microsoft.Powershell",
-                "type": "DSC",
-                "typeHandlerVersion": version,
-                "autoUpgradeMinorVersion": auto_update,
-                "settings": settings,
-                "protectedSettings": protected,
-            },
+        return {
+            "publisher": "Microsoft.Powershell",
+            "type": "DSC",
+            "typeHandlerVersion": version,
+            "autoUpgradeMinorVersion": auto_update,
+            "settings": settings,
+            "protectedSettings": protected,
         }
+
+    def set_vm_dsc_extension(
+        self,
+        resource_group_name: str,
+        vm_name: str,
+        *,
+        archive_blob_name: str,
+        archive_storage_account_name: str,
+        configuration_name: str,
+        version: str,
+        archive_container_name: str = DEFAULT_CONTAINER,
+        archive_resource_group_name: str | None = None,
+        configuration_argument: Mapping[str, Any] | None = None,
+        configuration_data_path: str | os.PathLike[str] | None = None,
+        wmf_version: str = "latest",
+        name: str = DEFAULT_EXTENSION_NAME,
+        auto_update: bool = False,
+        location: str | None = None,
+        data_collection: str | None = None,
+        sas_lifetime: datetime.timedelta = datetime.timedelta(hours=1),
+        step: str | None = None,
+    ) -> Any:
+        """Attach the DSC extension that applies a published configuration (``Set-AzVMDscExtension``).
+
+        The archive's URL goes in the public settings; a read-only SAS for it, valid for
+        ``sas_lifetime``, goes in the **protected** settings (never returned by Azure), as do
+        :class:`azrm.Credential` configuration arguments (as ``{userName, password}``).
+
+        :returns: the SDK's ``VirtualMachineExtension``.
+        :raises azure.core.exceptions.HttpResponseError: ``VMExtensionProvisioningError`` when the
+            extension fails in the VM, e.g. because the archive was not published first.
+        """
+        from azure.core.exceptions import HttpResponseError
+
+        properties = self.dsc_extension_properties(
+            archive_resource_group_name or resource_group_name,
+            archive_blob_name=archive_blob_name,
+            archive_storage_account_name=archive_storage_account_name,
+            configuration_name=configuration_name,
+            version=version,
+            archive_container_name=archive_container_name,
+            configuration_argument=configuration_argument,
+            configuration_data_path=configuration_data_path,
+            wmf_version=wmf_version,
+            auto_update=auto_update,
+            data_collection=data_collection,
+            sas_lifetime=sas_lifetime,
+        )
+        vm = self.compute_client.virtual_machines.get(resource_group_name, vm_name)
+        region = self._location(location) if location else vm.location
+        body = {"location": region, "properties": properties}
         label = step or f"Setting DSC extension {name} ({configuration_name}) on {vm_name}"
         extensions = self.compute_client.virtual_machine_extensions
         try:

@@ -1,6 +1,7 @@
-"""Public IPs, virtual networks, NICs.
+"""Public IPs, virtual networks, NICs, network security groups, load balancers.
 
-``New-AzPublicIpAddress``, ``New-AzVirtualNetwork``, ``New-AzNetworkInterface`` and their companions.
+``New-AzPublicIpAddress``, ``New-AzVirtualNetwork``, ``New-AzNetworkInterface``,
+``New-AzNetworkSecurityGroup``, ``New-AzLoadBalancer`` and their companions.
 """
 
 from __future__ import annotations
@@ -12,7 +13,16 @@ from typing import Any
 
 from .._session_base import SessionBase, waiting_twin
 from ..builders._base import check
+from ..builders.lb import (
+    BackendAddressPoolConfig,
+    FrontendIpConfig,
+    InboundNatPoolConfig,
+    LoadBalancingRuleConfig,
+    ProbeConfig,
+    load_balancer_body,
+)
 from ..builders.network import NIC, SubnetConfig
+from ..builders.nsg import SecurityRuleConfig, check_security_rules
 from ..rules import cidr_problem
 
 __all__ = ["NetworkOperations"]
@@ -248,4 +258,103 @@ class NetworkOperations(SessionBase):
         self._wait(
             f"Removing network interface {name}",
             self.network_client.network_interfaces.begin_delete(resource_group_name, name),
+        )
+
+    # -- network security groups -----------------------------------------------------------------------
+    def begin_new_network_security_group(
+        self,
+        resource_group_name: str,
+        name: str,
+        *,
+        location: str | None = None,
+        security_rules: Sequence[SecurityRuleConfig] = (),
+        tags: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Start creating a network security group; returns the SDK poller."""
+        rules = list(security_rules)
+        check_security_rules(rules)
+        body = {
+            "location": self._location(location),
+            "properties": {"securityRules": [r.to_body() for r in rules]},
+            "tags": dict(tags or {}),
+        }
+        return self.network_client.network_security_groups.begin_create_or_update(resource_group_name, name, body)
+
+    new_network_security_group = waiting_twin(
+        begin_new_network_security_group,
+        "Creating network security group {name}",
+        """Create a network security group (``New-AzNetworkSecurityGroup``); returns ``NetworkSecurityGroup``.
+
+        :keyword security_rules: :class:`azrm.SecurityRuleConfig` objects
+            (``azrm.new_network_security_rule_config``); Azure adds its six default rules.
+        :raises ValidationError: for two rules with one name, or with one priority in one direction.
+        """,
+    )
+
+    def get_network_security_group(self, resource_group_name: str, name: str) -> Any:
+        """Get a network security group with its rules (``Get-AzNetworkSecurityGroup``)."""
+        return self.network_client.network_security_groups.get(resource_group_name, name)
+
+    def remove_network_security_group(self, resource_group_name: str, name: str) -> None:
+        """Delete a network security group (``Remove-AzNetworkSecurityGroup -Force``); fine when already gone."""
+        self._wait(
+            f"Removing network security group {name}",
+            self.network_client.network_security_groups.begin_delete(resource_group_name, name),
+        )
+
+    # -- load balancers -------------------------------------------------------------------------------------
+    def begin_new_load_balancer(
+        self,
+        resource_group_name: str,
+        name: str,
+        *,
+        location: str | None = None,
+        frontend_ip_configuration: FrontendIpConfig | Sequence[FrontendIpConfig],
+        backend_address_pool: BackendAddressPoolConfig | Sequence[BackendAddressPoolConfig] = (),
+        probe: ProbeConfig | Sequence[ProbeConfig] = (),
+        load_balancing_rule: LoadBalancingRuleConfig | Sequence[LoadBalancingRuleConfig] = (),
+        inbound_nat_pool: InboundNatPoolConfig | Sequence[InboundNatPoolConfig] = (),
+        sku: str = "Basic",
+        tags: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Start creating a load balancer; returns the SDK poller."""
+        lb_id = (
+            f"/subscriptions/{self.subscription_id}/resourceGroups/{resource_group_name}"
+            f"/providers/Microsoft.Network/loadBalancers/{name}"
+        )
+        body = load_balancer_body(
+            lb_id,
+            self._location(location),
+            frontend_ip_configuration=frontend_ip_configuration,
+            backend_address_pool=backend_address_pool,
+            probe=probe,
+            load_balancing_rule=load_balancing_rule,
+            inbound_nat_pool=inbound_nat_pool,
+            sku=sku,
+            tags=dict(tags or {}),
+        )
+        return self.network_client.load_balancers.begin_create_or_update(resource_group_name, name, body)
+
+    new_load_balancer = waiting_twin(
+        begin_new_load_balancer,
+        "Creating load balancer {name}",
+        """Create a load balancer from its parts (``New-AzLoadBalancer``); returns the SDK's ``LoadBalancer``.
+
+        Each part is a config object (``azrm.new_load_balancer_frontend_ip_config``,
+        ``..._backend_address_pool_config``, ``..._probe_config``, ``..._rule_config``,
+        ``..._inbound_nat_pool_config``) or a list of them. Rules and NAT pools hold the frontend,
+        pool and probe objects they use; they become ids under the new load balancer, as with Az.
+
+        :raises ValidationError: for a part a rule uses that is not given, or two rules on one frontend port.
+        """,
+    )
+
+    def get_load_balancer(self, resource_group_name: str, name: str) -> Any:
+        """Get a load balancer (``Get-AzLoadBalancer``): pools list their members, NAT pools their rules."""
+        return self.network_client.load_balancers.get(resource_group_name, name)
+
+    def remove_load_balancer(self, resource_group_name: str, name: str) -> None:
+        """Delete a load balancer (``Remove-AzLoadBalancer -Force``); fine when already gone."""
+        self._wait(
+            f"Removing load balancer {name}", self.network_client.load_balancers.begin_delete(resource_group_name, name)
         )

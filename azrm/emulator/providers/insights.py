@@ -470,7 +470,7 @@ class AutoscaleBackend(Provider):
         trigger = rule["metricTrigger"]
         return (
             f"{trigger['metricName']} {trigger['timeAggregation'].lower()} over {trigger['timeWindow']} was "
-            f"{value:g}, {trigger['operator']} {trigger['threshold']}"
+            f"{value:g}, {trigger['operator']} {float(trigger['threshold']):g}"
         )
 
     # -- the activity log --------------------------------------------------------------------------------
