@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import ssl
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,14 +118,19 @@ def connect(
 class LocalSession(Session):
     """A session on the local Azure; closing it stops the local Azure it started."""
 
-    def __init__(self, *, local: Any = None, info: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *, local: Any = None, info: dict[str, Any] | None = None, emulator: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.local = local  #: the :class:`~azrm.emulator.LocalAzure` this session started (``None`` when attached)
         self.info = info or {}
+        self._emulator = emulator
 
     @property
     def emulator(self) -> Any:
-        """The in-process emulator, when this session started the local Azure (for its knobs and clock)."""
+        """The emulator, when it runs in this process (for its knobs and clock); ``None`` when attached."""
+        if self._emulator is not None:
+            return self._emulator
         return self.local.emulator if self.local is not None else None
 
     def advance(self, seconds: float) -> int:
@@ -154,12 +160,17 @@ class LocalSession(Session):
             except LookupError:
                 raise ValidationError("resource_id", rid, "no such resource in this local Azure") from None
             return
-        _admin(
-            self.arm_endpoint,
-            "/_azrm/metrics",
-            {"resourceId": rid, "metric": metric_name, "value": value},
-            self.client_options.get("connection_verify"),
-        )
+        try:
+            _admin(
+                self.arm_endpoint,
+                "/_azrm/metrics",
+                {"resourceId": rid, "metric": metric_name, "value": value},
+                self.client_options.get("connection_verify"),
+            )
+        except urllib.error.HTTPError as err:
+            if err.code == 404:
+                raise ValidationError("resource_id", rid, "no such resource in this local Azure") from None
+            raise
 
     def close(self) -> None:
         """Close the clients and stop the local Azure if this session started it."""

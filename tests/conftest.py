@@ -278,6 +278,8 @@ def lib(azure: Azure) -> Iterator[Any]:
         location=LOCATION,
         reporter=SilentReporter(),
         cloud_name="local",
+        # in-process, the emulator's knobs are reached directly; over HTTPS, through its admin routes
+        emulator=azure.emu if azure.mode == "inprocess" else None,
     )
     yield session
     session.close()

@@ -294,6 +294,8 @@ class VmssConfig(Builder):
             f"0 to {limit} instances"
             + (" (set single_placement_group=False for up to 1000)" if limit == MAX_CAPACITY_SINGLE_PLACEMENT else ""),
         )
+        names = [c.name.lower() for c in self.network_interface_configurations]
+        check(len(names) == len(set(names)), "network_interface_configuration", names, "names are unique")
         primaries = [c for c in self.network_interface_configurations if c.primary]
         check(
             len(self.network_interface_configurations) < 2 or len(primaries) == 1,
@@ -301,8 +303,6 @@ class VmssConfig(Builder):
             [c.name for c in primaries],
             "with several NIC configurations, exactly one is primary",
         )
-        names = [c.name.lower() for c in self.network_interface_configurations]
-        check(len(names) == len(set(names)), "network_interface_configuration", names, "names are unique")
         ext_names = [e.name.lower() for e in self.extensions] + [d.name.lower() for d in self.dsc_extensions]
         check(len(ext_names) == len(set(ext_names)), "extension", ext_names, "extension names are unique")
 

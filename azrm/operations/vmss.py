@@ -41,7 +41,7 @@ def _instance_ids(instance_id: str | int | Sequence[str | int] | None) -> list[s
 class VmssOperations(ComputeOperations):
     """Scale sets and their instances."""
 
-    def _nat_ports_check(self, vmss: VmssConfig, new_instances: int, own: str | None = None) -> None:
+    def _nat_ports_check(self, vmss: VmssConfig, new_instances: int) -> None:
         """Each inbound NAT pool must have a port for every new instance (and overprovisioned ones)."""
         if new_instances <= 0:
             return
@@ -61,13 +61,8 @@ class VmssOperations(ComputeOperations):
                         f"load balancer {parts[-1]} has no inbound NAT pool {pool_name}",
                     )
                     assert pool is not None
-                    mine = f"/virtualmachinescalesets/{own.lower()}/" if own else None
-                    used = [
-                        r
-                        for r in lb.inbound_nat_rules or []
-                        if r.name.lower().startswith(pool.name.lower() + ".")
-                        and not (mine and mine in (r.backend_ip_configuration.id or "").lower())
-                    ]
+                    # ports the pool gave out already (to this scale set's instances or another's)
+                    used = [r for r in lb.inbound_nat_rules or [] if r.name.lower().startswith(pool.name.lower() + ".")]
                     size = pool.frontend_port_range_end - pool.frontend_port_range_start + 1
                     free = size - len(used)
                     check(
@@ -216,7 +211,7 @@ class VmssOperations(ComputeOperations):
             region = self._location(vmss.location)
             vmss.check_complete(name)
             current = sets.get(resource_group_name, name)
-            self._nat_ports_check(vmss, vmss.sku_capacity - int(current.sku.capacity), own=name)
+            self._nat_ports_check(vmss, vmss.sku_capacity - int(current.sku.capacity))
             body = vmss.to_body()
             body["location"] = region
             return sets.begin_create_or_update(resource_group_name, name, body)
@@ -232,7 +227,7 @@ class VmssOperations(ComputeOperations):
             )
             current = sets.get(resource_group_name, name)
             if sku_capacity > int(current.sku.capacity):
-                self._nat_ports_check(self._config_of(current), sku_capacity - int(current.sku.capacity), own=name)
+                self._nat_ports_check(self._config_of(current), sku_capacity - int(current.sku.capacity))
             patch["sku"] = {"capacity": sku_capacity}
         if upgrade_policy_mode is not None:
             modes = {"manual": "Manual", "automatic": "Automatic", "rolling": "Rolling"}
