@@ -41,3 +41,27 @@ def test_demo_runs_the_seed_scenario_and_never_prints_secrets() -> None:
     assert not re.search(r"sig=(?!\*{8})", out + done.stderr)  # SAS signatures masked
     keys = re.findall(r'"keyName":\s*"key[12]",\s*"value":\s*"([^"]*)"', done.stderr)
     assert keys and set(keys) == {"********"}  # listKeys answers were logged, with the keys masked
+
+
+def test_vmss_demo_builds_the_farm_and_scales_it() -> None:
+    env = {**os.environ, "AZRM_ADMIN_PASSWORD": CANARY}
+    env.pop("AZRM_LOCAL_ENDPOINT", None)
+    done = subprocess.run(
+        [sys.executable, "examples/seed_vmss_web_farm.py", "--remove"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-4000:]
+    out = done.stdout
+    for name, kind in [
+        ("web-nsg", "Microsoft.Network/networkSecurityGroups"),
+        ("web-lb", "Microsoft.Network/loadBalancers"),
+        ("webfarm", "Microsoft.Compute/virtualMachineScaleSets"),
+        ("KNMGMT01", "Microsoft.Compute/virtualMachines"),
+        ("webfarm-autoscale", "Microsoft.Insights/autoscaleSettings"),
+    ]:
+        assert re.search(rf"^{re.escape(name)}\s+{re.escape(kind)}\s+Succeeded$", out, re.M), (name, out)
+    assert "DSC extension succeeded: 3" in out
+    assert re.search(r"webfarm_0\s+web000000\s+Succeeded\s+10\.0\.0\.4\s+[\d.]+:50000", out)
+    assert "capacity now 6" in out and "capacity now 2" in out
+    assert re.search(r"^\s+\d\d:\d\d\s+3 -> 4: Percentage CPU average over PT5M was 85, GreaterThan 70$", out, re.M)
+    assert CANARY not in out + done.stderr

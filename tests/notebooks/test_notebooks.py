@@ -42,7 +42,7 @@ def run(path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def test_every_notebook_is_tested() -> None:
-    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == ["01-iaas-dsc.ipynb"]
+    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == ["01-iaas-dsc.ipynb", "02-vmss-web-farm.ipynb"]
 
 
 def test_01_iaas_dsc(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,3 +58,17 @@ def test_01_iaas_dsc(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "&#10004; Creating virtual machine KNVM01" in text  # progress shown as notebook displays
     assert "resource groups left: []" in text
     assert CANARY not in text  # the credential's repr, the VM config's repr: masked
+
+
+def test_02_vmss_web_farm(monkeypatch: pytest.MonkeyPatch) -> None:
+    nb = run(NOTEBOOKS / "02-vmss-web-farm.ipynb", monkeypatch)
+    text = "\n".join(outputs(nb))
+    assert "('allow-rdp-admins', 110, '203.0.113.0/24', '3389')" in text
+    assert "DSC: [('ProvisioningState/succeeded', 3)]" in text
+    assert "pool members: 3" in text
+    assert "management VM at 10.0.1.4" in text
+    assert "webfarm-autoscale enabled: True" in text
+    assert "capacity, minute by minute: [4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 6, 6]" in text  # one step per cooldown
+    assert "capacity now: 2" in text and "3 -> 2: Percentage CPU average over PT5M was 10, LessThan 30" in text
+    assert "resource groups left: []" in text
+    assert CANARY not in text
