@@ -84,6 +84,37 @@ class ImageReference(Builder):
         return {"publisher": self.publisher, "offer": self.offer, "sku": self.sku, "version": self.version}
 
 
+def require_credential(credential: Any) -> None:
+    """Check that a credential argument is an :class:`azrm.Credential` (its password a secret)."""
+    check(
+        isinstance(credential, Credential),
+        "credential",
+        type(credential).__name__,
+        "must be an azrm.Credential (azrm.Credential(user, password) or azrm.get_credential())",
+    )
+
+
+def check_admin(
+    credential: Credential, os_type: str, disable_password_authentication: bool, ssh_public_keys: Sequence[Any]
+) -> None:
+    """Azure's admin user and password rules (a Linux machine may use SSH keys instead of a password)."""
+    problem = username_problem(credential.user_name, os_type)
+    check(problem is None, "credential.user_name", credential.user_name, problem or "")
+    password = credential.password.get_secret_value()
+    if os_type == "Linux" and disable_password_authentication:
+        check(
+            bool(ssh_public_keys),
+            "ssh_public_keys",
+            (),
+            "with password authentication disabled, a Linux machine needs at least one SSH public key "
+            "(Add-AzVMSshPublicKey)",
+        )
+        if not password:
+            return
+    problem = password_problem(password, os_type)
+    check(problem is None, "credential.password", password, problem or "", secret=True)
+
+
 class SshPublicKey(Builder):
     """An SSH public key for a Linux VM (``Add-AzVMSshPublicKey``)."""
 
@@ -107,21 +138,7 @@ class OSProfile(Builder):
     def _rules(self) -> None:
         problem = computer_name_problem(self.computer_name, self.os_type)
         check(problem is None, "computer_name", self.computer_name, problem or "")
-        problem = username_problem(self.credential.user_name, self.os_type)
-        check(problem is None, "credential.user_name", self.credential.user_name, problem or "")
-        password = self.credential.password.get_secret_value()
-        if self.os_type == "Linux" and self.disable_password_authentication:
-            check(
-                bool(self.ssh_public_keys),
-                "ssh_public_keys",
-                (),
-                "with password authentication disabled, a Linux "
-                "VM needs at least one SSH public key (Add-AzVMSshPublicKey)",
-            )
-            if not password:
-                return
-        problem = password_problem(password, self.os_type)
-        check(problem is None, "credential.password", password, problem or "", secret=True)
+        check_admin(self.credential, self.os_type, self.disable_password_authentication, self.ssh_public_keys)
 
     def to_body(self, *, password: str | None = None) -> dict[str, Any]:
         """As ARM's ``osProfile`` (``password`` replaces the real one, e.g. with a template parameter)."""
@@ -348,12 +365,7 @@ class VMConfig(Builder):
         """
         os_type = _os_type(windows, linux, "windows/linux")
         check(os_type is not None, "windows/linux", None, "give windows=True or linux=True")
-        check(
-            isinstance(credential, Credential),
-            "credential",
-            type(credential).__name__,
-            "must be an azrm.Credential (azrm.Credential(user, password) or azrm.get_credential())",
-        )
+        require_credential(credential)
         if custom_data:
             _secrets.register(custom_data)
         profile = OSProfile(

@@ -24,9 +24,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Concatenate, Literal, ParamSpec
 
 from ..credential import Credential
-from ..rules import DISK_STORAGE_TYPES, password_problem, username_problem, vm_name_problem
+from ..rules import DISK_STORAGE_TYPES, vm_name_problem
 from ._base import Builder, CmdletFunction, check, cmdlet_function, frozen_tags, resource_ref
-from .compute import SshPublicKey
+from .compute import SshPublicKey, check_admin, require_credential
 from .dsc import DscExtension
 
 __all__ = [
@@ -168,20 +168,7 @@ class VmssOsProfile(Builder):
             f"a {self.os_type} scale set's computer name prefix has 1 to {limit} letters, digits or hyphens "
             "(Azure appends 6 characters per instance) and is not all digits",
         )
-        problem = username_problem(self.credential.user_name, self.os_type)
-        check(problem is None, "credential.user_name", self.credential.user_name, problem or "")
-        password = self.credential.password.get_secret_value()
-        if self.os_type == "Linux" and self.disable_password_authentication:
-            check(
-                bool(self.ssh_public_keys),
-                "ssh_public_keys",
-                (),
-                "with password authentication disabled, Linux instances need at least one SSH public key",
-            )
-            if not password:
-                return
-        problem = password_problem(password, self.os_type)
-        check(problem is None, "credential.password", password, problem or "", secret=True)
+        check_admin(self.credential, self.os_type, self.disable_password_authentication, self.ssh_public_keys)
 
     def to_body(self, *, password: str | None = None) -> dict[str, Any]:
         """Return ARM's ``osProfile`` (``password`` replaces the real one, e.g. with a template parameter)."""
@@ -330,12 +317,7 @@ class VmssConfig(Builder):
         :keyword credential: the admin user and password (:class:`azrm.Credential`).
         """
         check(windows != linux, "windows/linux", None, "give windows=True or linux=True")
-        check(
-            isinstance(credential, Credential),
-            "credential",
-            type(credential).__name__,
-            "must be an azrm.Credential (azrm.Credential(user, password) or azrm.get_credential())",
-        )
+        require_credential(credential)
         profile = VmssOsProfile(
             os_type="Windows" if windows else "Linux",
             computer_name_prefix=computer_name_prefix,

@@ -9,7 +9,6 @@ from typing import Any
 
 from ..builders._base import check
 from ..builders.compute import VMConfig
-from ..dsc.archive import DscArchive, build_archive
 from ..errors import StepError, ValidationError
 from .dsc import DscOperations
 from .network import NetworkOperations
@@ -76,15 +75,7 @@ class ComputeOperations(DscOperations, NetworkOperations):
         :raises StepError: when a step fails; it says which steps completed and what exists now.
         """
         region, body = self._prepare_vm(resource_group_name, location, vm)
-        archives: dict[str, DscArchive] = {}
-        for ext in vm.dsc_extensions:
-            if ext.is_local:  # build now: a missing module must stop us before the VM exists
-                archives[ext.name] = build_archive(
-                    ext.source,
-                    additional_path=ext.additional_path,
-                    module_path=ext.module_path,
-                    skip_dependency_detection=ext.skip_dependency_detection,
-                )
+        archives = self._dsc_archives(vm.dsc_extensions)
         completed: list[str] = []
         step = f"Creating virtual machine {vm.vm_name}"
         try:
@@ -94,19 +85,8 @@ class ComputeOperations(DscOperations, NetworkOperations):
             if not vm.dsc_extensions:
                 return result
             for ext in vm.dsc_extensions:
-                storage_rg = ext.storage_resource_group_name or resource_group_name
-                archive = archives.get(ext.name)
-                if archive is not None:
-                    step = f"Publishing DSC configuration {archive.script_name} to {ext.storage_account_name}"
-                    self.publish_archive(
-                        storage_rg,
-                        archive,
-                        storage_account_name=ext.storage_account_name,
-                        container_name=ext.container_name,
-                        force=ext.force,
-                        step=step,
-                    )
-                    completed.append(step)
+                step = f"Publishing DSC configuration {ext.archive_blob_name} to {ext.storage_account_name}"
+                storage_rg = self._publish_for(resource_group_name, ext, archives, completed)
                 step = f"Attaching DSC extension {ext.name} ({ext.resolved_configuration_name}) to {vm.vm_name}"
                 self.set_vm_dsc_extension(
                     resource_group_name,

@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import _secrets
 from ..builders._base import check
-from ..builders.dsc import DEFAULT_CONTAINER, DEFAULT_EXTENSION_NAME, check_dsc_settings
+from ..builders.dsc import DEFAULT_CONTAINER, DEFAULT_EXTENSION_NAME, DscExtension, check_dsc_settings
 from ..credential import Credential
 from ..dsc.archive import DscArchive, build_archive
 from ..rules import storage_account_name_problem
@@ -98,6 +98,41 @@ class DscOperations(StorageOperations):
             container_name=container_name,
             force=force,
         )
+
+    def _dsc_archives(self, extensions: Sequence[DscExtension]) -> dict[str, DscArchive]:
+        """Build the archives of local configurations now: a missing module stops us before any write."""
+        return {
+            ext.name: build_archive(
+                ext.source,
+                additional_path=ext.additional_path,
+                module_path=ext.module_path,
+                skip_dependency_detection=ext.skip_dependency_detection,
+            )
+            for ext in extensions
+            if ext.is_local
+        }
+
+    def _publish_for(
+        self, resource_group_name: str, ext: DscExtension, archives: Mapping[str, DscArchive], completed: list[str]
+    ) -> str:
+        """Publish an extension's archive when it was built here (a step, added to ``completed``).
+
+        Returns the storage account's resource group.
+        """
+        storage_rg = ext.storage_resource_group_name or resource_group_name
+        archive = archives.get(ext.name)
+        if archive is not None:
+            step = f"Publishing DSC configuration {archive.script_name} to {ext.storage_account_name}"
+            self.publish_archive(
+                storage_rg,
+                archive,
+                storage_account_name=ext.storage_account_name,
+                container_name=ext.container_name,
+                force=ext.force,
+                step=step,
+            )
+            completed.append(step)
+        return storage_rg
 
     def publish_archive(
         self,

@@ -17,7 +17,6 @@ from typing import Any
 from .._session_base import waiting_twin
 from ..builders._base import check
 from ..builders.vmss import MAX_CAPACITY, VmssConfig
-from ..dsc.archive import DscArchive, build_archive
 from ..errors import StepError
 from .compute import ComputeOperations
 
@@ -117,33 +116,14 @@ class VmssOperations(ComputeOperations):
         :raises StepError: when a step fails after the first one; it says what exists now.
         """
         region = self._prepare_vmss(resource_group_name, name, vmss)
-        archives: dict[str, DscArchive] = {}
-        for ext in vmss.dsc_extensions:
-            if ext.is_local:  # build now: a missing module must stop us before anything is written
-                archives[ext.name] = build_archive(
-                    ext.source,
-                    additional_path=ext.additional_path,
-                    module_path=ext.module_path,
-                    skip_dependency_detection=ext.skip_dependency_detection,
-                )
+        archives = self._dsc_archives(vmss.dsc_extensions)
         completed: list[str] = []
         step = ""
         try:
             entries = []
             for ext in vmss.dsc_extensions:
-                storage_rg = ext.storage_resource_group_name or resource_group_name
-                archive = archives.get(ext.name)
-                if archive is not None:
-                    step = f"Publishing DSC configuration {archive.script_name} to {ext.storage_account_name}"
-                    self.publish_archive(
-                        storage_rg,
-                        archive,
-                        storage_account_name=ext.storage_account_name,
-                        container_name=ext.container_name,
-                        force=ext.force,
-                        step=step,
-                    )
-                    completed.append(step)
+                step = f"Publishing DSC configuration {ext.archive_blob_name} to {ext.storage_account_name}"
+                storage_rg = self._publish_for(resource_group_name, ext, archives, completed)
                 properties = self.dsc_extension_properties(
                     storage_rg,
                     archive_blob_name=ext.archive_blob_name,

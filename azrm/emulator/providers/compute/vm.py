@@ -85,6 +85,24 @@ def check_password(password: str, os_type: str) -> None:
     raise invalid_parameter(password_rule(os_type), target="adminPassword")
 
 
+def linux_configuration(raw: Any, password: Any) -> dict[str, Any]:
+    """Check a ``linuxConfiguration`` (SSH keys or a password) and fill Azure's defaults."""
+    lin = dict(raw or {})
+    lin.setdefault("disablePasswordAuthentication", False)
+    keys = ((lin.get("ssh") or {}).get("publicKeys")) or []
+    if lin["disablePasswordAuthentication"] and not keys:
+        raise invalid_parameter(
+            "Authentication using either SSH or by user name and password must be enabled in Linux profile.",
+            target="linuxConfiguration",
+        )
+    if not lin["disablePasswordAuthentication"]:
+        if not password:
+            raise missing("adminPassword")
+        check_password(str(password), "Linux")
+    lin.setdefault("provisionVMAgent", True)
+    return lin
+
+
 def check_username(user: str, os_type: str) -> None:
     """Azure's admin user name rules (:func:`azrm.rules.username_problem`)."""
     if username_problem(user, os_type) is not None:
@@ -647,19 +665,7 @@ class VirtualMachineBackend(ComputeBase):
                 raise invalid_parameter(
                     "A Linux image cannot take a windowsConfiguration.", target="windowsConfiguration"
                 )
-            lin = dict(raw.get("linuxConfiguration") or {})
-            lin.setdefault("disablePasswordAuthentication", False)
-            keys = ((lin.get("ssh") or {}).get("publicKeys")) or []
-            if lin["disablePasswordAuthentication"] and not keys:
-                raise invalid_parameter(
-                    "Authentication using either SSH or by user name and password must be enabled in Linux profile.",
-                    target="linuxConfiguration",
-                )
-            if not lin["disablePasswordAuthentication"]:
-                if not password:
-                    raise missing("adminPassword")
-                check_password(str(password), os_type)
-            lin.setdefault("provisionVMAgent", True)
+            lin = linux_configuration(raw.get("linuxConfiguration"), password)
             patch = dict(lin.get("patchSettings") or {})
             patch.setdefault("patchMode", "ImageDefault")
             patch.setdefault("assessmentMode", "ImageDefault")

@@ -46,7 +46,7 @@ from .common import (
     missing,
     status,
 )
-from .vm import check_password, check_username, merge_patch, platform_image
+from .vm import check_password, check_username, linux_configuration, merge_patch, platform_image
 
 if TYPE_CHECKING:
     from ...core.engine import Call
@@ -207,19 +207,7 @@ class VirtualMachineScaleSetBackend(ComputeBase):
             win.setdefault("enableAutomaticUpdates", True)
             profile["windowsConfiguration"] = win
         else:
-            lin = dict(raw.get("linuxConfiguration") or (old or {}).get("linuxConfiguration") or {})
-            lin.setdefault("disablePasswordAuthentication", False)
-            keys = ((lin.get("ssh") or {}).get("publicKeys")) or []
-            if lin["disablePasswordAuthentication"] and not keys:
-                raise invalid_parameter(
-                    "Authentication using either SSH or by user name and password must be enabled in Linux profile.",
-                    target="linuxConfiguration",
-                )
-            if not lin["disablePasswordAuthentication"]:
-                if not password:
-                    raise missing("adminPassword")
-                check_password(str(password), os_type)
-            lin.setdefault("provisionVMAgent", True)
+            lin = linux_configuration(raw.get("linuxConfiguration") or (old or {}).get("linuxConfiguration"), password)
             profile["linuxConfiguration"] = lin
         if password:
             secrets["adminPassword"] = password
