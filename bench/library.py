@@ -10,6 +10,8 @@ Figures:
                and with the plain SDK, same emulator, same bodies: seconds per run, requests per run,
                and the ratio azrm / SDK. Then azrm's whole seed scenario (with DSC publish + extension).
                In-process (no sockets) isolates azrm's own overhead; HTTPS is what `azrm.local()` serves.
+  scale sets   a scale set behind a load balancer: create and scale-out time per instance (the
+               emulator allocates addresses and NAT ports per instance), and an hour of autoscale.
 
 Machines are noisy: read the ratios rather than the absolute figures.
 """
@@ -171,6 +173,62 @@ def bench_scenario(runs: int) -> None:
         print(f"  azrm, + DSC publish and extension {dsc_s * 1000:7.1f} ms  {dsc_n:4.0f} ARM requests")
 
 
+def bench_scale_sets() -> None:
+    """A scale set behind a load balancer: create and scale times per instance, and autoscale's cost."""
+    import azrm
+
+    with azrm.local(in_process=True, blob=False, clock="manual", reporter=azrm.SilentReporter()) as az:
+        az.new_resource_group("bench", "westeurope")
+        vnet = az.new_virtual_network(
+            "bench", "v", address_prefix="10.0.0.0/16",
+            subnet=[azrm.new_virtual_network_subnet_config("web", address_prefix="10.0.0.0/20")],
+        )  # fmt: skip
+        pip = az.new_public_ip_address("bench", "ip", allocation_method="Static")
+        fe = azrm.new_load_balancer_frontend_ip_config("fe", public_ip_address_id=pip)
+        pool = azrm.new_load_balancer_backend_address_pool_config("web")
+        nat = azrm.new_load_balancer_inbound_nat_pool_config(
+            "rdp", frontend_ip_configuration=fe, frontend_port_range_start=50000, frontend_port_range_end=50999,
+            backend_port=3389,
+        )  # fmt: skip
+        lb = az.new_load_balancer("bench", "lb", frontend_ip_configuration=fe, backend_address_pool=pool,
+                                  inbound_nat_pool=nat)  # fmt: skip
+        ip = azrm.new_vmss_ip_config(
+            "ip",
+            subnet_id=vnet.subnets[0],
+            load_balancer_backend_address_pools_id=lb.backend_address_pools[0],
+            load_balancer_inbound_nat_pools_id=lb.inbound_nat_pools[0],
+        )
+        config = (
+            azrm.new_vmss_config(location="westeurope", sku_capacity=10, sku_name="Standard_A2", overprovision=False)
+            .set_os_profile(linux=True, computer_name_prefix="web", credential=azrm.Credential("azureuser", PASSWORD))
+            .set_storage_profile(image_reference_publisher="Canonical",
+                                 image_reference_offer="0001-com-ubuntu-server-jammy",
+                                 image_reference_sku="22_04-lts-gen2")
+            .add_network_interface_configuration("nic", ip_config=ip)
+        )  # fmt: skip
+        az.list_vmss("bench")  # the compute client's import and set-up are not the scale set's cost
+        start = time.perf_counter()
+        farm = az.new_vmss("bench", "web", vmss=config)
+        created = time.perf_counter() - start
+        start = time.perf_counter()
+        az.update_vmss("bench", "web", sku_capacity=50)
+        scaled = time.perf_counter() - start
+        rule = azrm.new_autoscale_rule(metric_name="Percentage CPU", metric_resource_id=farm, operator="GreaterThan",
+                                       threshold=90, scale_action_direction="Increase")  # fmt: skip
+        profile = azrm.new_autoscale_profile(
+            "p", default_capacity=50, minimum_capacity=1, maximum_capacity=100, rule=rule
+        )
+        az.new_autoscale_setting("bench", "auto", target_resource_id=farm, autoscale_profile=profile)
+        az.set_metric(farm, "Percentage CPU", 50)
+        start = time.perf_counter()
+        az.advance(3600)
+        hour = time.perf_counter() - start
+    print("scale sets (in-process, instant latency)")
+    print(f"  create with 10 instances          {created * 1000:7.1f} ms  ({created * 100:.1f} ms an instance)")
+    print(f"  scale 10 -> 50 instances          {scaled * 1000:7.1f} ms  ({scaled * 1000 / 40:.1f} ms an instance)")
+    print(f"  an hour of autoscale (60 evals)   {hour * 1000:7.1f} ms  ({hour * 1000 / 60:.2f} ms an evaluation)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5, help="scenario runs per figure (default 5)")
@@ -178,6 +236,7 @@ def main() -> int:
     args = parser.parse_args()
     bench_imports(args.import_runs)
     bench_scenario(args.runs)
+    bench_scale_sets()
     return 0
 
 
