@@ -26,6 +26,12 @@ def outputs(nb: Any) -> list[str]:
     return texts
 
 
+def expect(text: str, *wanted: str) -> None:
+    """Every ``wanted`` piece is in the outputs; a failure shows the outputs, to tell what went differently."""
+    missing = [w for w in wanted if w not in text]
+    assert not missing, f"missing {missing} in the notebook's outputs:\n{text[-6000:]}"
+
+
 def run(path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     import nbclient
     import nbformat
@@ -63,12 +69,16 @@ def test_01_iaas_dsc(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_02_vmss_web_farm(monkeypatch: pytest.MonkeyPatch) -> None:
     nb = run(NOTEBOOKS / "02-vmss-web-farm.ipynb", monkeypatch)
     text = "\n".join(outputs(nb))
-    assert "('allow-rdp-admins', 110, '203.0.113.0/24', '3389')" in text
-    assert "DSC: [('ProvisioningState/succeeded', 3)]" in text
-    assert "pool members: 3" in text
-    assert "management VM at 10.0.1.4" in text
-    assert "webfarm-autoscale enabled: True" in text
-    assert "capacity, minute by minute: [4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 6, 6]" in text  # one step per cooldown
-    assert "capacity now: 2" in text and "3 -> 2: Percentage CPU average over PT5M was 10, LessThan 30" in text
-    assert "resource groups left: []" in text
+    expect(
+        text,
+        "('allow-rdp-admins', 110, '203.0.113.0/24', '3389')",
+        "DSC: [('ProvisioningState/succeeded', 3)]",
+        "pool members: 3",
+        "management VM at 10.0.1.4",
+        "webfarm-autoscale enabled: True",
+        "capacity, minute by minute: [4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 6, 6]",  # one step per cooldown
+        "capacity now: 2",
+        "3 -> 2: Percentage CPU average over PT5M was 10, LessThan 30",
+        "resource groups left: []",
+    )
     assert CANARY not in text
