@@ -196,3 +196,19 @@ def cidr_problem(prefix: str) -> str | None:
             return "an address prefix is written in CIDR notation, such as 10.0.0.0/24"
         return f"the address bits after the prefix length must be zero (did you mean {loose}?)"
     return None
+
+
+_ISO_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+
+
+def iso_duration_seconds(text: str) -> float:
+    """Seconds in an ISO 8601 duration such as ``PT5M``, ``PT1H30M``, ``P1D`` or ``P1W``.
+
+    Raises ``ValueError`` for anything else (years and months have no fixed length and are refused).
+    """
+    m = _ISO_DURATION.match(str(text))
+    if not m or not any(m.groups()):
+        raise ValueError(f"{text!r} is not an ISO 8601 duration such as PT5M")
+    weeks, days, hours, minutes = (int(g or 0) for g in m.groups()[:4])
+    seconds = float(m.group(5) or 0)
+    return weeks * 604800 + days * 86400 + hours * 3600 + minutes * 60 + seconds

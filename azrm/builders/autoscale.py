@@ -18,15 +18,14 @@ Durations are ISO 8601 strings (``PT5M``) or :class:`datetime.timedelta`.
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from ..rules import iso_duration_seconds
 from ._base import Builder, check, resource_ref
 
 __all__ = ["AutoscaleProfile", "AutoscaleRule", "new_autoscale_profile", "new_autoscale_rule"]
 
-_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 _OPERATORS = {
     o.lower(): o for o in ("Equals", "NotEquals", "GreaterThan", "GreaterThanOrEqual", "LessThan", "LessThanOrEqual")
 }
@@ -52,11 +51,10 @@ def duration(value: str | _dt.timedelta, field: str, *, low: int, high: int) -> 
         text = text if text != "PT" else "PT0S"
     else:
         text = str(value)
-        m = _DURATION.match(text)
-        check(bool(m and any(m.groups())), field, value, "an ISO 8601 duration such as PT5M (or a datetime.timedelta)")
-        assert m is not None
-        w, d, h, mi, s = (int(g or 0) for g in m.groups())
-        seconds = w * 604800 + d * 86400 + h * 3600 + mi * 60 + s
+        try:
+            seconds = int(iso_duration_seconds(text))
+        except ValueError:
+            check(False, field, value, "an ISO 8601 duration such as PT5M (or a datetime.timedelta)")
     check(low <= seconds <= high, field, value, f"must be between {_human(low)} and {_human(high)}")
     return text
 

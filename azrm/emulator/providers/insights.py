@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from ...rules import iso_duration_seconds
 from ..core.clock import iso_utc
 from ..core.errors import ArmError
 from ..core.ids import key, normalize_location
@@ -44,7 +45,6 @@ AUTOSCALE_TYPE = "Microsoft.Insights/autoscaleSettings"
 EVALUATION_SECONDS = 60.0
 MAX_CATCH_UP_SECONDS = 24 * 3600.0
 _ACTIVITY_LOG_LIMIT = 5000
-_DURATION = re.compile(r"^P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?$")
 _OPERATORS = {
     "equals": lambda v, t: v == t,
     "notequals": lambda v, t: v != t,
@@ -80,11 +80,10 @@ _UNITS = {"percentage cpu": "Percent", "available memory bytes": "Bytes", "netwo
 
 def parse_duration(text: Any, field: str) -> float:
     """ISO 8601 duration (``PT5M``, ``PT1H``, ``P1D``) in seconds; ARM's 400 when malformed."""
-    m = _DURATION.match(str(text or ""))
-    if not m or not any(m.groupdict().values()):
-        raise _invalid(f"{field} '{text}' is not an ISO 8601 duration such as PT5M.")
-    parts = {k: int(v or 0) for k, v in m.groupdict().items()}
-    return float(parts["w"] * 604800 + parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"])
+    try:
+        return iso_duration_seconds(str(text or ""))
+    except ValueError:
+        raise _invalid(f"{field} '{text}' is not an ISO 8601 duration such as PT5M.") from None
 
 
 def _invalid(message: str) -> ArmError:

@@ -1,0 +1,1 @@
+"""ARM templates: the expression language, template processing, and writing templates."""
