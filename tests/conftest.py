@@ -18,6 +18,7 @@ import pytest
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.network import NetworkManagementClient
+from azure.mgmt.resource.deployments import DeploymentsMgmtClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.storage import StorageManagementClient
 
@@ -99,6 +100,10 @@ class Azure:
     @property
     def monitor(self) -> MonitorManagementClient:
         return self._cached(MonitorManagementClient)
+
+    @property
+    def deployments(self) -> DeploymentsMgmtClient:
+        return self._cached(DeploymentsMgmtClient)
 
     def raw(self, method: str, path: str, body: Any = None, **kwargs: Any) -> Any:
         """Send a request through an SDK pipeline (auth, retries) to ``path``; returns the response."""

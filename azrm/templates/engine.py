@@ -283,8 +283,20 @@ class Template:
                 )
             values[name.lower()] = raw["value"] if isinstance(raw, Mapping) and "value" in raw else raw
         bound: dict[str, tuple[str, Any]] = {}
-        self._binding = bound
-        for name, spec in declared.items():
+        resolving: list[str] = []
+
+        def bind(name: str) -> tuple[str, Any] | None:
+            """Bind one parameter; defaults may use parameters declared later (ARM orders them)."""
+            found = _lookup(declared, name)
+            if found is None:
+                return None
+            name, spec = found
+            if name.lower() in bound:
+                return bound[name.lower()]
+            if name.lower() in resolving:
+                chain = " -> ".join([*resolving, name.lower()])
+                raise TemplateError(f"the parameter defaults refer to each other in a circle: {chain}",
+                                    path=f"parameters.{name}.defaultValue")  # fmt: skip
             path = f"parameters.{name}"
             if not isinstance(spec, Mapping) or "type" not in spec:
                 raise TemplateError(f"the parameter '{name}' has no 'type'", path=path)
@@ -297,7 +309,11 @@ class Template:
             if name.lower() in values:
                 value = values[name.lower()]
             elif "defaultValue" in spec:
-                value = self._value(spec["defaultValue"], f"{path}.defaultValue", parameters_only=True)
+                resolving.append(name.lower())
+                try:
+                    value = self._value(spec["defaultValue"], f"{path}.defaultValue", parameters_only=True)
+                finally:
+                    resolving.pop()
             else:
                 raise TemplateError(
                     f"The value for the template parameter '{name}' is not provided. Please see "
@@ -306,7 +322,13 @@ class Template:
                 )
             self._check_parameter(name, kind, value, spec, path)
             bound[name.lower()] = (kind, value)
-        return bound
+            return bound[name.lower()]
+
+        self._bind_one = bind
+        for name in declared:
+            bind(name)
+        ordered = {name.lower(): bound[name.lower()] for name in declared}
+        return ordered
 
     @staticmethod
     def _check_parameter(name: str, kind: str, value: Any, spec: Mapping[str, Any], path: str) -> None:
@@ -410,7 +432,7 @@ class Template:
         loops = dict(loops or {})
 
         def parameters(name: str) -> Any:
-            found = self._binding.get(name.lower()) if parameters_only else self.parameters.get(name.lower())
+            found = self._bind_one(name) if parameters_only else self.parameters.get(name.lower())
             if found is None:
                 raise ExpressionError(f"the template parameter '{name}' is not found (or used before it is defined)")
             return copy.deepcopy(found[1])
@@ -849,28 +871,33 @@ class Template:
         """Return the resource's body for its PUT: everything but the template-only keys, evaluated."""
         body: dict[str, Any] = {}
         skip = {"type", "apiversion", "name", "dependson", "copy", "condition", "comments", "resources", "metadata"}
-        for key, value in resource.source.items():
+        source, inner = _without_inline_template(resource)
+        for key, value in source.items():
             if key.lower() in skip:
                 continue
             body[key] = self._render(value, self.functions(runtime, resource.loops), f"{resource.path}.{key}",
                                      runtime, resource.loops)  # fmt: skip
-        return body
+        return _with_inline_template(body, inner)
 
     def render_preview(self, resource: PlannedResource) -> dict[str, Any]:
         """Return the body as far as it is known before deploying: deferred expressions stay as they are."""
-        return self._preview(resource.source, resource)
+        source, inner = _without_inline_template(resource)
+        return _with_inline_template(self._preview(source, resource), inner)
 
     def _preview(self, raw: Any, resource: PlannedResource, key: str = "") -> Any:
         skip = {"type", "apiversion", "name", "dependson", "copy", "condition", "comments", "resources", "metadata"}
-        if isinstance(raw, Mapping):
-            return {k: self._preview(v, resource, k) for k, v in raw.items() if not (key == "" and k.lower() in skip)}
-        if isinstance(raw, list):
-            return [self._preview(v, resource, key or "item") for v in raw]
+        if key == "" and isinstance(raw, Mapping):
+            return {k: self._preview(v, resource, k) for k, v in raw.items() if k.lower() not in skip}
         try:
-            return self._render(raw, self.functions(NO_RUNTIME, resource.loops), resource.path, NO_RUNTIME,
+            return self._render(raw, self.functions(NO_RUNTIME, resource.loops), f"{resource.path}.{key}", NO_RUNTIME,
                                 resource.loops)  # fmt: skip
         except Deferred:
-            return raw
+            pass
+        if isinstance(raw, Mapping) and not any(k.lower() == "copy" and _is_property_copy(v) for k, v in raw.items()):
+            return {k: self._preview(v, resource, k) for k, v in raw.items()}
+        if isinstance(raw, list):
+            return [self._preview(v, resource, key or "item") for v in raw]
+        return raw
 
     # -- nested deployments ------------------------------------------------------------------------------
     def nested_template(self, body: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -947,6 +974,22 @@ class _ListFunctions(dict[str, Callable[..., Any]]):
 
             return list_action
         return default
+
+
+def _without_inline_template(resource: PlannedResource) -> tuple[Mapping[str, Any], Any]:
+    """Split a nested deployment's source from its inline template (evaluated by the nested deployment)."""
+    props = resource.source.get("properties")
+    if not resource.is_deployment or not isinstance(props, Mapping) or not isinstance(props.get("template"), Mapping):
+        return resource.source, None
+    source = dict(resource.source)
+    source["properties"] = {k: v for k, v in props.items() if k != "template"}
+    return source, props["template"]
+
+
+def _with_inline_template(body: dict[str, Any], inner: Any) -> dict[str, Any]:
+    if inner is not None:
+        body.setdefault("properties", {})["template"] = copy.deepcopy(inner)
+    return body
 
 
 def _if(condition: Callable[[], Any], then: Callable[[], Any], otherwise: Callable[[], Any]) -> Any:

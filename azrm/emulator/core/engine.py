@@ -8,6 +8,7 @@ group), then the provider's handler. Whatever happens, the answer carries ARM's 
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -112,6 +113,10 @@ class Call:
         if not isinstance(data, dict):
             raise ArmError(400, "InvalidRequestContent", "The request content was invalid: a JSON object was expected.")
         return data
+
+
+#: base URL of the requests the local Azure makes to itself (never on the network)
+INTERNAL_BASE = "https://arm.internal"
 
 
 class Emulator:
@@ -358,6 +363,26 @@ class Emulator:
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s %s -> %s", req.method, req.path, resp.status)
             return resp
+
+    def dispatch(self, method: str, path: str, body: Any = None, *, base_url: str = INTERNAL_BASE) -> Response:
+        """Serve a request from inside the local Azure (a deployment's calls to the providers).
+
+        Like :meth:`handle` without authentication, faults, throttling or settling: ARM calls the
+        resource providers on the user's behalf, within the request or timer that is running.
+        """
+        data = json.dumps(body).encode() if body is not None else b""
+        req = Request(method, base_url + path, Headers({"Content-Type": "application/json"}), data)
+        request_id = self.new_guid()
+        try:
+            route, params, head_via_get = self._route(req)
+            self._check_scope(req, route.template, params)
+            resp = route.handler(Call(self, req, params, request_id))
+            if head_via_get and resp.status == 200:
+                resp.status = 204
+        except ArmError as err:
+            resp = Response(err.status, err.envelope(), Headers(err.headers))
+        resp.headers.setdefault("x-ms-request-id", request_id)
+        return resp
 
     def _route(self, req: Request) -> tuple[Any, dict[str, str], bool]:
         """Match the request; a HEAD without its own route is answered like a GET, without the body."""

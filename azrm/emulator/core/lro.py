@@ -66,6 +66,8 @@ class Operation:
     status: str = "InProgress"
     error: ArmError | None = None
     ended: float | None = None
+    #: when an operation of unknown length (a deployment) expects to be done; drives Retry-After
+    eta: float | None = None
 
     @property
     def done(self) -> bool:
@@ -145,6 +147,15 @@ class Operations:
                 found = op
         return found
 
+    @property
+    def last_seq(self) -> int:
+        """The sequence number of the newest operation (to find the ones a call started)."""
+        return self._seq
+
+    def since(self, seq: int) -> list[Operation]:
+        """Operations started after ``seq`` (see :attr:`last_seq`)."""
+        return [op for op in self._ops.values() if op.seq > seq]
+
     def pending(self) -> list[Operation]:
         """Unfinished operations, in due order."""
         return sorted((op for op in self._ops.values() if not op.done), key=lambda o: (o.due, o.seq))
@@ -194,7 +205,8 @@ class Operations:
             return {}
         if self.retry_after is not None:
             return {"Retry-After": str(max(1, math.ceil(self.retry_after)))}
-        remaining = max(0.0, op.due - now)
+        target = op.due if math.isfinite(op.due) else (op.eta if op.eta is not None else now)
+        remaining = max(0.0, target - now)
         if remaining >= 1:
             return {"Retry-After": str(min(_MAX_RETRY_AFTER, math.ceil(remaining)))}
         return {"retry-after-ms": str(max(1, math.ceil(remaining * 1000)))}

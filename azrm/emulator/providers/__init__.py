@@ -22,6 +22,7 @@ def install(emu: Emulator) -> list[Provider]:
         VirtualMachineExtensionBackend,
         VirtualMachineScaleSetBackend,
     )
+    from .deployments import DeploymentsBackend
     from .insights import AutoscaleBackend
     from .network import (
         LoadBalancerBackend,
@@ -48,6 +49,7 @@ def install(emu: Emulator) -> list[Provider]:
         AvailabilitySetBackend(emu),
         ComputeCatalogBackend(emu),
         AutoscaleBackend(emu),
+        DeploymentsBackend(emu),
     ]
     for provider in providers:
         provider.register(emu.router)
