@@ -662,4 +662,3 @@ CASES: dict[str, Callable[[Arm], None]] = {
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_example(arm: Arm, name: str) -> None:
     CASES[name](arm)
-

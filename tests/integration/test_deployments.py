@@ -539,3 +539,22 @@ def test_resource_group_export_redeploys_to_the_same_resources(azure: Azure) -> 
         .template
     )
     assert {r["name"] for r in literal["resources"]} >= {"simple-vm", "myVMNic", "MyVNET"}
+
+
+def test_a_restart_fails_the_deployment_it_interrupted(tmp_path: Path) -> None:
+    from azrm.emulator import Emulator
+
+    settings = EmulatorSettings(state_path=str(tmp_path / "azure.sqlite"), latency=Latency.realistic(),
+                                clock=ManualClock())  # fmt: skip
+    first = Azure(Emulator(settings), "inprocess")
+    make_group(first)
+    first.emu.advance(60)
+    assert put_deployment(first, load("copy-and-conditions.json")).status_code == 201
+    first.emu.advance(1)
+    assert state(first) == "Running"
+    first.emu.close()
+    second = Azure(Emulator(settings), "inprocess")
+    deployment = second.deployments.deployments.get("rg1", "d1")
+    assert deployment.properties.provisioning_state == "Failed"
+    assert deployment.properties.error.code == "DeploymentInterrupted"
+    second.emu.close()

@@ -283,7 +283,7 @@ class DeploymentsBackend(Provider):
             DEPLOYMENT_TYPE,
             {"id": rid, "name": name, "type": DEPLOYMENT_TYPE, "properties": self._properties(template, props, link)},
             secrets={"template": template.template, "parameters": self._parameters_of(props)},
-            internal={"unlisted": True, "operations": [], "started": self.emu.now()},
+            internal={"unlisted": True, "operations": [], "started": self.emu.now(), "running": True},
         )
         if body_tags := call.body().get("tags"):
             record.body["tags"] = self.tags({"tags": body_tags})
@@ -599,6 +599,7 @@ class DeploymentsBackend(Provider):
 
     def _finish(self, run: Run, record: Record, at: float) -> None:
         self.runs.pop(key(run.deployment_id), None)
+        record.internal.pop("running", None)
         props = record.properties
         props["duration"] = duration(at - run.created)
         props["timestamp"] = iso_utc(at)
@@ -690,7 +691,16 @@ class DeploymentsBackend(Provider):
         return self._id(call)
 
     def restore(self) -> None:
-        """Forget runs on restart: a deployment caught running keeps the state it was saved in."""
+        """Fail the deployments a restart interrupted: runs do not survive it (redeploying resumes them)."""
+        for record in self.store.of_type(DEPLOYMENT_TYPE):
+            if record.internal.pop("running", None):
+                record.properties["provisioningState"] = "Failed"
+                record.properties["error"] = {
+                    "code": "DeploymentInterrupted",
+                    "message": "The local Azure stopped while this deployment ran. Deploy it again: what exists "
+                    "is kept (Incremental mode) and the rest is created.",
+                }
+                self.store.touch(record)
 
 
 class _Runtime:
