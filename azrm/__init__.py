@@ -22,6 +22,9 @@ __version__ = "0.1.0"
 #: public name -> module that defines it (imported on first access)
 _EXPORTS = {
     "AzrmError": "errors",
+    "DeploymentError": "errors",
+    "DeploymentFailure": "errors",
+    "WhatIfReport": "templates.report",
     "StepError": "errors",
     "ValidationError": "errors",
     "Credential": "credential",
@@ -91,6 +94,8 @@ __all__ = [
     "Cloud",
     "Credential",
     "DataDisk",
+    "DeploymentError",
+    "DeploymentFailure",
     "DscExtension",
     "FrontendIpConfig",
     "InboundNatPoolConfig",
@@ -112,6 +117,7 @@ __all__ = [
     "ValidationError",
     "VmssConfig",
     "VmssIpConfig",
+    "WhatIfReport",
     "__version__",
     "add_vm_data_disk",
     "add_vm_dsc_extension",
@@ -189,9 +195,10 @@ if TYPE_CHECKING:
         set_vmss_storage_profile,
     )
     from .credential import Credential, get_credential
-    from .errors import AzrmError, StepError, ValidationError
+    from .errors import AzrmError, DeploymentError, DeploymentFailure, StepError, ValidationError
     from .progress import LoggingReporter, NotebookReporter, Reporter, SilentReporter, TerminalReporter
     from .session import CLOUDS, Cloud, LocalSession, Session, connect, local
+    from .templates.report import WhatIfReport
 
 
 def __getattr__(name: str) -> Any:

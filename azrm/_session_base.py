@@ -30,6 +30,7 @@ _CLIENTS = {
     "network": ("azure.mgmt.network", "NetworkManagementClient"),
     "compute": ("azure.mgmt.compute", "ComputeManagementClient"),
     "monitor": ("azure.mgmt.monitor", "MonitorManagementClient"),
+    "deployments": ("azure.mgmt.resource.deployments", "DeploymentsMgmtClient"),
 }
 
 

@@ -5,7 +5,8 @@
     Exception
      └── AzrmError                 anything azrm raises on its own
           ├── ValidationError      (also a ValueError) bad input, caught before any write request
-          └── StepError            a multi-step operation failed part-way; says what exists now
+          ├── StepError            a multi-step operation failed part-way; says what exists now
+          └── DeploymentError      a template deployment failed; names the failing resources
 
 Single SDK calls let azure-core's exceptions through unchanged (``ResourceNotFoundError``,
 ``ResourceExistsError``, ``HttpResponseError`` with ``.error.code``...), as the Azure SDK guidelines
@@ -15,9 +16,10 @@ ask; :func:`arm_error_details` reads ARM's code, message and correlation id off 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["AzrmError", "StepError", "ValidationError", "arm_error_details"]
+__all__ = ["AzrmError", "DeploymentError", "DeploymentFailure", "StepError", "ValidationError", "arm_error_details"]
 
 DOCS = "docs/errors.md"  # in the azrm repository; each error has its own section
 
@@ -78,6 +80,75 @@ class StepError(AzrmError):
             lines.append(f"correlation id: {self.correlation_id}")
         lines.append("completed: " + (", ".join(self.completed) if self.completed else "nothing"))
         lines.append("existing now: " + (", ".join(self.existing) if self.existing else "nothing"))
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class DeploymentFailure:
+    """One resource a deployment could not deploy.
+
+    :param resource_id: the resource's id.
+    :param resource_type: its type (``Microsoft.Network/networkInterfaces``).
+    :param deployments: the deployments it was in, outermost first (nested and linked ones).
+    """
+
+    resource_id: str
+    resource_type: str
+    code: str
+    message: str
+    deployments: tuple[str, ...] = ()
+
+    @property
+    def resource_name(self) -> str:
+        """The resource's name (the last segment of its id)."""
+        return self.resource_id.rstrip("/").rsplit("/", 1)[-1]
+
+    def __str__(self) -> str:
+        where = f" (in {' > '.join(self.deployments)})" if len(self.deployments) > 1 else ""
+        return f"{self.resource_type} '{self.resource_name}'{where}: ({self.code}) {self.message}"
+
+
+class DeploymentError(AzrmError):
+    """A template deployment ended ``Failed`` (or ``Canceled``).
+
+    :param resource_group: the deployment's group.
+    :param deployment_name: the deployment.
+    :param failures: the resources that failed, found by digging through nested deployments.
+    :param existing: ids of the resources the deployment did deploy (nothing is rolled back unless
+        the deployment asked for it).
+    :param rollback: the deployment Azure redeploys because of the failure (``rollback_to_last_deployment``).
+    ``arm_code``, ``arm_message`` and ``correlation_id`` repeat what ARM said.
+    """
+
+    code = "deployment"
+
+    def __init__(
+        self,
+        resource_group: str,
+        deployment_name: str,
+        *,
+        arm_code: str | None,
+        arm_message: str | None,
+        correlation_id: str | None,
+        failures: Sequence[DeploymentFailure] = (),
+        existing: Sequence[str] = (),
+        rollback: str | None = None,
+    ) -> None:
+        self.resource_group = resource_group
+        self.deployment_name = deployment_name
+        self.arm_code = arm_code
+        self.arm_message = arm_message
+        self.correlation_id = correlation_id
+        self.failures = tuple(failures)
+        self.existing = tuple(existing)
+        self.rollback = rollback
+        lines = [f"Deployment {deployment_name} in {resource_group} failed: ({arm_code}) {arm_message}"]
+        lines.extend(f"  {failure}" for failure in self.failures)
+        if correlation_id:
+            lines.append(f"correlation id: {correlation_id}")
+        lines.append("deployed: " + (", ".join(self.existing) if self.existing else "nothing"))
+        if rollback:
+            lines.append(f"rolling back: Azure redeploys the last successful deployment, {rollback}")
         super().__init__("\n".join(lines))
 
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from .errors import ValidationError
 from .operations.autoscale import AutoscaleOperations
 from .operations.resources import ResourceOperations
+from .operations.templates import TemplateOperations
 from .operations.vmss import VmssOperations
 from .progress import Reporter
 
@@ -58,7 +59,7 @@ CLOUDS: dict[str, Cloud] = {
 }
 
 
-class Session(ResourceOperations, VmssOperations, AutoscaleOperations):
+class Session(ResourceOperations, VmssOperations, AutoscaleOperations, TemplateOperations):
     """A connection to one subscription, with the cmdlet-style operations as methods.
 
     Operations wait for completion and return the Azure SDK's own models; ``begin_*`` twins return the

@@ -34,6 +34,7 @@ __all__ = [
     "Runtime",
     "Template",
     "TemplateError",
+    "check_parameters",
     "load_json",
 ]
 
@@ -974,6 +975,36 @@ class _ListFunctions(dict[str, Callable[..., Any]]):
 
             return list_action
         return default
+
+
+def check_parameters(template: Mapping[str, Any], given: Mapping[str, Any], *, present: Sequence[str] = ()) -> None:
+    """Check parameter values against a template's declarations, evaluating nothing.
+
+    Every given name is declared (case-insensitively), every parameter without a default is given,
+    and each value has its type, allowed values and bounds. ``given`` holds plain values; ``present``
+    names parameters supplied some other way (a Key Vault reference, staging). Raises
+    :class:`TemplateError` with the path ``parameters.<name>``; secure values are never shown.
+    """
+    declared: Mapping[str, Any] = template.get("parameters") or {}
+    for name in [*given, *present]:
+        if _lookup(declared, name) is None:
+            raise TemplateError(
+                f"the template parameter '{name}' is given but the template does not declare it "
+                f"(it declares: {', '.join(declared) or 'none'})",
+                path=f"parameters.{name}",
+            )
+    for name, spec in declared.items():
+        if not isinstance(spec, Mapping):
+            continue
+        found = _lookup(given, name)
+        if found is None:
+            if "defaultValue" not in spec and _lookup(dict.fromkeys(present), name) is None:
+                raise TemplateError(f"The value for the template parameter '{name}' is not provided",
+                                    path=f"parameters.{name}")  # fmt: skip
+            continue
+        kind = _PARAM_TYPES.get(str(spec.get("type", "")).lower())
+        if kind is not None:
+            Template._check_parameter(name, kind, found[1], spec, f"parameters.{name}")
 
 
 def _without_inline_template(resource: PlannedResource) -> tuple[Mapping[str, Any], Any]:

@@ -251,6 +251,17 @@ class DeploymentsBackend(Provider):
             out["templateLink"] = link
         if props.get("debugSetting"):
             out["debugSetting"] = props["debugSetting"]
+        on_error = props.get("onErrorDeployment")
+        if on_error:
+            kind = str(on_error.get("type") or "")
+            if kind not in ("LastSuccessful", "SpecificDeployment"):
+                message = f"onErrorDeployment.type '{kind}' is not valid: use LastSuccessful or SpecificDeployment."
+                raise ArmError(400, "InvalidOnErrorDeployment", message)
+            if kind == "SpecificDeployment" and not on_error.get("deploymentName"):
+                raise ArmError(400, "InvalidOnErrorDeployment",
+                               "onErrorDeployment of type SpecificDeployment needs a deploymentName.")  # fmt: skip
+            out["onErrorDeployment"] = {"type": kind, **({"deploymentName": on_error["deploymentName"]}
+                                                          if on_error.get("deploymentName") else {})}  # fmt: skip
         return out
 
     def view(self, record: Record) -> dict[str, Any]:
@@ -282,7 +293,7 @@ class DeploymentsBackend(Provider):
             rid,
             DEPLOYMENT_TYPE,
             {"id": rid, "name": name, "type": DEPLOYMENT_TYPE, "properties": self._properties(template, props, link)},
-            secrets={"template": template.template, "parameters": self._parameters_of(props)},
+            secrets={"template": template.template, "parameters": self._parameters_of(props), "link": link},
             internal={"unlisted": True, "operations": [], "started": self.emu.now(), "running": True},
         )
         if body_tags := call.body().get("tags"):
@@ -462,6 +473,10 @@ class DeploymentsBackend(Provider):
             self._operation(record, resource, operation_id, at, at, response.status, "Failed", error)
             run.failures.append(error)
             return
+        if resource.is_deployment:
+            nested = self.store.get(path.split("?", 1)[0])
+            if nested is not None:
+                nested.internal["parent"] = run.deployment_id
         run.in_flight[resource.id.lower()] = Started(resource, operation_id, at, ops, response.status)
 
     def _nested(
@@ -627,6 +642,52 @@ class DeploymentsBackend(Provider):
         self.store.touch(record)
         run.op.due = at
         self.emu.ops.settle(at)
+        if props["provisioningState"] == "Failed" and props.get("onErrorDeployment"):
+            self._roll_back(record)
+        origin = self.store.get(str(record.internal.pop("rollback_of", "")) or "/none")
+        if origin is not None and origin.properties.get("onErrorDeployment"):
+            origin.properties["onErrorDeployment"]["provisioningState"] = props["provisioningState"]
+            self.store.touch(origin)
+
+    def _roll_back(self, record: Record) -> None:
+        """Redeploy the group's last successful deployment (or the named one), in Complete mode."""
+        on_error = record.properties["onErrorDeployment"]
+        group = record.id.rsplit("/providers/", 1)[0].lower()
+        candidates = [
+            r for r in self.store.of_type(DEPLOYMENT_TYPE)
+            if r.key.startswith(group + "/") and r.key != record.key and not r.internal.get("parent")
+        ]  # fmt: skip
+        if on_error["type"] == "SpecificDeployment":
+            target = next((r for r in candidates if r.name.lower() == str(on_error["deploymentName"]).lower()), None)
+        else:
+            done = [r for r in candidates if r.properties.get("provisioningState") == "Succeeded"]
+            target = max(done, key=lambda r: r.properties.get("timestamp", ""), default=None)
+        if target is None or target.properties.get("provisioningState") != "Succeeded":
+            on_error["provisioningState"] = "Failed"
+            record.properties["error"].setdefault("details", []).append(
+                {
+                    "code": "DeploymentRollbackFailed",
+                    "message": "There is no successful deployment in the group to roll back to.",
+                }
+            )
+            self.store.touch(record)
+            return
+        on_error["deploymentName"] = target.name
+        on_error["provisioningState"] = "Accepted"
+        props: dict[str, Any] = {"mode": "Complete", "parameters": target.secrets.get("parameters") or {}}
+        link = target.secrets.get("link")
+        if link and link.get("uri"):
+            props["templateLink"] = {k: v for k, v in link.items() if k in ("uri", "queryString")}
+        else:
+            props["template"] = target.secrets.get("template")
+        response = self.emu.dispatch("PUT", f"{target.id}?api-version={INTERNAL_API_VERSION}", {"properties": props})
+        if response.status >= 400:
+            on_error["provisioningState"] = "Failed"
+        else:
+            again = self.store.get(target.id)
+            if again is not None:
+                again.internal["rollback_of"] = record.id
+        self.store.touch(record)
 
     # -- validate, what-if, export ------------------------------------------------------------------------
     def validate(self, call: Call) -> Response:
