@@ -17,10 +17,14 @@ import secrets
 import string
 import sys
 from pathlib import Path
+from typing import Any
 
 import azrm
 
 HERE = Path(__file__).resolve().parent
+RG_NAME = "KNRGTest01"
+VM_NAME = "KNVM01"
+log = logging.getLogger("seed")
 
 
 def admin_password() -> str:
@@ -30,6 +34,79 @@ def admin_password() -> str:
         return given
     alphabet = string.ascii_letters + string.digits
     return "".join(secrets.choice(alphabet) for _ in range(20)) + secrets.choice("!#%+-") + "a1A"
+
+
+def provision(az: Any, *, location: str, storage_name: str, password: str) -> None:
+    """The seed's steps, on any session: Azure, the local Azure, or a template session (azrm.template_session).
+
+    Each PowerShell line of the original is quoted above the azrm line that replaces it.
+    """
+    # $RGname = "KNRGTest01"; $Location = "west europe"
+    rg_name = RG_NAME
+    # $vnicName = "vmvNic"; $Subnet1Name = "Subnet1"; $vNetName = "KNVnet01"
+    vnic_name, subnet_name, vnet_name = "vmvNic", "Subnet1", "KNVnet01"
+    # $VMName = "KNVM01"; $ComputerName = $VMName; $VMSize = "Standard_A2"; $OSDiskName = $VMName + "osDisk"
+    vm_name, vm_size = VM_NAME, "Standard_A2"
+    os_disk_name = vm_name + "osDisk"
+
+    # $RG = New-AzureRmResourceGroup -Name $RGname -Location $location
+    rg = az.new_resource_group(rg_name, location)
+    # $StorageAccount = New-AzureRmStorageAccount -ResourceGroupName $RGname -Name knstor5050 -Type $StorageType ...
+    storage = az.new_storage_account(rg.name, storage_name, location=rg.location, sku_name="Standard_LRS")
+    # $PIP = New-AzureRmPublicIpAddress -Name $vnicName -ResourceGroupName $RGname -Location $Location -AllocationMethod Dynamic
+    pip = az.new_public_ip_address(rg.name, vnic_name, location=rg.location, allocation_method="Dynamic")
+    # $SubnetConfig = New-AzureRmVirtualNetworkSubnetConfig -Name $Subnet1Name -AddressPrefix $vNetSubnetAddressPrefix
+    subnet = azrm.new_virtual_network_subnet_config(subnet_name, address_prefix="10.0.0.0/24")
+    # $vNET = New-AzureRmVirtualNetwork -Name $vNetName ... -AddressPrefix $vNetAddressPrefix -Subnet $SubnetConfig
+    vnet = az.new_virtual_network(
+        rg.name, vnet_name, location=rg.location, address_prefix="10.0.0.0/16", subnet=[subnet]
+    )
+    # $Interface = New-AzureRmNetworkInterface -Name $vnicName ... -SubnetId $vnet.Subnets[0].Id -PublicIpAddressId $pip.Id
+    nic = az.new_network_interface(
+        rg.name, vnic_name, location=rg.location, subnet_id=vnet.subnets[0].id, public_ip_address_id=pip.id
+    )
+
+    # $Credential = Get-Credential
+    credential = azrm.Credential("knadmin", password)
+    # $OSDiskUri = $StorageAccount.PrimaryEndpoints.Blob.ToString() + "vhds/" + $OSDiskName + ".vhd"
+    os_disk_uri = f"{storage.primary_endpoints.blob}vhds/{os_disk_name}.vhd"
+    # New-AzureRmVMConfig | Set-AzureRmVMOperatingSystem | Set-AzureRmVMSourceImage | Add-AzureRmVMNetworkInterface
+    #   | Set-AzureRmVMOSDisk  (each returns a new configuration: keep the result)
+    vm = (
+        azrm.new_vm_config(vm_name, vm_size)
+        .set_operating_system(
+            windows=True,
+            computer_name=vm_name,
+            credential=credential,
+            provision_vm_agent=True,
+            enable_auto_update=True,
+        )
+        .set_source_image(
+            publisher_name="MicrosoftWindowsServer",
+            offer="WindowsServer",
+            skus="2012-R2-Datacenter",
+            version="latest",
+        )
+        .add_network_interface(nic.id)
+        .set_os_disk(name=os_disk_name, vhd_uri=os_disk_uri, create_option="FromImage")
+    )
+    # New-AzureRmVM -ResourceGroupName $RGname -Location $Location -VM $VirtualMachine
+    az.new_vm(rg.name, location=rg.location, vm=vm)
+
+    # Publish-AzureRmVMDscConfiguration -ResourceGroupName $RGname -ConfigurationPath .\webdsc.ps1 -StorageAccountName knstor5050
+    url = az.publish_vm_dsc_configuration(rg.name, HERE / "webdsc.ps1", storage_account_name=storage.name)
+    log.info("DSC archive published at %s", url)
+    # Set-AzureRmVMDscExtension -ResourceGroupName $RGname -VMName $virtualmachine.Name -ArchiveBlobName webdsc.ps1.zip
+    #   -ArchiveStorageAccountName knstor5050 -ConfigurationName webdsc -Version 2.7 -Location $location
+    az.set_vm_dsc_extension(
+        rg.name,
+        vm_name,
+        archive_blob_name="webdsc.ps1.zip",
+        archive_storage_account_name=storage.name,
+        configuration_name="webdsc",
+        version="2.7",
+        location=rg.location,
+    )
 
 
 def main() -> int:
@@ -58,81 +135,17 @@ def main() -> int:
         az = azrm.local(latency=args.latency, location=args.location, **options)
     with az:
         print(f"Session: {az!r}")
-        # $RGname = "KNRGTest01"; $Location = "west europe"
-        rg_name, location = "KNRGTest01", args.location
         # $StorageName = "Knstor5050"; $StorageType = "Standard_LRS"
         storage_name = args.storage_account or ("knstor" + secrets.token_hex(4) if args.azure else "knstor5050")
-        # $vnicName = "vmvNic"; $Subnet1Name = "Subnet1"; $vNetName = "KNVnet01"
-        vnic_name, subnet_name, vnet_name = "vmvNic", "Subnet1", "KNVnet01"
-        # $VMName = "KNVM01"; $ComputerName = $VMName; $VMSize = "Standard_A2"; $OSDiskName = $VMName + "osDisk"
-        vm_name, vm_size = "KNVM01", "Standard_A2"
-        os_disk_name = vm_name + "osDisk"
+        provision(az, location=args.location, storage_name=storage_name, password=admin_password())
+        rg_name, vm_name, vnic_name = RG_NAME, VM_NAME, "vmvNic"
 
-        # $RG = New-AzureRmResourceGroup -Name $RGname -Location $location
-        rg = az.new_resource_group(rg_name, location)
-        # $StorageAccount = New-AzureRmStorageAccount -ResourceGroupName $RGname -Name knstor5050 -Type $StorageType ...
-        storage = az.new_storage_account(rg.name, storage_name, location=rg.location, sku_name="Standard_LRS")
-        # $PIP = New-AzureRmPublicIpAddress -Name $vnicName -ResourceGroupName $RGname -Location $Location -AllocationMethod Dynamic
-        pip = az.new_public_ip_address(rg.name, vnic_name, location=rg.location, allocation_method="Dynamic")
-        # $SubnetConfig = New-AzureRmVirtualNetworkSubnetConfig -Name $Subnet1Name -AddressPrefix $vNetSubnetAddressPrefix
-        subnet = azrm.new_virtual_network_subnet_config(subnet_name, address_prefix="10.0.0.0/24")
-        # $vNET = New-AzureRmVirtualNetwork -Name $vNetName ... -AddressPrefix $vNetAddressPrefix -Subnet $SubnetConfig
-        vnet = az.new_virtual_network(
-            rg.name, vnet_name, location=rg.location, address_prefix="10.0.0.0/16", subnet=[subnet]
-        )
-        # $Interface = New-AzureRmNetworkInterface -Name $vnicName ... -SubnetId $vnet.Subnets[0].Id -PublicIpAddressId $pip.Id
-        nic = az.new_network_interface(
-            rg.name, vnic_name, location=rg.location, subnet_id=vnet.subnets[0].id, public_ip_address_id=pip.id
-        )
-
-        # $Credential = Get-Credential
-        credential = azrm.Credential("knadmin", admin_password())
-        # $OSDiskUri = $StorageAccount.PrimaryEndpoints.Blob.ToString() + "vhds/" + $OSDiskName + ".vhd"
-        os_disk_uri = f"{storage.primary_endpoints.blob}vhds/{os_disk_name}.vhd"
-        # New-AzureRmVMConfig | Set-AzureRmVMOperatingSystem | Set-AzureRmVMSourceImage | Add-AzureRmVMNetworkInterface
-        #   | Set-AzureRmVMOSDisk  (each returns a new configuration: keep the result)
-        vm = (
-            azrm.new_vm_config(vm_name, vm_size)
-            .set_operating_system(
-                windows=True,
-                computer_name=vm_name,
-                credential=credential,
-                provision_vm_agent=True,
-                enable_auto_update=True,
-            )
-            .set_source_image(
-                publisher_name="MicrosoftWindowsServer",
-                offer="WindowsServer",
-                skus="2012-R2-Datacenter",
-                version="latest",
-            )
-            .add_network_interface(nic.id)
-            .set_os_disk(name=os_disk_name, vhd_uri=os_disk_uri, create_option="FromImage")
-        )
-        # New-AzureRmVM -ResourceGroupName $RGname -Location $Location -VM $VirtualMachine
-        az.new_vm(rg.name, location=rg.location, vm=vm)
-
-        # Publish-AzureRmVMDscConfiguration -ResourceGroupName $RGname -ConfigurationPath .\webdsc.ps1 -StorageAccountName knstor5050
-        url = az.publish_vm_dsc_configuration(rg.name, HERE / "webdsc.ps1", storage_account_name=storage.name)
-        print(f"DSC archive published at {url}")
-        # Set-AzureRmVMDscExtension -ResourceGroupName $RGname -VMName $virtualmachine.Name -ArchiveBlobName webdsc.ps1.zip
-        #   -ArchiveStorageAccountName knstor5050 -ConfigurationName webdsc -Version 2.7 -Location $location
-        az.set_vm_dsc_extension(
-            rg.name,
-            vm_name,
-            archive_blob_name="webdsc.ps1.zip",
-            archive_storage_account_name=storage.name,
-            configuration_name="webdsc",
-            version="2.7",
-            location=rg.location,
-        )
-
-        status = az.get_vm(rg.name, vm_name, status=True)
-        dsc = az.get_vm_dsc_extension_status(rg.name, vm_name)
-        public_ip = az.get_public_ip_address(rg.name, vnic_name).ip_address
+        status = az.get_vm(rg_name, vm_name, status=True)
+        dsc = az.get_vm_dsc_extension_status(rg_name, vm_name)
+        public_ip = az.get_public_ip_address(rg_name, vnic_name).ip_address
         print()
         print(f"{'resource':<26} {'type':<46} state")
-        for resource in az.list_resources(rg.name):
+        for resource in az.list_resources(rg_name):
             print(f"{resource.name:<26} {resource.type:<46} {resource.provisioning_state}")
         print()
         print(f"VM {vm_name}: {', '.join(s.display_status for s in status.statuses)}; public IP {public_ip}")
@@ -141,7 +154,7 @@ def main() -> int:
             for line in (sub.message or "").splitlines():
                 print(f"     {line}")
         if args.remove:
-            az.remove_resource_group(rg.name)
+            az.remove_resource_group(rg_name)
     return 0
 
 

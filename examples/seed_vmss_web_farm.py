@@ -28,6 +28,7 @@ import azrm
 
 HERE = Path(__file__).resolve().parent
 CPU = "Percentage CPU"
+RG_NAME = "KNVmssWeb01"
 
 
 def admin_password() -> str:
@@ -54,6 +55,102 @@ def instances_table(az: Any, rg: str, lb_name: str, frontend_address: str) -> No
               f"{ipc.private_ip_address if ipc else '-':<12} {frontend_address}:{port}")  # fmt: skip
 
 
+def provision(
+    az: Any, *, location: str, storage_name: str, password: str, dns_label: str, rdp_source: str = "203.0.113.0/24"
+) -> Any:
+    """Build the web farm on any session (Azure, the local Azure, a template session); returns the scale set."""
+    rg_name = RG_NAME
+    credential = azrm.Credential("knadmin", password)
+
+    # New-AzResourceGroup; New-AzStorageAccount (for the DSC archive)
+    rg = az.new_resource_group(rg_name, location)
+    storage = az.new_storage_account(rg.name, storage_name, location=location)
+
+    # New-AzNetworkSecurityRuleConfig x2; New-AzNetworkSecurityGroup
+    http_in = azrm.new_network_security_rule_config(
+        "allow-http", protocol="Tcp", direction="Inbound", priority=100, access="Allow",
+        source_address_prefix="Internet", destination_port_range="80",
+    )  # fmt: skip
+    rdp_in = azrm.new_network_security_rule_config(
+        "allow-rdp-admins", protocol="Tcp", direction="Inbound", priority=110, access="Allow",
+        source_address_prefix=rdp_source, destination_port_range="3389",
+    )  # fmt: skip
+    nsg = az.new_network_security_group(rg.name, "web-nsg", location=location, security_rules=[http_in, rdp_in])
+
+    # New-AzVirtualNetworkSubnetConfig x2 (the web subnet behind the NSG); New-AzVirtualNetwork
+    web = azrm.new_virtual_network_subnet_config("web", address_prefix="10.0.0.0/24", network_security_group_id=nsg.id)
+    mgmt = azrm.new_virtual_network_subnet_config("mgmt", address_prefix="10.0.1.0/24")
+    vnet = az.new_virtual_network(
+        rg.name, "KNVnetWeb", location=location, address_prefix="10.0.0.0/16", subnet=[web, mgmt]
+    )
+    web_subnet = next(s for s in vnet.subnets if s.name == "web")
+    mgmt_subnet = next(s for s in vnet.subnets if s.name == "mgmt")
+
+    # New-AzPublicIpAddress; New-AzLoadBalancer*Config; New-AzLoadBalancer
+    lb_ip = az.new_public_ip_address(rg.name, "web-lb-ip", location=location, allocation_method="Static",
+                                     domain_name_label=dns_label)  # fmt: skip
+    frontend = azrm.new_load_balancer_frontend_ip_config("web-frontend", public_ip_address_id=lb_ip.id)
+    pool = azrm.new_load_balancer_backend_address_pool_config("web-pool")
+    probe = azrm.new_load_balancer_probe_config("http-probe", protocol="Http", port=80, request_path="/")
+    http_rule = azrm.new_load_balancer_rule_config(
+        "http", frontend_ip_configuration=frontend, backend_address_pool=pool, probe=probe,
+        protocol="Tcp", frontend_port=80, backend_port=80,
+    )  # fmt: skip
+    rdp_pool = azrm.new_load_balancer_inbound_nat_pool_config(
+        "rdp", frontend_ip_configuration=frontend, protocol="Tcp",
+        frontend_port_range_start=50000, frontend_port_range_end=50119, backend_port=3389,
+    )  # fmt: skip
+    lb = az.new_load_balancer(
+        rg.name, "web-lb", location=location, frontend_ip_configuration=frontend, backend_address_pool=pool,
+        probe=probe, load_balancing_rule=http_rule, inbound_nat_pool=rdp_pool,
+    )  # fmt: skip
+
+    # New-AzVmssIpConfig; New-AzVmssConfig | Set-AzVmssOsProfile | Set-AzVmssStorageProfile
+    #   | Add-AzVmssNetworkInterfaceConfiguration | Add-AzVmssExtension (DSC: IIS from webdsc.ps1)
+    ip_config = azrm.new_vmss_ip_config(
+        "web-ip", subnet_id=web_subnet.id,
+        load_balancer_backend_address_pools_id=lb.backend_address_pools[0].id,
+        load_balancer_inbound_nat_pools_id=lb.inbound_nat_pools[0].id,
+    )  # fmt: skip
+    vmss = (
+        azrm.new_vmss_config(location=location, sku_capacity=3, sku_name="Standard_A2", upgrade_policy_mode="Manual")
+        .set_os_profile(windows=True, computer_name_prefix="web", credential=credential)
+        .set_storage_profile(image_reference_publisher="MicrosoftWindowsServer",
+                             image_reference_offer="WindowsServer", image_reference_sku="2016-Datacenter")
+        .add_network_interface_configuration("web-nic", primary=True, ip_config=ip_config)
+        .add_dsc_extension(azrm.DscExtension(HERE / "webdsc.ps1", storage_account_name=storage.name, version="2.77"))
+    )  # fmt: skip
+    # New-AzVmss (publishes webdsc.ps1.zip first, then creates the scale set with the DSC extension)
+    farm = az.new_vmss(rg.name, "webfarm", vmss=vmss)
+
+    # The management VM, in its own subnet: New-AzPublicIpAddress, New-AzNetworkInterface, New-AzVMConfig...
+    mgmt_ip = az.new_public_ip_address(rg.name, "mgmt-ip", location=location)
+    mgmt_nic = az.new_network_interface(rg.name, "mgmt-nic", location=location, subnet_id=mgmt_subnet.id,
+                                        public_ip_address_id=mgmt_ip.id)  # fmt: skip
+    mgmt_vm = (
+        azrm.new_vm_config("KNMGMT01", "Standard_A2")
+        .set_operating_system(windows=True, computer_name="KNMGMT01", credential=credential)
+        .set_source_image(publisher_name="MicrosoftWindowsServer", offer="WindowsServer", skus="2016-Datacenter")
+        .add_network_interface(mgmt_nic.id)
+    )
+    az.new_vm(rg.name, location=location, vm=mgmt_vm)
+
+    # New-AzAutoscaleRule x2; New-AzAutoscaleProfile; Add-AzAutoscaleSetting
+    scale_out = azrm.new_autoscale_rule(
+        metric_name=CPU, metric_resource_id=farm.id, operator="GreaterThan", threshold=70,
+        time_window="PT5M", scale_action_direction="Increase", scale_action_value=1, scale_action_cooldown="PT5M",
+    )  # fmt: skip
+    scale_in = azrm.new_autoscale_rule(
+        metric_name=CPU, metric_resource_id=farm.id, operator="LessThan", threshold=30,
+        time_window="PT5M", scale_action_direction="Decrease", scale_action_value=1, scale_action_cooldown="PT5M",
+    )  # fmt: skip
+    profile = azrm.new_autoscale_profile("cpu", default_capacity=3, minimum_capacity=2, maximum_capacity=10,
+                                         rule=[scale_out, scale_in])  # fmt: skip
+    az.new_autoscale_setting(rg.name, "webfarm-autoscale", location=location, target_resource_id=farm.id,
+                             autoscale_profile=profile)  # fmt: skip
+    return farm
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--azure", action="store_true", help="run against Azure (azrm.connect())")
@@ -68,98 +165,11 @@ def main() -> int:
     # Connect-AzAccount   (locally: a manual clock, so that the autoscale part can move time)
     az = azrm.connect(location=args.location) if args.azure else azrm.local(location=args.location, clock="manual")
     with az:
-        rg_name, location = "KNVmssWeb01", args.location
+        rg_name = RG_NAME
         storage_name = args.storage_account or "knweb" + secrets.token_hex(4)
-        credential = azrm.Credential("knadmin", admin_password())
-
-        # New-AzResourceGroup; New-AzStorageAccount (for the DSC archive)
-        rg = az.new_resource_group(rg_name, location)
-        storage = az.new_storage_account(rg.name, storage_name, location=location)
-
-        # New-AzNetworkSecurityRuleConfig x2; New-AzNetworkSecurityGroup
-        http_in = azrm.new_network_security_rule_config(
-            "allow-http", protocol="Tcp", direction="Inbound", priority=100, access="Allow",
-            source_address_prefix="Internet", destination_port_range="80",
-        )  # fmt: skip
-        rdp_in = azrm.new_network_security_rule_config(
-            "allow-rdp-admins", protocol="Tcp", direction="Inbound", priority=110, access="Allow",
-            source_address_prefix=args.rdp_source, destination_port_range="3389",
-        )  # fmt: skip
-        nsg = az.new_network_security_group(rg.name, "web-nsg", location=location, security_rules=[http_in, rdp_in])
-
-        # New-AzVirtualNetworkSubnetConfig x2 (the web subnet behind the NSG); New-AzVirtualNetwork
-        web = azrm.new_virtual_network_subnet_config(
-            "web", address_prefix="10.0.0.0/24", network_security_group_id=nsg.id
-        )
-        mgmt = azrm.new_virtual_network_subnet_config("mgmt", address_prefix="10.0.1.0/24")
-        vnet = az.new_virtual_network(
-            rg.name, "KNVnetWeb", location=location, address_prefix="10.0.0.0/16", subnet=[web, mgmt]
-        )
-        web_subnet = next(s for s in vnet.subnets if s.name == "web")
-        mgmt_subnet = next(s for s in vnet.subnets if s.name == "mgmt")
-
-        # New-AzPublicIpAddress; New-AzLoadBalancer*Config; New-AzLoadBalancer
-        lb_ip = az.new_public_ip_address(rg.name, "web-lb-ip", location=location, allocation_method="Static",
-                                         domain_name_label="knweb" + secrets.token_hex(3))  # fmt: skip
-        frontend = azrm.new_load_balancer_frontend_ip_config("web-frontend", public_ip_address_id=lb_ip.id)
-        pool = azrm.new_load_balancer_backend_address_pool_config("web-pool")
-        probe = azrm.new_load_balancer_probe_config("http-probe", protocol="Http", port=80, request_path="/")
-        http_rule = azrm.new_load_balancer_rule_config(
-            "http", frontend_ip_configuration=frontend, backend_address_pool=pool, probe=probe,
-            protocol="Tcp", frontend_port=80, backend_port=80,
-        )  # fmt: skip
-        rdp_pool = azrm.new_load_balancer_inbound_nat_pool_config(
-            "rdp", frontend_ip_configuration=frontend, protocol="Tcp",
-            frontend_port_range_start=50000, frontend_port_range_end=50119, backend_port=3389,
-        )  # fmt: skip
-        lb = az.new_load_balancer(
-            rg.name, "web-lb", location=location, frontend_ip_configuration=frontend, backend_address_pool=pool,
-            probe=probe, load_balancing_rule=http_rule, inbound_nat_pool=rdp_pool,
-        )  # fmt: skip
-
-        # New-AzVmssIpConfig; New-AzVmssConfig | Set-AzVmssOsProfile | Set-AzVmssStorageProfile
-        #   | Add-AzVmssNetworkInterfaceConfiguration | Add-AzVmssExtension (DSC: IIS from webdsc.ps1)
-        ip_config = azrm.new_vmss_ip_config(
-            "web-ip", subnet_id=web_subnet.id,
-            load_balancer_backend_address_pools_id=lb.backend_address_pools[0].id,
-            load_balancer_inbound_nat_pools_id=lb.inbound_nat_pools[0].id,
-        )  # fmt: skip
-        vmss = (
-            azrm.new_vmss_config(location=location, sku_capacity=3, sku_name="Standard_A2", upgrade_policy_mode="Manual")
-            .set_os_profile(windows=True, computer_name_prefix="web", credential=credential)
-            .set_storage_profile(image_reference_publisher="MicrosoftWindowsServer",
-                                 image_reference_offer="WindowsServer", image_reference_sku="2016-Datacenter")
-            .add_network_interface_configuration("web-nic", primary=True, ip_config=ip_config)
-            .add_dsc_extension(azrm.DscExtension(HERE / "webdsc.ps1", storage_account_name=storage.name, version="2.77"))
-        )  # fmt: skip
-        # New-AzVmss (publishes webdsc.ps1.zip first, then creates the scale set with the DSC extension)
-        farm = az.new_vmss(rg.name, "webfarm", vmss=vmss)
-
-        # The management VM, in its own subnet: New-AzPublicIpAddress, New-AzNetworkInterface, New-AzVMConfig...
-        mgmt_ip = az.new_public_ip_address(rg.name, "mgmt-ip", location=location)
-        mgmt_nic = az.new_network_interface(rg.name, "mgmt-nic", location=location, subnet_id=mgmt_subnet.id,
-                                            public_ip_address_id=mgmt_ip.id)  # fmt: skip
-        mgmt_vm = (
-            azrm.new_vm_config("KNMGMT01", "Standard_A2")
-            .set_operating_system(windows=True, computer_name="KNMGMT01", credential=credential)
-            .set_source_image(publisher_name="MicrosoftWindowsServer", offer="WindowsServer", skus="2016-Datacenter")
-            .add_network_interface(mgmt_nic.id)
-        )
-        az.new_vm(rg.name, location=location, vm=mgmt_vm)
-
-        # New-AzAutoscaleRule x2; New-AzAutoscaleProfile; Add-AzAutoscaleSetting
-        scale_out = azrm.new_autoscale_rule(
-            metric_name=CPU, metric_resource_id=farm.id, operator="GreaterThan", threshold=70,
-            time_window="PT5M", scale_action_direction="Increase", scale_action_value=1, scale_action_cooldown="PT5M",
-        )  # fmt: skip
-        scale_in = azrm.new_autoscale_rule(
-            metric_name=CPU, metric_resource_id=farm.id, operator="LessThan", threshold=30,
-            time_window="PT5M", scale_action_direction="Decrease", scale_action_value=1, scale_action_cooldown="PT5M",
-        )  # fmt: skip
-        profile = azrm.new_autoscale_profile("cpu", default_capacity=3, minimum_capacity=2, maximum_capacity=10,
-                                             rule=[scale_out, scale_in])  # fmt: skip
-        az.new_autoscale_setting(rg.name, "webfarm-autoscale", location=location, target_resource_id=farm.id,
-                                 autoscale_profile=profile)  # fmt: skip
+        farm = provision(az, location=args.location, storage_name=storage_name, password=admin_password(),
+                         dns_label="knweb" + secrets.token_hex(3), rdp_source=args.rdp_source)  # fmt: skip
+        rg = az.get_resource_group(rg_name)
 
         print()
         print(f"{'resource':<48} {'type':<42} state")
@@ -168,9 +178,10 @@ def main() -> int:
         view = az.get_vmss(rg.name, "webfarm", status=True)
         dsc = ", ".join(f"{s.code.split('/')[-1]}: {s.count}" for s in view.extensions[0].statuses_summary)
         print(f"\nScale set webfarm: {farm.sku.capacity} instances of {farm.sku.name}; DSC extension {dsc}")
-        address = az.get_public_ip_address(rg.name, "web-lb-ip").ip_address
+        lb_ip = az.get_public_ip_address(rg.name, "web-lb-ip")
+        address = lb_ip.ip_address
         print(f"Web site: http://{lb_ip.dns_settings.fqdn if lb_ip.dns_settings else address}/ "
-              f"(port 80, probe {probe.request_path}); RDP only from {args.rdp_source}")  # fmt: skip
+              f"(port 80, probe /); RDP only from {args.rdp_source}")  # fmt: skip
         instances_table(az, rg.name, "web-lb", address)
 
         if isinstance(az, azrm.LocalSession):

@@ -149,6 +149,8 @@ class Emulator:
         self.ip_config_sources: list[Any] = []
         #: things that happen on the clock by themselves (autoscale evaluations): ``next_due()``, ``fire(t)``
         self.timers: list[Any] = []
+        #: called with each request and its answer (azrm's template session records the writes)
+        self.recorder: Callable[[Request, Response], None] | None = None
         self._firing_at: float | None = None
         #: synthetic metrics (Percentage CPU of a scale set...) that autoscale reads
         self.metrics = Metrics()
@@ -362,6 +364,8 @@ class Emulator:
             headers.setdefault("X-Content-Type-Options", "nosniff")
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s %s -> %s", req.method, req.path, resp.status)
+            if self.recorder is not None:
+                self.recorder(req, resp)
             return resp
 
     def dispatch(self, method: str, path: str, body: Any = None, *, base_url: str = INTERNAL_BASE) -> Response:

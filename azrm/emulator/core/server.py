@@ -40,13 +40,15 @@ def _protocol_class(holder: ArmServer) -> type:
                 # the client's delayed ACK cost ~40 ms per answer.
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             peer = transport.get_extra_info("peername")
-            if peer:
-                holder.transports[(peer[0], peer[1])] = transport
+            # kept here: at connection_lost a TLS transport may be torn down already
+            self._azrm_peer = (peer[0], peer[1]) if peer else None
+            if self._azrm_peer:
+                holder.transports[self._azrm_peer] = transport
 
         def connection_lost(self, exc: Exception | None) -> None:
-            peer = self.transport.get_extra_info("peername") if self.transport else None
+            peer = getattr(self, "_azrm_peer", None)
             if peer:
-                holder.transports.pop((peer[0], peer[1]), None)
+                holder.transports.pop(peer, None)
             super().connection_lost(exc)
 
     return Protocol
