@@ -35,6 +35,8 @@ _EXPORTS = {
     "Session": "session",
     "connect": "session",
     "local": "session",
+    "TemplateSession": "template_session",
+    "template_session": "template_session",
     "LoggingReporter": "progress",
     "NotebookReporter": "progress",
     "Reporter": "progress",
@@ -112,6 +114,7 @@ __all__ = [
     "SilentReporter",
     "StepError",
     "SubnetConfig",
+    "TemplateSession",
     "TerminalReporter",
     "VMConfig",
     "ValidationError",
@@ -147,6 +150,7 @@ __all__ = [
     "set_vm_source_image",
     "set_vmss_os_profile",
     "set_vmss_storage_profile",
+    "template_session",
 ]
 
 if TYPE_CHECKING:
@@ -198,6 +202,7 @@ if TYPE_CHECKING:
     from .errors import AzrmError, DeploymentError, DeploymentFailure, StepError, ValidationError
     from .progress import LoggingReporter, NotebookReporter, Reporter, SilentReporter, TerminalReporter
     from .session import CLOUDS, Cloud, LocalSession, Session, connect, local
+    from .template_session import TemplateSession, template_session
     from .templates.report import WhatIfReport
 
 

@@ -18,7 +18,7 @@ import re
 import threading
 from typing import Any
 
-__all__ = ["MASK", "install", "register", "scrub"]
+__all__ = ["MASK", "install", "is_registered", "register", "scrub"]
 
 MASK = "********"
 _MIN_LENGTH = 6  # shorter strings would mask ordinary words
@@ -51,6 +51,12 @@ def register(secret: str | None) -> None:
     with _lock:
         _secrets.add(secret)
     install()
+
+
+def is_registered(value: str) -> bool:
+    """Tell whether ``value`` is a secret azrm has handled."""
+    with _lock:
+        return value in _secrets
 
 
 def scrub(text: str) -> str:

@@ -176,14 +176,14 @@ def strip_read_only(resource_type: str, body: Mapping[str, Any]) -> dict[str, An
     out = copy.deepcopy(dict(body))
     for drop in ("id", "etag", "type", "name", "managedBy"):
         out.pop(drop, None)
-    for pattern in _READ_ONLY.get(resource_type.lower(), ()):
-        _drop_path(out, pattern.split("."))
     kind = resource_type.lower()
     if kind == "microsoft.network/loadbalancers":
         # NAT rules made from a scale set's NAT pools belong to the pool, not to the template
         rules = (out.get("properties") or {}).get("inboundNatRules")
         if isinstance(rules, list):
             out["properties"]["inboundNatRules"] = [r for r in rules if not _from_nat_pool(r)]
+    for pattern in _READ_ONLY.get(kind, ()):
+        _drop_path(out, pattern.split("."))
     if kind == "microsoft.network/networkinterfaces":
         for config in (out.get("properties") or {}).get("ipConfigurations") or []:
             props = config.get("properties") or {}
