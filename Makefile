@@ -9,10 +9,12 @@ PY_STAMP := $(VENV)/.azrm-installed
 NODE_STAMP := node_modules/.azrm-installed
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
-# make demo SCENARIO=vmss runs the scale set web farm instead of the IaaS + DSC seed
+# make demo SCENARIO=vmss runs the scale set web farm instead of the IaaS + DSC seed;
+# SCENARIO=templates deploys the linked templates (master + storage + network) after a what-if
 SCENARIO ?= iaas-dsc
 DEMO_SCRIPT_iaas-dsc := examples/seed_iaas_dsc.py
 DEMO_SCRIPT_vmss := examples/seed_vmss_web_farm.py
+DEMO_SCRIPT_templates := examples/seed_linked_templates/deploy.py
 
 .PHONY: setup test lint demo bench lock clean
 
@@ -36,7 +38,7 @@ test: lint
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 demo: setup
-	@test -n "$(DEMO_SCRIPT_$(SCENARIO))" || { echo "SCENARIO=$(SCENARIO): use iaas-dsc (default) or vmss"; exit 2; }
+	@test -n "$(DEMO_SCRIPT_$(SCENARIO))" || { echo "SCENARIO=$(SCENARIO): use iaas-dsc (default), vmss or templates"; exit 2; }
 	$(BIN)/python $(DEMO_SCRIPT_$(SCENARIO)) $(DEMO_ARGS)
 
 bench: setup

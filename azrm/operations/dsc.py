@@ -21,6 +21,7 @@ from ..builders._base import check
 from ..builders.dsc import DEFAULT_CONTAINER, DEFAULT_EXTENSION_NAME, DscExtension, check_dsc_settings
 from ..credential import Credential
 from ..dsc.archive import DscArchive, build_archive
+from ..errors import ValidationError
 from ..rules import storage_account_name_problem
 from .storage import StorageOperations
 
@@ -47,10 +48,10 @@ class DscOperations(StorageOperations):
     # -- publishing ------------------------------------------------------------------------------------
     def publish_vm_dsc_configuration(
         self,
-        resource_group_name: str,
+        resource_group_name: str | None,
         configuration_path: str | os.PathLike[str],
         *,
-        storage_account_name: str,
+        storage_account_name: str | None = None,
         container_name: str = DEFAULT_CONTAINER,
         force: bool = False,
         additional_path: Sequence[str | os.PathLike[str]] | None = None,
@@ -64,6 +65,9 @@ class DscOperations(StorageOperations):
         The archive ``<script>.ps1.zip`` holds the script, ``additional_path`` files, one folder per
         module the script imports (found under ``module_path`` and ``PSModulePath``) and
         ``dscmetadata.json``. It goes to a private container (created if needed) of the storage account.
+
+        With ``output_archive_path`` (a file or a directory) the archive is only written there (no
+        group or storage account needed): an artifact for a template, for instance.
 
         :returns: the blob URL (without a SAS), or the local path with ``output_archive_path``.
         :raises ValidationError: for a missing script or module, before anything is uploaded.
@@ -91,6 +95,10 @@ class DscOperations(StorageOperations):
             )
             target.write_bytes(archive.data)
             return str(target)
+        if storage_account_name is None:
+            raise ValidationError("storage_account_name", None, "give the storage account to publish to")
+        if resource_group_name is None:
+            raise ValidationError("resource_group_name", None, "give the storage account's group")
         return self.publish_archive(
             resource_group_name,
             archive,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
 import json
 import re
 import sys
@@ -132,7 +133,7 @@ class TemplateOperations(StorageOperations):
                     _register(value)
         properties: dict[str, Any] = {"mode": modes[str(mode).lower()], "parameters": parameters}
         if local is not None and local.needs_staging and stage:
-            base, sas = self._stage(resource_group_name, name, local)
+            base, sas = self._stage(resource_group_name, local)
             properties["templateLink"] = {"uri": f"{base}/{local.main}", "queryString": sas}
             declared = {k.lower() for k in parameters}
             if _declared(template, "_artifactsLocation") and "_artifactslocation" not in declared:
@@ -147,7 +148,7 @@ class TemplateOperations(StorageOperations):
             properties["templateLink"] = {"uri": template_uri}
         return name, {"properties": properties}
 
-    def _stage(self, resource_group_name: str, name: str, local: Any) -> tuple[str, str]:
+    def _stage(self, resource_group_name: str, local: Any) -> tuple[str, str]:
         """Upload a local template's files; return the base URL they are under and a read-only SAS."""
         from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
         from azure.storage.blob import BlobServiceClient, ContainerSasPermissions, generate_container_sas
@@ -156,7 +157,10 @@ class TemplateOperations(StorageOperations):
         container = f"{resource_group_name.lower()[:40].strip('-_.()')}-stageartifacts"
         container = re.sub(r"[^a-z0-9-]", "-", container).strip("-")
         container = re.sub(r"-{2,}", "-", container)[:63]
-        prefix = f"{name}-{datetime.datetime.now(datetime.timezone.utc):%Y%m%d%H%M%S}"
+        digest = hashlib.sha256()
+        for relative, path in sorted(local.files.items()):
+            digest.update(relative.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+        prefix = digest.hexdigest()[:16]  # by content: the same files keep their URLs (what-if shows no change)
 
         def upload() -> tuple[str, str]:
             try:

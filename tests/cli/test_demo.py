@@ -65,3 +65,29 @@ def test_vmss_demo_builds_the_farm_and_scales_it() -> None:
     assert "capacity now 6" in out and "capacity now 2" in out
     assert re.search(r"^\s+\d\d:\d\d\s+3 -> 4: Percentage CPU average over PT5M was 85, GreaterThan 70$", out, re.M)
     assert CANARY not in out + done.stderr
+
+
+def test_templates_demo_previews_then_deploys_the_linked_templates() -> None:
+    env = {**os.environ, "AZRM_ADMIN_PASSWORD": CANARY}
+    env.pop("AZRM_LOCAL_ENDPOINT", None)
+    done = subprocess.run(
+        [sys.executable, "examples/seed_linked_templates/deploy.py", "--remove"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-4000:]
+    out = done.stdout
+    assert "Resource changes: 6 to create." in out
+    assert "+ Microsoft.Compute/virtualMachines/KNVM01 [2024-07-01]" in out
+    assert "Deployment seed: Succeeded" in out
+    for deployment, name, kind in [
+        ("seed", "KNVM01", "Microsoft.Compute/virtualMachines"),
+        ("seed", "storage", "Microsoft.Resources/deployments"),
+        ("storage", "", "Microsoft.Storage/storageAccounts"),
+        ("network", "KNVnet01", "Microsoft.Network/virtualNetworks"),
+    ]:
+        assert re.search(rf"^{deployment}\s+{re.escape(name)}\S*\s+{re.escape(kind)}\s+Succeeded$", out, re.M), kind
+    assert "DSC: DSC configuration was applied successfully." in out
+    assert '~ properties.hardwareProfile.vmSize: "Standard_A2" => "Standard_A3"' in out
+    assert "Resource changes: 1 to modify, 5 no change." in out
+    assert CANARY not in out + done.stderr
+    assert not re.search(r"sig=(?!\*{8})", out + done.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -107,7 +108,7 @@ def test_local_linked_templates_are_staged(lib: Any, azure: Azure, unique: Calla
     assert result.properties.provisioning_state == "Succeeded"
     link = result.properties.template_link.uri
     staging = "stage" + azure.sub.replace("-", "")[:19]
-    assert f"/{staging}/rg1-stageartifacts/master-" in link and link.endswith("/master.json")
+    assert re.search(rf"/{staging}/rg1-stageartifacts/[0-9a-f]{{16}}/master\.json$", link)  # by content
     assert lib.get_storage_account("ARM_Deploy_Staging", staging).allow_blob_public_access is False
     network = lib.get_resource_group_deployment("rg1", "linkedNetwork")
     assert network.properties.template_link.uri.endswith("/nested/network.json")

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["changes_for", "export_group"]
 
+#: properties Azure accepts but never returns: a what-if cannot compare them
+_WRITE_ONLY = frozenset({"protectedsettings", "adminpassword", "customdata", "protectedsettingsfromkeyvault"})
 _TOP_KEYS = ("location", "tags", "sku", "kind", "zones", "identity", "plan", "properties")
 
 
@@ -234,8 +236,8 @@ def _delta(before: Any, after: Any, path: str, masks: dict[str, str]) -> list[di
             if _unknowable(value, masks):
                 continue
             if match is None:
-                if value in (None, [], {}):
-                    continue
+                if value in (None, [], {}) or key.lower() in _WRITE_ONLY:
+                    continue  # nothing, or what Azure never returns (protected settings, passwords)
                 out.append(_create(sub, value))
                 continue
             out.extend(_delta(before[match], value, sub, masks))
