@@ -231,8 +231,9 @@ def test_history_redeploy_and_delete(azure: Azure) -> None:
     assert azure.deployments.deployments.check_existence("rg1", "d2")
     azure.deployments.deployments.begin_delete("rg1", "d2").result()
     assert not azure.deployments.deployments.check_existence("rg1", "d2")
-    with pytest.raises(ResourceNotFoundError):
+    with pytest.raises(ResourceNotFoundError) as missing:
         azure.deployments.deployments.get("rg1", "d2")
+    assert missing.value.error.code == "DeploymentNotFound"
     # deleting a deployment leaves its resources
     assert any(t == "Microsoft.Storage/storageAccounts" for t in names(azure).values())
     # deployments are not resources of the group

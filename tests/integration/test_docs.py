@@ -52,3 +52,18 @@ def test_getting_started_seed_scenario(namespace: dict[str, Any], capsys: pytest
     az = namespace["az"]
     assert az.get_vm_dsc_extension_status("KNRGTest01", "KNVM01").statuses[0].message == APPLIED
     assert az.get_vm("KNRGTest01", "KNVM01", status=True).statuses[-1].code == "PowerState/running"
+
+
+def test_templates_page(
+    namespace: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = ROOT / "docs" / "templates.md"
+    monkeypatch.chdir(ROOT)
+    exec(python_block(page, "## Deploying"), namespace)
+    state, endpoint = capsys.readouterr().out.split()
+    assert state == "Succeeded" and endpoint.endswith("/knstor5050tpl/")
+    exec(python_block(page, "## A script as a template"), namespace)
+    assert capsys.readouterr().out.strip() == (
+        "[\"[resourceId('Microsoft.Network/virtualNetworks', 'KNVnet01')]\", "
+        "\"[resourceId('Microsoft.Network/publicIPAddresses', 'vmvNic')]\"]"
+    )

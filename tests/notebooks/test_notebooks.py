@@ -48,7 +48,11 @@ def run(path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def test_every_notebook_is_tested() -> None:
-    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == ["01-iaas-dsc.ipynb", "02-vmss-web-farm.ipynb"]
+    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == [
+        "01-iaas-dsc.ipynb",
+        "02-vmss-web-farm.ipynb",
+        "03-templates.ipynb",
+    ]
 
 
 def test_01_iaas_dsc(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -79,6 +83,33 @@ def test_02_vmss_web_farm(monkeypatch: pytest.MonkeyPatch) -> None:
         "capacity, minute by minute: [4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 6, 6]",  # one step per cooldown
         "capacity now: 2",
         "3 -> 2: Percentage CPU average over PT5M was 10, LessThan 30",
+        "resource groups left: []",
+    )
+    assert CANARY not in text
+
+
+def test_03_templates(monkeypatch: pytest.MonkeyPatch) -> None:
+    nb = run(NOTEBOOKS / "03-templates.ipynb", monkeypatch)
+    text = "\n".join(outputs(nb))
+    expect(
+        text,
+        "'nested/storage.json', 'nested/vnet.json', 'webdsc.ps1.zip'",
+        "{'Create': 6}",
+        "<table>",  # the what-if, shown as a table
+        "state: Succeeded",
+        "network  Microsoft.Network/virtualNetworks",
+        "DSC: DSC configuration was applied successfully.",
+        "{'Modify': 1, 'NoChange': 5}",
+        "properties.hardwareProfile.vmSize",
+        "parameters.vmSize: 'Huge' is not valid",
+        "parameters.adminPassword: '********' is not valid",
+        "failed: bad-ip in broken > inner",
+        "files: ['azuredeploy.json', 'webdsc.ps1.zip']",
+        "'adminPassword': 'SecureString'",
+        "[resourceId('Microsoft.Network/networkInterfaces', 'vmvNic')]",
+        "reference(resourceId('Microsoft.Storage/storageAccounts',",
+        "KNVM01                     Microsoft.Compute/virtualMachines              Succeeded",
+        "'Microsoft.Compute/virtualMachines/extensions'",
         "resource groups left: []",
     )
     assert CANARY not in text

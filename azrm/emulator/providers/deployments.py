@@ -329,7 +329,7 @@ class DeploymentsBackend(Provider):
             raise ArmError(400, error["code"], error["message"], details=error.get("details"))
 
     def get_deployment(self, call: Call) -> Response:
-        record = self.get_record(self._id(call), DEPLOYMENT_TYPE, call)
+        record = self._deployment(call)
         return json_response(200, self.view(record))
 
     def list_deployments(self, call: Call) -> Response:
@@ -359,7 +359,7 @@ class DeploymentsBackend(Provider):
 
     def cancel(self, call: Call) -> Response:
         rid = self._id(call)
-        self.get_record(rid, DEPLOYMENT_TYPE, call)
+        self._deployment(call)
         run = self.runs.get(key(rid))
         if run is None:
             raise ArmError(
@@ -722,7 +722,7 @@ class DeploymentsBackend(Provider):
         return changes_for(self, template, complete)
 
     def export_deployment_template(self, call: Call) -> Response:
-        record = self.get_record(self._id(call), DEPLOYMENT_TYPE, call)
+        record = self._deployment(call)
         return json_response(200, {"template": self.clone(record.secrets.get("template"))})
 
     def export_group_template(self, call: Call) -> Response:
@@ -736,11 +736,11 @@ class DeploymentsBackend(Provider):
         return Response(202, None, Headers(self.lro_headers(call, op, location=True)))
 
     def list_operations(self, call: Call) -> Response:
-        record = self.get_record(self._id_ops(call), DEPLOYMENT_TYPE, call)
+        record = self._deployment(call)
         return list_response(self.clone(o) for o in record.internal.get("operations", []))
 
     def get_operation(self, call: Call) -> Response:
-        record = self.get_record(self._id_ops(call), DEPLOYMENT_TYPE, call)
+        record = self._deployment(call)
         for op in record.internal.get("operations", []):
             if op["operationId"].lower() == call.params["operationId"].lower():
                 return json_response(200, self.clone(op))
@@ -748,8 +748,13 @@ class DeploymentsBackend(Provider):
             404, "DeploymentOperationNotFound", f"The operation '{call.params['operationId']}' was not found."
         )
 
-    def _id_ops(self, call: Call) -> str:
-        return self._id(call)
+    def _deployment(self, call: Call) -> Record:
+        """Return the call's deployment, or ARM's ``DeploymentNotFound``."""
+        record = self.store.get(self._id(call))
+        if record is None or record.type != DEPLOYMENT_TYPE:
+            name = call.params["deploymentName"]
+            raise ArmError(404, "DeploymentNotFound", f"Deployment '{name}' could not be found.")
+        return record
 
     def restore(self) -> None:
         """Fail the deployments a restart interrupted: runs do not survive it (redeploying resumes them)."""
