@@ -44,6 +44,7 @@ demo: setup
 bench: setup
 	$(BIN)/python bench/emulator.py
 	$(BIN)/python bench/library.py
+	$(BIN)/python bench/templates.py
 
 # Re-pin the Python dependencies from a clean venv (run after changing pyproject.toml).
 lock:
