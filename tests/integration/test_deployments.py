@@ -559,3 +559,43 @@ def test_a_restart_fails_the_deployment_it_interrupted(tmp_path: Path) -> None:
     assert deployment.properties.provisioning_state == "Failed"
     assert deployment.properties.error.code == "DeploymentInterrupted"
     second.emu.close()
+
+
+SSH_KEY = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7local azrm@test"
+
+
+def test_copy_looped_linux_vms_in_an_availability_set_2015_schema(azure: Azure) -> None:
+    make_group(azure)
+    result = deploy(azure, load("linux-vms-availability-set-2015.json"), numberOfInstances=3, sshPublicKey=SSH_KEY)
+    assert result.properties.provisioning_state == "Succeeded"
+    avset = azure.compute.availability_sets.get("rg1", "web-avset")
+    vms = [azure.compute.virtual_machines.get("rg1", f"web{i}") for i in range(3)]
+    assert sorted(v.id.lower() for v in avset.properties.virtual_machines) == sorted(v.id.lower() for v in vms)
+    keys = vms[0].properties.os_profile.linux_configuration.ssh.public_keys
+    assert keys[0].path == "/home/azureuser/.ssh/authorized_keys" and keys[0].key_data == SSH_KEY
+    addresses = result.properties.outputs["privateAddresses"]["value"]
+    assert addresses == [azure.network.network_interfaces.get("rg1", f"web-nic{i}").ip_configurations[0]
+                         .private_ip_address for i in range(3)]  # fmt: skip
+    assert len(set(addresses)) == 3 and all(a.startswith("10.1.0.") for a in addresses)
+    assert result.properties.outputs["vmIds"]["value"] == [v.properties.vm_id for v in vms]
+    # each VM waited for its own NIC (dependsOn built with copyIndex()), not for all of them
+    deps = {d.resource_name: sorted(x.resource_name for x in d.depends_on) for d in result.properties.dependencies}
+    assert deps["web1"] == ["web-avset", "web-nic1"]
+
+
+def test_template_and_parameters_links_with_a_sas_in_the_uri(azure: Azure, unique: Callable[[str], str]) -> None:
+    make_group(azure)
+    parameters = TEMPLATES / "linked" / "storage.parameters.json"
+    files = {**linked_files(), "storage.parameters.json": parameters}
+    base, sas = stage(azure, unique("tpl"), files)
+    body = {
+        "properties": {
+            "mode": "Incremental",
+            "templateLink": {"uri": f"{base}storage.json?{sas}"},  # the SAS in the URI itself
+            "parametersLink": {"uri": f"{base}storage.parameters.json", "queryString": sas},
+        }
+    }
+    result = azure.deployments.deployments.begin_create_or_update("rg1", "linkedparams", body).result()
+    name = json.loads(parameters.read_text())["parameters"]["storageName"]["value"]
+    assert result.properties.parameters["storageName"]["value"] == name
+    assert azure.storage.storage_accounts.get_properties("rg1", name).name == name

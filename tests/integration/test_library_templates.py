@@ -272,3 +272,15 @@ def test_secure_parameters_stay_out_of_logs(lib: Any, azure: Azure, caplog: pyte
                                       adminUsername="azureuser", adminPassword=PASSWORD)  # fmt: skip
     assert PASSWORD not in "\n".join(r.getMessage() for r in caplog.records)
     assert PASSWORD not in repr(lib.get_resource_group_deployment("rg1", "vm-simple-windows").as_dict())
+
+
+def test_deploy_from_a_template_uri(lib: Any, azure: Azure, unique: Callable[[str], str]) -> None:
+    from tests.integration.test_deployments import linked_files, stage
+
+    make_group(azure)
+    base, sas = stage(azure, unique("tpl"), linked_files())
+    storage = unique("data")
+    result = lib.new_resource_group_deployment("rg1", template_uri=f"{base}master.json?{sas}", storageName=storage)
+    assert result.name == "master"  # named after the URI's file, as Az does
+    assert result.properties.outputs["blob"]["value"] == lib.get_storage_account("rg1", storage).primary_endpoints.blob
+    assert lib.get_resource_group_deployment("rg1", "linkedNetwork").properties.provisioning_state == "Succeeded"
