@@ -35,8 +35,8 @@ _EXPORTS = {
     "Session": "session",
     "connect": "session",
     "local": "session",
-    "TemplateSession": "template_session",
-    "template_session": "template_session",
+    "TemplateSession": "template_mode",
+    "template_session": "template_mode",
     "LoggingReporter": "progress",
     "NotebookReporter": "progress",
     "Reporter": "progress",
@@ -202,7 +202,7 @@ if TYPE_CHECKING:
     from .errors import AzrmError, DeploymentError, DeploymentFailure, StepError, ValidationError
     from .progress import LoggingReporter, NotebookReporter, Reporter, SilentReporter, TerminalReporter
     from .session import CLOUDS, Cloud, LocalSession, Session, connect, local
-    from .template_session import TemplateSession, template_session
+    from .template_mode import TemplateSession, template_session
     from .templates.report import WhatIfReport
 
 

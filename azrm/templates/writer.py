@@ -312,7 +312,7 @@ def write_template(
         if unique:
             entry["dependsOn"] = [f"[{_resource_id_expression(by_id[d].id, names)}]" for d in unique]
         out_resources.append(entry)
-    for param in writer_secret_parameters(secret_map):
+    for param in sorted(set(secret_map.values())):
         parameters[param] = {"type": "SecureString"}
     parameters.update(names.parameters)
     parameters.update({k: dict(v) for k, v in (extra_parameters or {}).items()})
@@ -326,11 +326,6 @@ def write_template(
     if outputs:
         template["outputs"] = {k: dict(v) for k, v in outputs.items()}
     return template
-
-
-def writer_secret_parameters(secrets: Mapping[str, str]) -> list[str]:
-    """Return the parameter names the secrets become, in a stable order."""
-    return sorted(set(secrets.values()))
 
 
 def _same_region(value: Any, region: str) -> bool:
@@ -364,7 +359,7 @@ def _split(resource_id: str) -> tuple[str, list[str]] | None:
     return f"{match['ns']}/" + "/".join(types), values
 
 
-def _resource_id_expression(resource_id: str, names: _Names, by_id: Mapping[str, WrittenResource] | None = None) -> str:
+def _resource_id_expression(resource_id: str, names: _Names) -> str:
     split = _split(resource_id)
     if split is None:
         return literal(resource_id)

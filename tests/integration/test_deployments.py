@@ -599,3 +599,23 @@ def test_template_and_parameters_links_with_a_sas_in_the_uri(azure: Azure, uniqu
     name = json.loads(parameters.read_text())["parameters"]["storageName"]["value"]
     assert result.properties.parameters["storageName"]["value"] == name
     assert azure.storage.storage_accounts.get_properties("rg1", name).name == name
+
+
+def test_history_is_trimmed_as_arm_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    from azrm.emulator import Emulator
+    from azrm.emulator.providers import deployments as backend
+
+    monkeypatch.setattr(backend, "HISTORY_TRIM_AT", 5)  # ARM: 700, down to 600
+    monkeypatch.setattr(backend, "HISTORY_TRIM_TO", 3)
+    azure = Azure(Emulator(EmulatorSettings(clock=ManualClock())), "inprocess")
+    make_group(azure)
+    empty = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+             "contentVersion": "1.0.0.0", "resources": []}  # fmt: skip
+    for i in range(5):
+        put_deployment(azure, empty, name=f"d{i}")
+        azure.emu.advance(1)
+    assert len(list(azure.deployments.deployments.list_by_resource_group("rg1"))) == 5
+    put_deployment(azure, empty, name="d5")  # the sixth: the oldest go, down to three, then it is added
+    names = sorted(d.name for d in azure.deployments.deployments.list_by_resource_group("rg1"))
+    assert names == ["d2", "d3", "d4", "d5"]
+    azure.emu.close()

@@ -246,3 +246,16 @@ def test_check_parameters_evaluates_nothing() -> None:
         assert "short" not in err.value.message
     with pytest.raises(TemplateError):
         check_parameters(template, {"size": "S", "secret": "long-enough-123"})  # fromVault missing
+
+
+def test_public_names_are_not_shadowed_by_submodules() -> None:
+    import importlib
+    import pkgutil
+    import types
+
+    import azrm
+
+    for module in pkgutil.iter_modules(azrm.__path__):
+        importlib.import_module(f"azrm.{module.name}")  # importing a submodule sets azrm.<module name>
+    for name in azrm.__all__:
+        assert not isinstance(getattr(azrm, name), types.ModuleType), name

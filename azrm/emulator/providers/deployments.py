@@ -39,7 +39,9 @@ from .resources import RG_TYPE
 if TYPE_CHECKING:
     from ..core.engine import Call
 
-MAX_DEPLOYMENTS_PER_GROUP = 800
+#: ARM deletes a group's oldest deployments from the history once it holds 700, down to 600
+HISTORY_TRIM_AT = 700
+HISTORY_TRIM_TO = 600
 _DEFAULT_API = {
     "microsoft.storage": "2023-05-01",
     "microsoft.network": "2024-03-01",
@@ -121,8 +123,7 @@ class DeploymentsBackend(Provider):
 
     # -- reading the request ------------------------------------------------------------------------
     def _id(self, call: Call) -> str:
-        rid = self.resource_id(call, "deployments", call.params["deploymentName"])
-        return rid
+        return self.resource_id(call, "deployments", call.params["deploymentName"])
 
     def _context(self, call: Call, name: str, link: dict[str, Any] | None) -> Context:
         group = self.rg_record(call.sub, call.rg)
@@ -280,15 +281,8 @@ class DeploymentsBackend(Provider):
                 f"The deployment '{name}' is still running; wait for it to end or cancel it first.",
             )
         template, props, link = self._bind(call, name, call.body())
-        group_id = self.rg_record(call.sub, call.rg).id
-        count = sum(1 for r in self.store.of_type(DEPLOYMENT_TYPE) if r.key.startswith(key(group_id) + "/"))
-        if existing is None and count >= MAX_DEPLOYMENTS_PER_GROUP:
-            raise ArmError(
-                400,
-                "DeploymentQuotaExceeded",
-                f"Creating the deployment '{name}' would exceed the quota of {MAX_DEPLOYMENTS_PER_GROUP} deployments "
-                "per resource group. Delete older deployments.",
-            )
+        if existing is None:
+            self._trim_history(self.rg_record(call.sub, call.rg).id)
         record = Record(
             rid,
             DEPLOYMENT_TYPE,
@@ -321,6 +315,15 @@ class DeploymentsBackend(Provider):
         op.eta = self.emu.now()
         headers = self.lro_headers(call, op)
         return json_response(201 if existing is None else 200, self.view(record), headers)
+
+    def _trim_history(self, group_id: str) -> None:
+        """Keep a group's history under ARM's limit: past 700, the oldest finished ones go, down to 600."""
+        kept = [r for r in self.store.of_type(DEPLOYMENT_TYPE) if r.key.startswith(key(group_id) + "/")]
+        if len(kept) < HISTORY_TRIM_AT:
+            return
+        finished = sorted((r for r in kept if r.key not in self.runs), key=lambda r: r.properties.get("timestamp", ""))
+        for record in finished[: len(kept) - HISTORY_TRIM_TO]:
+            self.store.delete(record.id)
 
     def _raise_if_failed(self, rid: str) -> None:
         record = self.store.get(rid)
@@ -706,20 +709,17 @@ class DeploymentsBackend(Provider):
         rid = self._id(call)
         name = rid.rsplit("/", 1)[-1]
         body = call.body()
+        from .whatif import changes_for
+
         try:
             template, props, _ = self._bind(call, name, body)
-            changes = self._changes(template, str(props.get("mode")).lower() == "complete")
+            changes = changes_for(self, template, str(props.get("mode")).lower() == "complete")
         except ArmError as err:
             return Response(err.status, err.envelope(), Headers(err.headers))
         result: dict[str, Any] = {"status": "Succeeded", "properties": {"changes": changes}}
         op = self.begin(call, rid, "whatif", style="resources", location="global",
                         resource_type=DEPLOYMENT_TYPE, final=lambda: (200, result))  # fmt: skip
         return Response(202, None, Headers(self.lro_headers(call, op, location=True)))
-
-    def _changes(self, template: Template, complete: bool) -> list[dict[str, Any]]:
-        from .whatif import changes_for
-
-        return changes_for(self, template, complete)
 
     def export_deployment_template(self, call: Call) -> Response:
         record = self._deployment(call)

@@ -209,7 +209,7 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, str) and isinstance(b, str):
         if a.startswith("/subscriptions/") or b.startswith("/subscriptions/"):
             return a.lower() == b.lower()
-        return a == b or (a.replace(" ", "").lower() == b.replace(" ", "").lower() and _regionish(a, b))
+        return a == b
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b if isinstance(a, bool) and isinstance(b, bool) else str(a).lower() == str(b).lower()
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
@@ -217,11 +217,6 @@ def _same(a: Any, b: Any) -> bool:
     if (isinstance(a, (int, float)) and isinstance(b, str)) or (isinstance(b, (int, float)) and isinstance(a, str)):
         return str(a) == str(b)
     return bool(a == b)
-
-
-def _regionish(a: str, b: str) -> bool:
-    """``West Europe`` and ``westeurope`` are one region."""
-    return " " in a or " " in b
 
 
 def _delta(before: Any, after: Any, path: str, masks: dict[str, str]) -> list[dict[str, Any]]:
@@ -262,7 +257,11 @@ def _delta(before: Any, after: Any, path: str, masks: dict[str, str]) -> list[di
         return out
     if _unknowable(after, masks):
         return out
-    if not _same(before, after):
+    if path == "location" and isinstance(before, str) and isinstance(after, str):
+        same = before.replace(" ", "").lower() == after.replace(" ", "").lower()  # West Europe is westeurope
+    else:
+        same = _same(before, after)
+    if not same:
         out.append(_change(path, before, after))
     return out
 
@@ -329,7 +328,7 @@ def export_group(backend: DeploymentsBackend, group: Record, options: dict[str, 
         include_parameter_defaults="includeparameterdefaultvalue" in flags,
     )
     for entry in template["resources"]:
-        _note_missing_secrets(entry, template, problems)
+        _ask_for_password(entry, template)
     result: dict[str, Any] = {"template": template}
     if problems:
         result["error"] = {
@@ -349,7 +348,7 @@ def _made_by_another(record: Record) -> bool:
     return str(creation).lower() == "fromimage"
 
 
-def _note_missing_secrets(entry: dict[str, Any], template: dict[str, Any], problems: list[dict[str, Any]]) -> None:
+def _ask_for_password(entry: dict[str, Any], template: dict[str, Any]) -> None:
     """Ask for a VM's admin password (never returned) as a secure parameter."""
     kind = str(entry.get("type", "")).lower()
     props = entry.get("properties") or {}
