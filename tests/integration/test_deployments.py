@@ -619,3 +619,11 @@ def test_history_is_trimmed_as_arm_does(monkeypatch: pytest.MonkeyPatch) -> None
     names = sorted(d.name for d in azure.deployments.deployments.list_by_resource_group("rg1"))
     assert names == ["d2", "d3", "d4", "d5"]
     azure.emu.close()
+
+
+def test_complete_mode_keeps_what_nested_deployments_made(azure: Azure) -> None:
+    make_group(azure)
+    azure.network.public_ip_addresses.begin_create_or_update("rg1", "stranger", {"location": LOCATION}).result()
+    result = deploy(azure, load("nested-inline.json"), mode="Complete")
+    assert result.properties.provisioning_state == "Succeeded"
+    assert set(names(azure)) == {"nested-vnet", "nested-vnet-ip"}  # the stranger went, the nested ones stayed

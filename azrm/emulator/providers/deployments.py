@@ -587,8 +587,11 @@ class DeploymentsBackend(Provider):
         self.store.touch(record)
 
     def _complete_mode(self, run: Run, record: Record, at: float) -> None:
-        """Complete mode: delete what the group holds and the template does not list."""
-        wanted = {r.id.lower() for r in run.template.plan() if r.condition}
+        """Complete mode: delete what the group holds and the template does not list.
+
+        What its nested and linked deployments deployed counts as listed (they are part of it).
+        """
+        wanted = {r.id.lower() for r in run.template.plan() if r.condition} | self._deployed_by(record.id)
         group_id = run.template.context.resource_group_id.lower()
         for other in list(self.store):
             if not other.key.startswith(group_id + "/providers/") or other.internal.get("unlisted"):
@@ -609,6 +612,15 @@ class DeploymentsBackend(Provider):
                 run.failures.append(error)
                 continue
             run.in_flight[other.key] = Started(planned, self.guid()[:16].upper(), at, ops, response.status, "Delete")
+
+    def _deployed_by(self, deployment_id: str) -> set[str]:
+        """Ids (lower case) of what the nested deployments under ``deployment_id`` deployed, at any depth."""
+        out: set[str] = set()
+        for child in self.store.of_type(DEPLOYMENT_TYPE):
+            if str(child.internal.get("parent", "")).lower() == deployment_id.lower():
+                out.update(str(r["id"]).lower() for r in child.properties.get("outputResources") or [])
+                out |= self._deployed_by(child.id)
+        return out
 
     @staticmethod
     def api_version_for(resource_type: str) -> str:
