@@ -60,6 +60,7 @@ class TemplateOperations(StorageOperations):
         template_object: Mapping[str, Any] | None,
         template_parameter_file: str | Path | None,
         template_parameter_object: Mapping[str, Any] | None,
+        template_parameter_uri: str | None,
         template_parameters: Mapping[str, Any],
         mode: str,
         artifacts_directory: str | Path | None,
@@ -77,8 +78,23 @@ class TemplateOperations(StorageOperations):
         modes = {"incremental": "Incremental", "complete": "Complete"}
         if str(mode).lower() not in modes:
             raise ValidationError("mode", mode, "must be 'Incremental' or 'Complete'")
+        if template_parameter_uri is not None:
+            if not re.match(r"^https?://", str(template_parameter_uri)):
+                raise ValidationError("template_parameter_uri", template_parameter_uri, "must be an http(s) URL")
+            if template_parameter_file is not None or template_parameter_object or template_parameters:
+                raise ValidationError(
+                    "template_parameter_uri",
+                    template_parameter_uri,
+                    "ARM takes a parameters link or parameter values, not both: give the values one way",
+                )
         local = None
         template: dict[str, Any] | None = None
+        if template_file is not None and Path(template_file).suffix.lower() == ".bicep":
+            raise ValidationError(
+                "template_file",
+                str(template_file),
+                "is Bicep: build it to an ARM JSON template first (az bicep build --file <file>)",
+            )
         if template_file is not None:
             try:
                 local = read_local_template(template_file, artifacts_directory=artifacts_directory)
@@ -114,7 +130,7 @@ class TemplateOperations(StorageOperations):
                     else {"value": entry}  # fmt: skip
         for key, value in {**dict(template_parameter_object or {}), **dict(template_parameters)}.items():
             parameters[_declared_name(template, key)] = {"value": value}
-        if template is not None:
+        if template is not None and template_parameter_uri is None:
             values = {k: v["value"] for k, v in parameters.items() if "value" in v}
             present = [k for k, v in parameters.items() if "reference" in v]
             staged = local is not None and local.needs_staging
@@ -132,6 +148,9 @@ class TemplateOperations(StorageOperations):
                 if _is_secure(template, key):
                     _register(value)
         properties: dict[str, Any] = {"mode": modes[str(mode).lower()], "parameters": parameters}
+        if template_parameter_uri is not None:
+            del properties["parameters"]
+            properties["parametersLink"] = {"uri": template_parameter_uri}
         if local is not None and local.needs_staging and stage:
             base, sas = self._stage(resource_group_name, local)
             properties["templateLink"] = {"uri": f"{base}/{local.main}", "queryString": sas}
@@ -205,6 +224,7 @@ class TemplateOperations(StorageOperations):
         template_object: Mapping[str, Any] | None = None,
         template_parameter_file: str | Path | None = None,
         template_parameter_object: Mapping[str, Any] | None = None,
+        template_parameter_uri: str | None = None,
         mode: Mode = "Incremental",
         what_if: bool = False,
         confirm: bool | Callable[[Any], bool] = False,
@@ -217,6 +237,7 @@ class TemplateOperations(StorageOperations):
         Returns the SDK's ``DeploymentExtended`` (outputs in ``.properties.outputs``). Template
         parameters are keyword arguments (``adminUsername="knadmin"``), or come from
         ``template_parameter_file`` / ``template_parameter_object``; keyword arguments win.
+        ``template_parameter_uri`` hands ARM a parameters file to download instead.
 
         :keyword name: the deployment's name (default: the template file's name, as Az).
         :keyword mode: ``Incremental`` leaves what the template does not list; ``Complete`` deletes it.
@@ -239,6 +260,7 @@ class TemplateOperations(StorageOperations):
             template_object=template_object,
             template_parameter_file=template_parameter_file,
             template_parameter_object=template_parameter_object,
+            template_parameter_uri=template_parameter_uri,
             template_parameters=template_parameters,
             mode=mode,
             artifacts_directory=artifacts_directory,
@@ -366,6 +388,7 @@ class TemplateOperations(StorageOperations):
         template_object: Mapping[str, Any] | None = None,
         template_parameter_file: str | Path | None = None,
         template_parameter_object: Mapping[str, Any] | None = None,
+        template_parameter_uri: str | None = None,
         mode: Mode = "Incremental",
         artifacts_directory: str | Path | None = None,
         **template_parameters: Any,
@@ -383,6 +406,7 @@ class TemplateOperations(StorageOperations):
             template_object=template_object,
             template_parameter_file=template_parameter_file,
             template_parameter_object=template_parameter_object,
+            template_parameter_uri=template_parameter_uri,
             template_parameters=template_parameters,
             mode=mode,
             artifacts_directory=artifacts_directory,
@@ -398,6 +422,7 @@ class TemplateOperations(StorageOperations):
         template_object: Mapping[str, Any] | None = None,
         template_parameter_file: str | Path | None = None,
         template_parameter_object: Mapping[str, Any] | None = None,
+        template_parameter_uri: str | None = None,
         mode: Mode = "Incremental",
         artifacts_directory: str | Path | None = None,
         **template_parameters: Any,
@@ -417,6 +442,7 @@ class TemplateOperations(StorageOperations):
             template_object=template_object,
             template_parameter_file=template_parameter_file,
             template_parameter_object=template_parameter_object,
+            template_parameter_uri=template_parameter_uri,
             template_parameters=template_parameters,
             mode=mode,
             artifacts_directory=artifacts_directory,

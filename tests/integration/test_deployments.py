@@ -376,8 +376,11 @@ def test_parallel_and_serial_copy_take_the_time_they_should(slow: Azure) -> None
     assert status.json() == {"status": "Running"} and "Retry-After" in status.headers
     slow.emu.advance(1)
     assert state(slow) == "Running"
+    running = operations(slow)  # operations are listed as they start, Running, as in ARM
+    assert [o.properties.provisioning_state for o in running] == ["Running", "Running"]
     slow.emu.advance(5)
     assert state(slow) == "Succeeded"
+    assert [o.properties.provisioning_state for o in operations(slow)] == ["Succeeded"] * 3
     path = f"/subscriptions/{slow.sub}/resourcegroups/rg1/providers/Microsoft.Resources/deployments/d1"
     assert slow.raw("GET", f"{path}?api-version={DEPLOY_API}").json()["properties"]["duration"] == "PT6.0000000S"
     template["resources"][0]["copy"] = {"name": "ipLoop", "count": 3}  # parallel: one round

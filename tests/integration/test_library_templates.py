@@ -91,6 +91,12 @@ def test_parameter_sources_merge_and_keywords_win(lib: Any, azure: Azure, tmp_pa
         ),
         ({"template_file": TEMPLATES / "copy-and-conditions.json", "ipCount": "three"}, "parameters.ipCount"),
         ({"template_file": TEMPLATES / "copy-and-conditions.json", "ipCount": 11}, "parameters.ipCount"),
+        ({"template_file": "main.bicep"}, "template_file"),
+        (
+            {"template_uri": "https://x/a.json", "template_parameter_uri": "https://x/p.json", "ipCount": 1},
+            "template_parameter_uri",
+        ),
+        ({"template_uri": "https://x/a.json", "template_parameter_uri": "file:///p.json"}, "template_parameter_uri"),
     ],
 )
 def test_bad_input_is_refused_before_any_request(lib: Any, azure: Azure, kwargs: dict[str, Any], field: str) -> None:
@@ -284,3 +290,6 @@ def test_deploy_from_a_template_uri(lib: Any, azure: Azure, unique: Callable[[st
     assert result.name == "master"  # named after the URI's file, as Az does
     assert result.properties.outputs["blob"]["value"] == lib.get_storage_account("rg1", storage).primary_endpoints.blob
     assert lib.get_resource_group_deployment("rg1", "linkedNetwork").properties.provisioning_state == "Succeeded"
+    linked = lib.new_resource_group_deployment("rg1", template_uri=f"{base}storage.json?{sas}",
+                                               template_parameter_uri=f"{base}storage.parameters.json?{sas}")  # fmt: skip
+    assert linked.properties.parameters["storageName"]["value"] == "fromparamsfile01"

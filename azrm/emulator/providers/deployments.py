@@ -480,6 +480,7 @@ class DeploymentsBackend(Provider):
             nested = self.store.get(path.split("?", 1)[0])
             if nested is not None:
                 nested.internal["parent"] = run.deployment_id
+        self._operation(record, resource, operation_id, at, at, response.status, "Running", None)  # listed at once
         run.in_flight[resource.id.lower()] = Started(resource, operation_id, at, ops, response.status)
 
     def _nested(
@@ -581,9 +582,14 @@ class DeploymentsBackend(Provider):
         }
         if error is not None:
             props["statusMessage"] = {"status": "Failed", "error": error}
-        record.internal.setdefault("operations", []).append(
-            {"id": f"{record.id}/operations/{operation_id}", "operationId": operation_id, "properties": props}
-        )
+        entry = {"id": f"{record.id}/operations/{operation_id}", "operationId": operation_id, "properties": props}
+        operations = record.internal.setdefault("operations", [])
+        for index, known in enumerate(operations):
+            if known["operationId"] == operation_id:  # a running operation, now done: updated in place
+                operations[index] = entry
+                break
+        else:
+            operations.append(entry)
         self.store.touch(record)
 
     def _complete_mode(self, run: Run, record: Record, at: float) -> None:
@@ -611,7 +617,9 @@ class DeploymentsBackend(Provider):
                 )
                 run.failures.append(error)
                 continue
-            run.in_flight[other.key] = Started(planned, self.guid()[:16].upper(), at, ops, response.status, "Delete")
+            operation_id = self.guid().replace("-", "").upper()[:16]
+            self._operation(record, planned, operation_id, at, at, response.status, "Running", None, kind="Delete")
+            run.in_flight[other.key] = Started(planned, operation_id, at, ops, response.status, "Delete")
 
     def _deployed_by(self, deployment_id: str) -> set[str]:
         """Ids (lower case) of what the nested deployments under ``deployment_id`` deployed, at any depth."""
