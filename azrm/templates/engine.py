@@ -254,6 +254,13 @@ class Template:
             )
         if not self.template.get("contentVersion"):
             raise TemplateError("the template has no 'contentVersion'", path="contentVersion")
+        language = str(self.template.get("languageVersion") or "")
+        if language and not language.startswith("1."):
+            raise TemplateError(
+                f"languageVersion '{language}' (symbolic resource names, as Bicep writes for some features) is not "
+                "supported by the local Azure; compile to languageVersion 1.0 or write resources as an array",
+                path="languageVersion",
+            )
         resources = self.template.get("resources")
         if not isinstance(resources, list):
             raise TemplateError("'resources' must be an array", path="resources")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "ArmLambda",
     "Call",
     "ExpressionError",
     "Index",
@@ -285,6 +286,8 @@ def evaluate(node: Node, functions: Mapping[str, Function], lazy: Mapping[str, F
             return member(target, str(index))
         raise ExpressionError(f"cannot index a {type_name(target)}")
     name = node.name.lower()
+    if name == "lambda":
+        return _make_lambda(node, functions, lazy)
     if lazy and name in lazy:
         thunks = [(lambda arg=arg: evaluate(arg, functions, lazy)) for arg in node.args]
         return lazy[name](*thunks)
@@ -298,3 +301,40 @@ def evaluate(node: Node, functions: Mapping[str, Function], lazy: Mapping[str, F
         raise
     except TypeError as exc:
         raise ExpressionError(f"'{node.name}' was called with the wrong arguments ({exc})") from None
+
+
+class ArmLambda:
+    """A ``lambda('x', ...)`` value: ``filter``, ``map``, ``reduce``, ``sort`` and ``toObject`` call it."""
+
+    def __init__(
+        self, names: list[str], body: Node, functions: Mapping[str, Function], lazy: Mapping[str, Function] | None
+    ) -> None:
+        self.names = names
+        self.body = body
+        self.functions = functions
+        self.lazy = lazy
+
+    def __call__(self, *values: Any) -> Any:
+        """Evaluate the body with the lambda's variables bound to ``values``."""
+        if len(values) < len(self.names):
+            raise ExpressionError(f"the lambda takes {len(self.names)} argument(s), it was given {len(values)}")
+        bound = {n.lower(): v for n, v in zip(self.names, values, strict=False)}
+        outer = self.functions.get("lambdavariables")
+
+        def variables(name: str) -> Any:
+            if str(name).lower() in bound:
+                return bound[str(name).lower()]
+            if outer is not None:
+                return outer(name)
+            raise ExpressionError(f"lambdaVariables: no lambda variable '{name}' here")
+
+        return evaluate(self.body, {**self.functions, "lambdavariables": variables}, self.lazy)
+
+
+def _make_lambda(node: Call, functions: Mapping[str, Function], lazy: Mapping[str, Function] | None) -> ArmLambda:
+    if len(node.args) < 2:
+        raise ExpressionError("lambda takes the names of its variables, then its body")
+    names = [evaluate(arg, functions, lazy) for arg in node.args[:-1]]
+    if not all(isinstance(n, str) and n for n in names):
+        raise ExpressionError("a lambda's variable names are strings")
+    return ArmLambda([str(n) for n in names], node.args[-1], functions, lazy)

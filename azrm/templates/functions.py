@@ -351,6 +351,80 @@ def _flatten(value: list[Any]) -> list[Any]:
     return [item for sub in value for item in (sub if isinstance(sub, list) else [sub])]
 
 
+def _callable(value: Any, function: str) -> Callable[..., Any]:
+    if not callable(value):
+        raise ExpressionError(f"{function} takes a lambda as its last argument, not {type_name(value)}")
+    return value
+
+
+def _filter(items: Any, predicate: Any) -> list[Any]:
+    check = _callable(predicate, "filter")
+    return [item for item in _sequence(items, "filter") if _bool(check(item))]
+
+
+def _map(items: Any, mapper: Any) -> list[Any]:
+    apply = _callable(mapper, "map")
+    return [apply(item) for item in _sequence(items, "map")]
+
+
+def _reduce(items: Any, initial: Any, reducer: Any) -> Any:
+    combine = _callable(reducer, "reduce")
+    result = initial
+    for item in _sequence(items, "reduce"):
+        result = combine(result, item)
+    return result
+
+
+def _sort(items: Any, before: Any) -> list[Any]:
+    import functools
+
+    less = _callable(before, "sort")
+    return sorted(_sequence(items, "sort"), key=functools.cmp_to_key(lambda a, b: -1 if _bool(less(a, b)) else 1))
+
+
+def _to_object(items: Any, key: Any, value: Any = None) -> dict[str, Any]:
+    key_of = _callable(key, "toObject")
+    value_of = _callable(value, "toObject") if value is not None else (lambda item: item)
+    return {arm_string(key_of(item)): value_of(item) for item in _sequence(items, "toObject")}
+
+
+def _sequence(value: Any, function: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ExpressionError(f"{function} takes an array, not {type_name(value)}")
+    return value
+
+
+def _join(items: Any, delimiter: str) -> str:
+    return arm_string(delimiter).join(arm_string(i) for i in _sequence(items, "join"))
+
+
+def _try_get(value: Any, *keys: Any) -> Any:
+    for key in keys:
+        if isinstance(value, dict):
+            match = next((k for k in value if str(k).lower() == str(key).lower()), None)
+            if match is None:
+                return None
+            value = value[match]
+        elif isinstance(value, list) and isinstance(key, int) and -len(value) <= key < len(value):
+            value = value[key]
+        else:
+            return None
+    return value
+
+
+def _object_keys(value: Any) -> list[str]:
+    if not isinstance(value, dict):
+        raise ExpressionError(f"objectKeys takes an object, not {type_name(value)}")
+    return list(value)
+
+
+def _shallow_merge(objects: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in _sequence(objects, "shallowMerge"):
+        out.update(item or {})
+    return out
+
+
 PURE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     # strings
     "concat": _concat,
@@ -396,6 +470,18 @@ PURE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "items": _items,
     "flatten": _flatten,
     "null": lambda: None,
+    "filter": _filter,
+    "map": _map,
+    "reduce": _reduce,
+    "sort": _sort,
+    "toobject": _to_object,
+    "join": _join,
+    "tryget": _try_get,
+    "objectkeys": _object_keys,
+    "shallowmerge": _shallow_merge,
+    "indexfromend": lambda v, i: _sequence(v, "indexFromEnd")[-_int(i)],
+    # zones: the local Azure's regions have none, as a region without availability zones answers
+    "pickzones": lambda *_args: [],
     # logic and comparison
     "equals": _equals,
     "not": lambda v: not _bool(v),

@@ -93,10 +93,50 @@ def test_parse_shapes() -> None:
         ("[items(createObject('b', 2, 'a', 1))[0].key]", "a"),
         ("[dateTimeAdd('2026-01-01T00:00:00Z', 'PT1H')]", "2026-01-01T01:00:00Z"),
         ("[[not an expression]", "[not an expression]"),
+        # lambdas, as Bicep writes them
+        ("[map(createArray(1, 2), lambda('x', mul(lambdaVariables('x'), 10)))]", [10, 20]),
+        ("[filter(createArray(3, 1, 2), lambda('x', greater(lambdaVariables('x'), 1)))]", [3, 2]),
+        ("[reduce(createArray(1, 2, 3), 0, lambda('a', 'x', add(lambdaVariables('a'), lambdaVariables('x'))))]", 6),
+        ("[sort(createArray(3, 1, 2), lambda('a', 'b', less(lambdaVariables('a'), lambdaVariables('b'))))]", [1, 2, 3]),
+        (
+            "[toObject(createArray('a', 'b'), lambda('k', lambdaVariables('k')), lambda('k', toUpper(lambdaVariables('k'))))]",
+            {"a": "A", "b": "B"},
+        ),
+        (
+            "[map(createArray(1), lambda('x', map(createArray(10), lambda('y', add(lambdaVariables('x'), "
+            "lambdaVariables('y'))))))]",
+            [[11]],
+        ),
+        ("[join(createArray('a', 'b'), ', ')]", "a, b"),
+        ("[tryGet(createObject('a', createObject('b', 1)), 'A', 'b')]", 1),
+        ("[tryGet(createObject('a', 1), 'missing')]", None),
+        ("[objectKeys(createObject('a', 1, 'b', 2))]", ["a", "b"]),
+        ("[shallowMerge(createArray(createObject('a', 1), createObject('a', 2, 'b', 3)))]", {"a": 2, "b": 3}),
+        ("[indexFromEnd(createArray(1, 2, 3), 1)]", 3),
+        ("[pickZones('Microsoft.Compute', 'virtualMachines', 'westeurope')]", []),
     ],
 )
 def test_functions(expression: str, expected: Any) -> None:
     assert ev(expression) == expected
+
+
+def test_language_version_2_is_refused_clearly() -> None:
+    with pytest.raises(TemplateError) as err:
+        Template(t(languageVersion="2.0"), {}, CTX)
+    assert err.value.path == "languageVersion" and "symbolic" in err.value.detail
+    assert Template(t(languageVersion="1.10-experimental"), {}, CTX).plan() == []
+
+
+def test_lambda_errors() -> None:
+    for bad, words in [
+        ("[map(createArray(1), 'x')]", "takes a lambda"),
+        ("[lambda('x')]", "its body"),
+        ("[map(createArray(1), lambda('x', lambdaVariables('y')))]", "no lambda variable 'y'"),
+        ("[filter('abc', lambda('x', true()))]", "takes an array"),
+    ]:
+        with pytest.raises(TemplateError) as err:
+            ev(bad)
+        assert words in err.value.detail, err.value
 
 
 def test_unique_string_matches_arm() -> None:
