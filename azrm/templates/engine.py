@@ -99,6 +99,38 @@ class _NoRuntime:
 NO_RUNTIME: Runtime = _NoRuntime()
 
 
+#: what ``environment()`` answers by default: Azure's public cloud
+AZURE_CLOUD: Mapping[str, Any] = {
+    "name": "AzureCloud",
+    "gallery": "https://gallery.azure.com/",
+    "graph": "https://graph.windows.net/",
+    "portal": "https://portal.azure.com",
+    "graphAudience": "https://graph.windows.net/",
+    "activeDirectoryDataLake": "https://datalake.azure.net/",
+    "batch": "https://batch.core.windows.net/",
+    "media": "https://rest.media.azure.net",
+    "sqlManagement": "https://management.core.windows.net:8443/",
+    "vmImageAliasDoc": "https://raw.githubusercontent.com/Azure/azure-rest-api-specs/master/arm-compute/"
+    "quickstart-templates/aliases.json",
+    "resourceManager": "https://management.azure.com/",
+    "authentication": {
+        "loginEndpoint": "https://login.microsoftonline.com/",
+        "audiences": ["https://management.core.windows.net/", "https://management.azure.com/"],
+        "tenant": "common",
+        "identityProvider": "AAD",
+    },
+    "suffixes": {
+        "acrLoginServer": ".azurecr.io",
+        "azureDatalakeAnalyticsCatalogAndJob": "azuredatalakeanalytics.net",
+        "azureDatalakeStoreFileSystem": "azuredatalakestore.net",
+        "azureFrontDoorEndpointSuffix": "azurefd.net",
+        "keyvaultDns": ".vault.azure.net",
+        "sqlServerHostname": ".database.windows.net",
+        "storage": "core.windows.net",
+    },
+}
+
+
 @dataclass
 class Context:
     """Where a template is deployed."""
@@ -110,7 +142,7 @@ class Context:
     tenant_id: str = "00000000-0000-0000-0000-000000000000"
     resource_group_tags: Mapping[str, str] = field(default_factory=dict)
     now: float = 0.0
-    environment: Mapping[str, Any] = field(default_factory=dict)
+    environment: Mapping[str, Any] = field(default_factory=lambda: dict(AZURE_CLOUD))
     #: the template's own link, when deployed from one (for ``deployment().properties.templateLink``)
     template_link: Mapping[str, Any] | None = None
     new_guid: Callable[[], str] | None = None

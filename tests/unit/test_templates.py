@@ -114,6 +114,7 @@ def test_parse_shapes() -> None:
         ("[shallowMerge(createArray(createObject('a', 1), createObject('a', 2, 'b', 3)))]", {"a": 2, "b": 3}),
         ("[indexFromEnd(createArray(1, 2, 3), 1)]", 3),
         ("[pickZones('Microsoft.Compute', 'virtualMachines', 'westeurope')]", []),
+        ("[environment().suffixes.storage]", "core.windows.net"),  # Azure's public cloud by default
     ],
 )
 def test_functions(expression: str, expected: Any) -> None:

@@ -135,7 +135,6 @@ class DeploymentsBackend(Provider):
             tenant_id=self.emu.tenant_id,
             resource_group_tags=dict(group.body.get("tags") or {}),
             now=self.emu.now(),
-            environment=_environment(),
             template_link=link,
             new_guid=self.guid,
         )
@@ -864,22 +863,3 @@ def _dependencies(template: Template) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-def _environment() -> dict[str, Any]:
-    return {
-        "name": "AzureCloud",
-        "gallery": "https://gallery.azure.com/",
-        "graph": "https://graph.windows.net/",
-        "portal": "https://portal.azure.com",
-        "resourceManager": "https://management.azure.com/",
-        "authentication": {
-            "loginEndpoint": "https://login.microsoftonline.com/",
-            "audiences": ["https://management.core.windows.net/"],
-        },
-        "suffixes": {
-            "storage": "core.windows.net",
-            "keyvaultDns": ".vault.azure.net",
-            "sqlServerHostname": ".database.windows.net",
-        },
-    }
