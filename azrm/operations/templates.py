@@ -241,10 +241,12 @@ class TemplateOperations(StorageOperations):
 
         :keyword name: the deployment's name (default: the template file's name, as Az).
         :keyword mode: ``Incremental`` leaves what the template does not list; ``Complete`` deletes it.
-        :keyword what_if: show what the deployment would change and return that
-            :class:`~azrm.templates.report.WhatIfReport` without deploying (``-WhatIf``).
+        :keyword what_if: show what the deployment will change (readable text; a table in a notebook),
+            then deploy. For a preview alone, as PowerShell's ``-WhatIf``, use
+            :meth:`get_resource_group_deployment_what_if_result`.
         :keyword confirm: show the what-if, then deploy only if the user agrees (``-Confirm``); a
-            function receiving the report can answer instead of the prompt.
+            function receiving the :class:`~azrm.templates.report.WhatIfReport` can answer instead of
+            the prompt. Declined: nothing is deployed and ``None`` is returned.
         :keyword rollback_to_last_deployment: on failure Azure redeploys the group's last successful
             deployment (in Complete mode).
         :keyword artifacts_directory: the directory staged for a template that uses
@@ -268,11 +270,10 @@ class TemplateOperations(StorageOperations):
         if what_if or confirm:
             report = self._what_if(resource_group_name, name, body)
             _show(report)
-            if what_if:
-                return report
-            agreed = confirm(report) if callable(confirm) else _ask(f"Deploy {name} to {resource_group_name}?")
-            if not agreed:
-                return None
+            if confirm:
+                agreed = confirm(report) if callable(confirm) else _ask(f"Deploy {name} to {resource_group_name}?")
+                if not agreed:
+                    return None
         if rollback_to_last_deployment:
             body["properties"]["onErrorDeployment"] = {"type": "LastSuccessful"}
         return self._deploy(resource_group_name, name, body)

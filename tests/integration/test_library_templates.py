@@ -173,29 +173,34 @@ def test_artifacts_location_convention(lib: Any, azure: Azure, tmp_path: Path) -
     assert names == {"azuredeploy.json", "nested/network.json", "scripts/setup.ps1"}
 
 
-def test_what_if_previews_without_deploying(lib: Any, azure: Azure, capsys: pytest.CaptureFixture[str]) -> None:
+def test_what_if_then_deploy_and_previews(lib: Any, azure: Azure, capsys: pytest.CaptureFixture[str]) -> None:
     make_group(azure)
+    template = load("copy-and-conditions.json")
+    # a preview alone (Get-AzResourceGroupDeploymentWhatIfResult / -WhatIf): nothing deployed
     before = writes(azure)
-    report = lib.new_resource_group_deployment("rg1", template_object=load("copy-and-conditions.json"), what_if=True)
+    report = lib.get_resource_group_deployment_what_if_result("rg1", template_object=template)
     assert isinstance(report, azrm.WhatIfReport)
     assert report.counts() == {"Create": 5}
     assert not lib.get_resource_group_deployment("rg1") and writes(azure) == before + 1  # the what-if POST only
+    assert "+ Microsoft.Network/networkSecurityGroups/app-dev-nsg [2023-04-01]" in str(report)
+    assert "<table>" in report._repr_html_() and "app-dev-nsg" in report._repr_html_()
+    # confirm: shown, then deployed only when agreed
+    assert lib.new_resource_group_deployment("rg1", template_object=template, confirm=lambda r: False) is None
+    assert not lib.get_resource_group_deployment("rg1")
+    assert "Resource changes: 5 to create." in capsys.readouterr().out
+    # what_if=True: the changes are printed, then the deployment runs
+    deployed = lib.new_resource_group_deployment("rg1", name="go", template_object=template, what_if=True)
+    assert deployed.properties.provisioning_state == "Succeeded"
     printed = capsys.readouterr().out
     assert "+ Microsoft.Network/networkSecurityGroups/app-dev-nsg [2023-04-01]" in printed
     assert "Resource changes: 5 to create." in printed
-    assert "<table>" in report._repr_html_() and "app-dev-nsg" in report._repr_html_()
-    # -Confirm: shown, then deployed only when agreed
-    template = load("copy-and-conditions.json")
-    assert lib.new_resource_group_deployment("rg1", template_object=template, confirm=lambda r: False) is None
-    assert not lib.get_resource_group_deployment("rg1")
-    seen: list[Any] = []
-    deployed = lib.new_resource_group_deployment("rg1", name="go", template_object=template,
-                                                 confirm=lambda r: seen.append(r) or True)  # fmt: skip
-    assert deployed.properties.provisioning_state == "Succeeded" and seen[0].counts() == {"Create": 5}
     template["resources"][2]["tags"] = {"owner": "web"}
-    changed = lib.get_resource_group_deployment_what_if_result("rg1", template_object=template)
-    assert changed.counts() == {"Modify": 1, "NoChange": 4}
-    assert '+ tags.owner: "web"' in str(changed)
+    seen: list[Any] = []
+    again = lib.new_resource_group_deployment("rg1", name="go", template_object=template,
+                                              confirm=lambda r: seen.append(r) or True)  # fmt: skip
+    assert again.properties.provisioning_state == "Succeeded" and seen[0].counts() == {"Modify": 1, "NoChange": 4}
+    assert '+ tags.owner: "web"' in str(seen[0])
+    assert lib.get_virtual_network("rg1", "app-dev-vnet").tags == {"owner": "web"}
 
 
 def test_failures_name_the_resource_through_nested_deployments(lib: Any, azure: Azure) -> None:
