@@ -36,6 +36,7 @@ from . import _secrets
 from .errors import ValidationError
 from .progress import Reporter, SilentReporter
 from .session import Session
+from .templates.local import ARTIFACTS_LOCATION, ARTIFACTS_SAS_TOKEN
 
 __all__ = ["TemplateSession", "template_session"]
 
@@ -44,8 +45,6 @@ _PATH = re.compile(
     re.IGNORECASE,
 )
 _NOT_RECORDED = ("microsoft.resources/deployments",)
-ARTIFACTS_LOCATION = "_artifactsLocation"
-ARTIFACTS_SAS_TOKEN = "_artifactsLocationSasToken"
 _SECRET_KEYS = re.compile(r"password|secret|sastoken|accountkey", re.IGNORECASE)
 
 

@@ -27,12 +27,13 @@ from typing import Any, Literal
 
 from .. import _secrets
 from ..errors import DeploymentError, DeploymentFailure, ValidationError, arm_error_details
+from ..templates.engine import DEPLOYMENT_TYPE
+from ..templates.local import ARTIFACTS_LOCATION, ARTIFACTS_SAS_TOKEN
 from .storage import StorageOperations
 
 __all__ = ["STAGING_GROUP", "TemplateOperations"]
 
 Mode = Literal["Incremental", "Complete"]
-DEPLOYMENT_TYPE = "Microsoft.Resources/deployments"
 #: where staged templates go (the group Visual Studio's deployment script uses)
 STAGING_GROUP = "ARM_Deploy_Staging"
 #: how long staged files can be read: long enough for a deployment and its extensions to fetch them
@@ -134,7 +135,7 @@ class TemplateOperations(StorageOperations):
             values = {k: v["value"] for k, v in parameters.items() if "value" in v}
             present = [k for k, v in parameters.items() if "reference" in v]
             staged = local is not None and local.needs_staging
-            for artifact in ("_artifactsLocation", "_artifactsLocationSasToken"):
+            for artifact in (ARTIFACTS_LOCATION, ARTIFACTS_SAS_TOKEN):
                 if staged and _declared(template, artifact) and artifact.lower() not in {k.lower() for k in values}:
                     present.append(artifact)
             try:
@@ -155,12 +156,12 @@ class TemplateOperations(StorageOperations):
             base, sas = self._stage(resource_group_name, local)
             properties["templateLink"] = {"uri": f"{base}/{local.main}", "queryString": sas}
             declared = {k.lower() for k in parameters}
-            if _declared(template, "_artifactsLocation") and "_artifactslocation" not in declared:
-                spec = _spec(template, "_artifactsLocation") or {}
+            if _declared(template, ARTIFACTS_LOCATION) and ARTIFACTS_LOCATION.lower() not in declared:
+                spec = _spec(template, ARTIFACTS_LOCATION) or {}
                 if "defaultValue" not in spec:  # Visual Studio's convention: the container, no trailing slash
-                    parameters["_artifactsLocation"] = {"value": base}
-            if _declared(template, "_artifactsLocationSasToken") and "_artifactslocationsastoken" not in declared:
-                parameters["_artifactsLocationSasToken"] = {"value": "?" + sas}
+                    parameters[ARTIFACTS_LOCATION] = {"value": base}
+            if _declared(template, ARTIFACTS_SAS_TOKEN) and ARTIFACTS_SAS_TOKEN.lower() not in declared:
+                parameters[ARTIFACTS_SAS_TOKEN] = {"value": "?" + sas}
         elif template is not None:
             properties["template"] = template
         else:
