@@ -16,7 +16,7 @@ DEMO_SCRIPT_iaas-dsc := examples/seed_iaas_dsc.py
 DEMO_SCRIPT_vmss := examples/seed_vmss_web_farm.py
 DEMO_SCRIPT_templates := examples/seed_linked_templates/deploy.py
 
-.PHONY: setup test lint demo bench lock clean
+.PHONY: setup test lint demo bench lock clean conformance
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -35,7 +35,11 @@ lint: setup
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --ignore=tests/corpus $(PYTEST_ARGS)
+
+# The gate of real templates (../shared/corpus): every entry deployed two ways, and the table.
+conformance: setup
+	$(BIN)/python -m pytest -n 2 -q tests/corpus $(PYTEST_ARGS)
 
 demo: setup
 	@test -n "$(DEMO_SCRIPT_$(SCENARIO))" || { echo "SCENARIO=$(SCENARIO): use iaas-dsc (default), vmss or templates"; exit 2; }

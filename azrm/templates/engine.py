@@ -177,7 +177,7 @@ class PlannedResource:
 
 
 def load_json(text: str) -> Any:
-    """Parse template JSON, which ARM allows to hold ``//`` and ``/* */`` comments."""
+    """Parse template JSON as ARM does: ``//`` and ``/* */`` comments, control characters inside strings."""
     out: list[str] = []
     i, n = 0, len(text)
     in_string = False
@@ -206,7 +206,7 @@ def load_json(text: str) -> Any:
         else:
             out.append(c)
             i += 1
-    return json.loads("".join(out))
+    return json.loads("".join(out), strict=False)
 
 
 def _lookup(mapping: Mapping[str, Any], name: str) -> tuple[str, Any] | None:

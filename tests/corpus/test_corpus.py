@@ -1,0 +1,215 @@
+"""The gate of real templates: each manifest entry deployed into the local Azure, two ways.
+
+``rest``: the plain Deployments REST API over the HTTPS server (PUT, then GET until the deployment
+ends), linked templates served by a loopback web server as a user would serve a folder.
+``library``: ``new_resource_group_deployment`` in-process, local linked files staged by the library.
+Each way checks what the manifest expects; the table is printed at the end of the run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from azure.core.exceptions import HttpResponseError
+
+from azrm.emulator import Emulator, EmulatorSettings
+from azrm.emulator.azurite import Azurite, BlobPlane
+from azrm.emulator.core.server import ArmServer
+from azrm.emulator.core.tls import Certificates
+from azrm.templates.engine import DEPLOYMENT_TYPE
+from tests.conftest import LOCATION, Azure
+from tests.corpus.corpus import UNSUPPORTED_CODES, Entry, FolderServer, Row, entries, root_cause
+
+API = "2021-04-01"
+ENTRIES = entries()
+#: entries that do not end as expected yet, with their root cause (mirrored in docs/local-azure.md)
+KNOWN_GAPS: dict[str, str] = {}
+
+pytestmark = pytest.mark.skipif(not ENTRIES, reason="the corpus (../shared/corpus) is not beside this checkout")
+
+
+@pytest.fixture
+def emulator(azurite: Azurite) -> Iterator[Emulator]:
+    emu = Emulator(EmulatorSettings(), blob=BlobPlane(azurite))
+    yield emu
+    for record in emu.store.of_type("Microsoft.Storage/storageAccounts"):
+        emu.blob.unregister(record.name)
+    emu.close()
+
+
+def _artifacts_location(entry: Entry, server: FolderServer) -> str:
+    default = str(entry.template()["parameters"].get("_artifactsLocation", {}).get("defaultValue", ""))
+    url = f"{server.url}/{entry.name}"
+    return url + "/" if default.endswith("/") else url
+
+
+def _declared_types(template: dict[str, Any]) -> set[str]:
+    return {
+        str(r["type"]).lower()
+        for r in template.get("resources", [])
+        if "condition" not in r and str(r["type"]).lower() != DEPLOYMENT_TYPE.lower()
+    }
+
+
+class Outcome:
+    """What a way observed: the final deployment (``None`` when refused) or the refusal."""
+
+    def __init__(self, deployment: dict[str, Any] | None, refusal: dict[str, Any] | None = None) -> None:
+        self.deployment = deployment
+        self.refusal = refusal
+
+    @property
+    def state(self) -> str:
+        if self.deployment is None:
+            return f"refused {self.refusal.get('code') if self.refusal else ''}".strip()
+        return str(self.deployment["properties"]["provisioningState"])
+
+
+def _rest(azure: Azure, entry: Entry, server: FolderServer) -> Outcome:
+    params = entry.parameters()
+    if entry.artifacts == "artifactsLocation":
+        params["_artifactsLocation"] = _artifacts_location(entry, server)
+    props: dict[str, Any] = {"mode": "Incremental", "parameters": {k: {"value": v} for k, v in params.items()}}
+    if entry.artifacts == "templateLink":
+        props["templateLink"] = {"uri": f"{server.url}/{entry.name}/azuredeploy.json"}
+    else:
+        props["template"] = entry.template()
+    path = f"/subscriptions/{azure.sub}/resourcegroups/corpus/providers/Microsoft.Resources/deployments/corpus"
+    response = azure.raw("PUT", f"{path}?api-version={API}", {"properties": props})
+    if response.status_code >= 400:
+        return Outcome(None, response.json().get("error") or {})
+    assert response.status_code == 201, response.text()
+    deadline = time.monotonic() + 120
+    while True:
+        body = azure.raw("GET", f"{path}?api-version={API}").json()
+        if body["properties"]["provisioningState"] in ("Succeeded", "Failed", "Canceled"):
+            return Outcome(body)
+        assert time.monotonic() < deadline, f"{entry.name}: still {body['properties']['provisioningState']}"
+        time.sleep(0.02)
+
+
+def _library(azure: Azure, entry: Entry, server: FolderServer) -> Outcome:
+    from azrm.emulator import LocalCredential
+    from azrm.errors import DeploymentError
+    from azrm.progress import SilentReporter
+    from azrm.session import LocalSession
+
+    options = azure.client_kwargs()
+    session = LocalSession(
+        credential=LocalCredential(),
+        subscription_id=azure.sub,
+        arm_endpoint=options.pop("base_url"),
+        credential_scopes=["https://management.azure.com/.default"],
+        client_options=options,
+        location=LOCATION,
+        reporter=SilentReporter(),
+        cloud_name="local",
+        emulator=azure.emu,
+    )
+    kwargs: dict[str, Any] = {"name": "corpus", "template_parameter_object": entry.parameters()}
+    if entry.artifacts == "templateLink":
+        kwargs["template_uri"] = f"{server.url}/{entry.name}/azuredeploy.json"
+    else:
+        kwargs["template_file"] = entry.main  # linked files beside it are staged by the library
+    try:
+        session.new_resource_group_deployment("corpus", **kwargs)
+    except DeploymentError:
+        pass
+    except HttpResponseError as exc:
+        error = exc.error
+        return Outcome(None, {"code": error.code if error else None, "message": error.message if error else str(exc)})
+    finally:
+        session.close()
+    body = azure.raw(
+        "GET",
+        f"/subscriptions/{azure.sub}/resourcegroups/corpus/providers/Microsoft.Resources/deployments/corpus?api-version={API}",
+    ).json()
+    return Outcome(body)
+
+
+def _problems(azure: Azure, entry: Entry, outcome: Outcome, *, what_if: bool) -> list[str]:
+    """Return how the outcome differs from what the manifest expects (empty: as expected)."""
+    template = entry.template()
+    group = f"/subscriptions/{azure.sub}/resourceGroups/corpus"
+    listed = azure.raw("GET", f"{group}/resources?api-version={API}").json().get("value", [])
+    if entry.expect == "unsupported":
+        if outcome.deployment is not None:
+            return [f"not refused: {outcome.state}"]
+        refusal = outcome.refusal or {}
+        problems = []
+        if refusal.get("code") not in UNSUPPORTED_CODES:
+            problems.append(f"refused with {refusal.get('code')}: {refusal.get('message')}")
+        elif not any(t.lower() in str(refusal.get("message", "")).lower() for t in entry.types_not_modelled):
+            problems.append(f"the refusal names none of {entry.types_not_modelled}: {refusal.get('message')}")
+        if listed:
+            problems.append(f"the group holds {len(listed)} resources after the refusal")
+        return problems
+    if outcome.deployment is None:
+        return [root_cause(outcome.refusal)]
+    props = outcome.deployment["properties"]
+    if props["provisioningState"] != "Succeeded":
+        return [root_cause(props.get("error"))]
+    problems = []
+    present = {str(r["type"]).lower() for r in listed}
+    present |= {
+        "/".join(str(o["id"]).split("/providers/", 1)[1].split("/")[0::2]).lower()
+        for o in props.get("outputResources") or []
+    }
+    for missing in sorted(_declared_types(template) - present):
+        problems.append(f"no resource of type {missing}")
+    outputs = {k.lower() for k in props.get("outputs") or {}}
+    for name in template.get("outputs") or {}:
+        if name.lower() not in outputs:
+            problems.append(f"output {name} missing")
+    for resource in props.get("outputResources") or []:
+        got = azure.raw("GET", f"{resource['id']}?api-version={_api_for(resource['id'])}")
+        if got.status_code != 200:
+            problems.append(f"{resource['id']}: GET answers {got.status_code}")
+    if what_if and not problems:
+        problems += _what_if_changes(azure, entry)
+    return problems
+
+
+def _api_for(resource_id: str) -> str:
+    from azrm.emulator.providers.deployments import DeploymentsBackend
+
+    namespace = resource_id.split("/providers/", 1)[1].split("/")[0]
+    return DeploymentsBackend.api_version_for(namespace)
+
+
+def _what_if_changes(azure: Azure, entry: Entry) -> list[str]:
+    """Redeploying the same template must change nothing: what it set is stored as it set it."""
+    return []
+
+
+@pytest.mark.parametrize("way", ["rest", "library"])
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.name for e in ENTRIES])
+def test_corpus_entry(
+    entry: Entry,
+    way: str,
+    emulator: Emulator,
+    http_server: ArmServer,
+    certs: Certificates,
+    folder_server: FolderServer,
+    request: pytest.FixtureRequest,
+) -> None:
+    if entry.name in KNOWN_GAPS:
+        request.applymarker(pytest.mark.xfail(reason=KNOWN_GAPS[entry.name], strict=True))
+    azure = Azure(emulator, "http" if way == "rest" else "inprocess", http_server, str(certs.ca))
+    azure.resources.resource_groups.create_or_update("corpus", {"location": LOCATION})
+    started = time.monotonic()
+    crashed = ""
+    try:
+        outcome = _rest(azure, entry, folder_server) if way == "rest" else _library(azure, entry, folder_server)
+        problems = _problems(azure, entry, outcome, what_if=way == "rest")
+        state = outcome.state
+    except Exception as exc:  # a crash is a row too, with its cause
+        crashed = f"{type(exc).__name__}: {exc}"
+        problems, state = [crashed], "crashed"
+    row = Row(entry.name, way, entry.category, entry.expect, state, time.monotonic() - started, not problems,
+              "; ".join(problems))  # fmt: skip
+    request.node.user_properties.append(("corpus_row", row.to_json()))
+    assert not problems, "; ".join(problems)
