@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from . import shapes
 from .clock import Clock, ManualClock, SystemClock, iso_utc
 from .errors import ArmError, resource_group_not_found
 from .faults import FaultInjector, FaultPlan
@@ -77,6 +78,9 @@ class Call:
     req: Request
     params: dict[str, str]
     request_id: str
+    #: the type the URL addresses (its body is bound as that type's provider binds it)
+    resource_type: str | None = None
+    _body: Any = field(default=None, repr=False)
 
     @property
     def sub(self) -> str:
@@ -99,7 +103,13 @@ class Call:
         return self.req.base_url
 
     def body(self) -> dict[str, Any]:
-        """Return the JSON body as an object; ARM's 400 answers for a missing or malformed one."""
+        """Return the JSON body as an object; ARM's 400 answers for a missing or malformed one.
+
+        A PUT or PATCH body of a modelled type is bound as its provider binds it (property names
+        in canonical casing, scalars of the property's type: :mod:`.shapes`).
+        """
+        if self._body is not None:
+            return self._body  # type: ignore[no-any-return]
         try:
             data = self.req.json()
         except ValueError as exc:
@@ -112,6 +122,12 @@ class Call:
             raise ArmError(400, "InvalidRequestContent", "The request content is missing.")
         if not isinstance(data, dict):
             raise ArmError(400, "InvalidRequestContent", "The request content was invalid: a JSON object was expected.")
+        if self.resource_type is not None and self.req.method in ("PUT", "PATCH"):
+            try:
+                data = shapes.bind(data, self.resource_type)
+            except shapes.BindError as exc:
+                raise exc.arm_error(self.resource_type) from None
+        self._body = data
         return data
 
 
@@ -343,7 +359,7 @@ class Emulator:
                     )
                     self.run_until(self.now())
                     self._check_scope(req, route.template, params)
-                    resp = route.handler(Call(self, req, params, request_id))
+                    resp = route.handler(Call(self, req, params, request_id, route.resource_type))
                     if head_via_get and resp.status == 200:
                         resp.status = 204  # ARM answers HEAD on an existing resource with 204
             except ArmError as err:
@@ -380,7 +396,7 @@ class Emulator:
         try:
             route, params, head_via_get = self._route(req)
             self._check_scope(req, route.template, params)
-            resp = route.handler(Call(self, req, params, request_id))
+            resp = route.handler(Call(self, req, params, request_id, route.resource_type))
             if head_via_get and resp.status == 200:
                 resp.status = 204
         except ArmError as err:

@@ -34,6 +34,8 @@ class Route:
     compute_policy: str | None
     resource_index: int | None
     segments: int
+    #: the resource type a PUT/GET/PATCH/DELETE of this URL addresses (``None`` for actions and lists)
+    resource_type: str | None = None
 
     def resource_key(self, path: str) -> str | None:
         """Return the (lower-cased) URL of the resource a Compute throttling bucket counts against."""
@@ -41,6 +43,21 @@ class Route:
             return None
         parts = [p for p in path.split("/") if p]
         return "/" + "/".join(parts[: self.resource_index + 1]).lower()
+
+
+def _addressed_type(segments: list[str]) -> str | None:
+    """Return the type a URL template addresses when it ends on a resource name, else ``None``."""
+    lowered = [s.lower() for s in segments]
+    if "providers" not in lowered or not _PARAM.fullmatch(segments[-1]):
+        return None
+    i = len(lowered) - 1 - lowered[::-1].index("providers")
+    rest = segments[i + 1 :]
+    if len(rest) < 3 or len(rest) % 2 == 0 or _PARAM.fullmatch(rest[0]):
+        return None
+    types = rest[1::2]
+    if any(_PARAM.fullmatch(t) for t in types) or any(not _PARAM.fullmatch(n) for n in rest[2::2]):
+        return None
+    return "/".join([rest[0], *types])
 
 
 class Router:
@@ -68,6 +85,7 @@ class Router:
         """
         segments = [s for s in template.split("/") if s]
         resource_index = segments.index("{" + resource_param + "}") if resource_param else None
+        resource_type = _addressed_type(segments)
         regex = "^"
         for seg in segments:
             regex += "/"
@@ -84,6 +102,7 @@ class Router:
             compute_policy,
             resource_index,
             len(segments),
+            resource_type,
         )
         self._routes.setdefault((route.method, route.segments), []).append(route)
         lowered = [s.lower() for s in segments]

@@ -1,0 +1,171 @@
+"""Bind request bodies as the resource providers' JSON deserializer does: the one coercion layer.
+
+Azure's resource providers read a request body into typed models with Newtonsoft.Json. Two of its
+habits decide what Azure accepts, and the local Azure reproduces them here, for every PUT and PATCH
+body of every modelled type, before any handler sees it:
+
+- **Property names match case-insensitively** and the stored resource answers in the canonical
+  casing: ``"computername"`` binds to ``computerName``, ``"frontendIpConfigurations"`` to
+  ``frontendIPConfigurations``.
+- **Scalars convert to the property's type.** A string holding an integer binds to an integer
+  property (``"priority": "100"`` -> ``100``, surrounding blanks allowed), ``"true"`` / ``"False"``
+  to a boolean, a number to a string property (``"version": 1`` -> ``"1"``; a boolean becomes
+  ``"True"`` / ``"False"`` as .NET writes it), an integral number written as a float to an integer
+  (``2.0`` -> ``2``), an integer to a float and to a boolean (non-zero is true). What cannot convert
+  (``"abc"`` or ``"12.5"`` for an integer, ``"yes"`` for a boolean, a boolean for a number) is
+  refused with the provider's code for an unreadable body, naming the JSON path, before anything
+  is stored.
+
+Only the property types change: unknown properties are left alone (the handlers decide what to
+keep), and free-form parts (extension ``settings``, a deployment's ``template``) are not touched.
+The property names and types come from ``data/schemas.json``, read from the azure-mgmt SDK models,
+themselves generated from the providers' REST specifications (``tools/gen_schemas.py``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from importlib import resources
+from typing import Any
+
+from .errors import ArmError
+
+__all__ = ["BindError", "bind", "known_type"]
+
+_INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
+_FLOAT = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+#: how each provider names an unreadable body (codes as their answers carry them)
+_UNREADABLE: dict[str, tuple[str, str]] = {
+    "microsoft.network": ("InvalidRequestFormat", "Cannot parse the request."),
+    "microsoft.compute": ("InvalidRequestContent", "The request content was invalid and could not be deserialized."),
+    "microsoft.storage": ("InvalidRequestContent", "The request content was invalid and could not be deserialized."),
+}
+_DEFAULT_UNREADABLE = ("InvalidRequestContent", "The request content was invalid and could not be deserialized.")
+
+
+class BindError(ValueError):
+    """A value that cannot convert to its property's type."""
+
+    def __init__(self, path: str, value: Any, expected: str) -> None:
+        self.path = path
+        self.value = value
+        self.expected = expected
+        super().__init__(f"Error converting value {json.dumps(value)} to type '{expected}'. Path '{path}'.")
+
+    def arm_error(self, resource_type: str) -> ArmError:
+        """Return the provider's 400 for this body."""
+        code, message = _UNREADABLE.get(resource_type.split("/", 1)[0].lower(), _DEFAULT_UNREADABLE)
+        return ArmError(400, code, message, details=[{"code": "InvalidJson", "message": str(self)}])
+
+
+@functools.lru_cache(maxsize=1)
+def _schemas() -> dict[str, Any]:
+    text = resources.files("azrm.emulator").joinpath("data/schemas.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    data["types"] = {k.lower(): v for k, v in data["types"].items()}
+    # lower-cased name -> canonical name, per definition
+    data["lookup"] = {name: {k.lower(): k for k in fields} for name, fields in data["defs"].items()}
+    return data
+
+
+def known_type(resource_type: str) -> bool:
+    """Return whether bodies of this type are bound (its properties are known)."""
+    return resource_type.lower() in _schemas()["types"]
+
+
+def bind(body: Any, resource_type: str) -> Any:
+    """Return ``body`` with canonical property names and converted scalars (raises :class:`BindError`)."""
+    definition = _schemas()["types"].get(resource_type.lower())
+    if definition is None or not isinstance(body, dict):
+        return body
+    return _bind(body, definition, "")
+
+
+def _bind(value: Any, spec: Any, path: str) -> Any:
+    if value is None:
+        return None
+    if isinstance(spec, list):
+        kind, inner = spec
+        if kind == "list" and isinstance(value, list):
+            return [_bind(v, inner, f"{path}[{i}]") for i, v in enumerate(value)]
+        if kind == "map" and isinstance(value, dict):
+            return {k: _bind(v, inner, _join(path, k)) for k, v in value.items()}
+        return value
+    if spec in _SCALARS:
+        return _SCALARS[spec](value, path)
+    if not isinstance(value, dict):
+        return value
+    schemas = _schemas()
+    fields = schemas["defs"].get(spec, {})
+    lookup = schemas["lookup"].get(spec, {})
+    out: dict[str, Any] = {}
+    for name, item in value.items():
+        canonical = lookup.get(name.lower()) if isinstance(name, str) else None
+        if canonical is None:
+            out[name] = item
+            continue
+        out[canonical] = _bind(item, fields[canonical], _join(path, canonical))
+    return out
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _to_int(value: Any, path: str) -> Any:
+    if isinstance(value, bool):
+        raise BindError(path, value, "System.Int32")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise BindError(path, value, "System.Int32")
+    if isinstance(value, str):
+        if _INTEGER.match(value):
+            return int(value)
+        raise BindError(path, value, "System.Int32")
+    return value
+
+
+def _to_float(value: Any, path: str) -> Any:
+    if isinstance(value, bool):
+        raise BindError(path, value, "System.Double")
+    if isinstance(value, str):
+        if _FLOAT.match(value):
+            number = float(value)
+            return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
+        raise BindError(path, value, "System.Double")
+    return value
+
+
+def _to_bool(value: Any, path: str) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in ("true", "false"):
+            return word == "true"
+        raise BindError(path, value, "System.Boolean")
+    return value
+
+
+def _to_str(value: Any, path: str) -> Any:
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return value
+
+
+def _any(value: Any, path: str) -> Any:
+    return value
+
+
+_SCALARS = {"int": _to_int, "float": _to_float, "bool": _to_bool, "str": _to_str, "any": _any}
