@@ -109,7 +109,7 @@ class Call:
         in canonical casing, scalars of the property's type: :mod:`.shapes`).
         """
         if self._body is not None:
-            return self._body  # type: ignore[no-any-return]
+            return self._body
         try:
             data = self.req.json()
         except ValueError as exc:
