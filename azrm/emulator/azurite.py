@@ -313,6 +313,22 @@ class BlobPlane:
             container_client.create_container()
         container_client.get_blob_client(blob).create_page_blob(size, if_none_match="*")
 
+    def create_container(self, account: str, container: str, public_access: str | None = None) -> None:
+        """Create a container (``public_access``: ``None``, ``blob`` or ``container``); nothing if it exists."""
+        from azure.core.exceptions import ResourceExistsError
+
+        client = self.azurite.service_client(account).get_container_client(container)
+        with contextlib.suppress(ResourceExistsError):
+            client.create_container()
+        client.set_container_access_policy({}, public_access=public_access)
+
+    def delete_container(self, account: str, container: str) -> None:
+        """Delete a container and its blobs (nothing if it is gone)."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        with contextlib.suppress(ResourceNotFoundError):
+            self.azurite.service_client(account).delete_container(container)
+
     def blob_exists(self, account: str, container: str, blob: str) -> bool:
         """Whether the blob exists."""
         service = self.azurite.service_client(account)

@@ -154,10 +154,9 @@ def _problems(azure: Azure, entry: Entry, outcome: Outcome, *, what_if: bool) ->
         return [root_cause(props.get("error"))]
     problems = []
     present = {str(r["type"]).lower() for r in listed}
-    present |= {
-        "/".join(str(o["id"]).split("/providers/", 1)[1].split("/")[0::2]).lower()
-        for o in props.get("outputResources") or []
-    }
+    for output in props.get("outputResources") or []:
+        parts = str(output["id"]).split("/providers/", 1)[1].split("/")
+        present.add("/".join([parts[0], *parts[1::2]]).lower())
     for missing in sorted(_declared_types(template) - present):
         problems.append(f"no resource of type {missing}")
     outputs = {k.lower() for k in props.get("outputs") or {}}

@@ -23,13 +23,14 @@ from . import shapes
 from .clock import Clock, ManualClock, SystemClock, iso_utc
 from .errors import ArmError, resource_group_not_found
 from .faults import FaultInjector, FaultPlan
-from .ids import resource_group_id
+from .ids import ResourceId, resource_group_id
 from .latency import Latency
 from .lro import Operations
 from .metrics import Metrics
 from .router import Router
 from .store import Record, Store
 from .throttle import Throttler
+from .versions import ApiVersions
 from .wire import Headers, Request, Response
 
 __all__ = ["Call", "DroppedConnection", "Emulator", "EmulatorSettings"]
@@ -127,6 +128,7 @@ class Call:
                 data = shapes.bind(data, self.resource_type)
             except shapes.BindError as exc:
                 raise exc.arm_error(self.resource_type) from None
+            data = self.emu.versions.inbound(self.resource_type, self.api_version, data)
         self._body = data
         return data
 
@@ -149,6 +151,9 @@ class Emulator:
         self.rng = random.Random(self.settings.seed)
         self.store = Store(self.settings.state_path)
         self.ops = Operations(retry_after=self.settings.retry_after)
+        #: the api-versions each type accepts, and the shapes of older ones (providers register theirs)
+        self.versions = ApiVersions()
+        self.ops.shape_final = self._shape_final
         self.throttler = Throttler(enabled=self.settings.throttle)
         self.faults = FaultInjector(self.settings.faults, self.settings.seed)
         self.blob = blob
@@ -359,7 +364,7 @@ class Emulator:
                     )
                     self.run_until(self.now())
                     self._check_scope(req, route.template, params)
-                    resp = route.handler(Call(self, req, params, request_id, route.resource_type))
+                    resp = self._serve(route, req, params, request_id)
                     if head_via_get and resp.status == 200:
                         resp.status = 204  # ARM answers HEAD on an existing resource with 204
             except ArmError as err:
@@ -396,13 +401,32 @@ class Emulator:
         try:
             route, params, head_via_get = self._route(req)
             self._check_scope(req, route.template, params)
-            resp = route.handler(Call(self, req, params, request_id, route.resource_type))
+            resp = self._serve(route, req, params, request_id)
             if head_via_get and resp.status == 200:
                 resp.status = 204
         except ArmError as err:
             resp = Response(err.status, err.envelope(), Headers(err.headers))
         resp.headers.setdefault("x-ms-request-id", request_id)
         return resp
+
+    def _serve(self, route: Any, req: Request, params: dict[str, str], request_id: str) -> Response:
+        """Run the route's handler: the api-version checked against the type's, the answer in its shape."""
+        version = req.api_version or ""
+        rtype = route.resource_type or route.list_type
+        if rtype is not None:
+            self.versions.check(rtype, version)
+        resp: Response = route.handler(Call(self, req, params, request_id, route.resource_type))
+        if rtype is not None and resp.status < 300 and isinstance(resp.body, dict):
+            resp.body = self.versions.outbound(rtype, version, resp.body)
+        return resp
+
+    def _shape_final(self, op: Any, body: Any) -> Any:
+        """Shape an operation's final answer (a storage account's) for the api-version that started it."""
+        try:
+            rtype = ResourceId.parse(op.resource_id).type
+        except ValueError:
+            return body
+        return self.versions.outbound(rtype, op.api_version, body)
 
     def _route(self, req: Request) -> tuple[Any, dict[str, str], bool]:
         """Match the request; a HEAD without its own route is answered like a GET, without the body."""

@@ -82,6 +82,8 @@ class Operations:
     retry_after: float | None = None
     _ops: dict[str, Operation] = field(default_factory=dict)
     _seq: int = 0
+    #: shapes a final answer for the api-version that started the operation (set by the emulator)
+    shape_final: Callable[[Operation, Any], Any] | None = None
 
     def start(
         self,
@@ -262,6 +264,8 @@ class Operations:
             return Response(status, op.error.envelope(), Headers(op.error.headers))
         if op.final is not None:
             status, body = op.final()
+            if self.shape_final is not None and status < 300:
+                body = self.shape_final(op, body)
             return Response(status, body)
         if op.kind == "delete" and op.style == "network":
             return Response(204)

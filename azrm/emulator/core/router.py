@@ -36,6 +36,8 @@ class Route:
     segments: int
     #: the resource type a PUT/GET/PATCH/DELETE of this URL addresses (``None`` for actions and lists)
     resource_type: str | None = None
+    #: the type a GET of this URL lists (``None`` unless the URL ends on a collection of a type)
+    list_type: str | None = None
 
     def resource_key(self, path: str) -> str | None:
         """Return the (lower-cased) URL of the resource a Compute throttling bucket counts against."""
@@ -86,6 +88,7 @@ class Router:
         segments = [s for s in template.split("/") if s]
         resource_index = segments.index("{" + resource_param + "}") if resource_param else None
         resource_type = _addressed_type(segments)
+        list_type = _addressed_type([*segments, "{name}"]) if not _PARAM.fullmatch(segments[-1]) else None
         regex = "^"
         for seg in segments:
             regex += "/"
@@ -103,6 +106,7 @@ class Router:
             resource_index,
             len(segments),
             resource_type,
+            list_type,
         )
         self._routes.setdefault((route.method, route.segments), []).append(route)
         lowered = [s.lower() for s in segments]

@@ -32,11 +32,12 @@ def install(emu: Emulator) -> list[Provider]:
         VirtualNetworkBackend,
     )
     from .resources import ResourcesProvider
-    from .storage import StorageProvider
+    from .storage import BlobServicesBackend, StorageProvider
 
     providers: list[Provider] = [
         ResourcesProvider(emu),
         StorageProvider(emu),
+        BlobServicesBackend(emu),
         PublicIpBackend(emu),
         VirtualNetworkBackend(emu),
         NetworkSecurityGroupBackend(emu),

@@ -1,20 +1,21 @@
-"""Microsoft.Storage: storage accounts whose endpoints are live Azurite accounts."""
+"""Microsoft.Storage/storageAccounts: accounts whose endpoints are live Azurite accounts, and their keys."""
 
 from __future__ import annotations
 
 import base64
 from typing import TYPE_CHECKING, Any
 
-from ...rules import storage_account_name_problem
-from ..core.clock import iso_utc
-from ..core.errors import ArmError
-from ..core.router import Router
-from ..core.store import Record
-from ..core.wire import Headers, Response
-from .base import Provider, json_response, list_response
+from ....rules import storage_account_name_problem
+from ...core.clock import iso_utc
+from ...core.errors import ArmError
+from ...core.router import Router
+from ...core.store import Record
+from ...core.wire import Headers, Response
+from ..base import Provider, json_response, list_response
+from . import versions
 
 if TYPE_CHECKING:
-    from ..core.engine import Call
+    from ...core.engine import Call
 
 SA_TYPE = "Microsoft.Storage/storageAccounts"
 SKUS = {
@@ -117,6 +118,7 @@ class StorageProvider(Provider):
         r.add("GET", sub + "/providers/Microsoft.Storage/storageAccounts", self.list_accounts)
         r.add("POST", sub + "/providers/Microsoft.Storage/checkNameAvailability", self.check_name)
         self.emu.on_delete(SA_TYPE, self._on_delete)
+        self.emu.versions.register(*versions.SHAPES)
 
     def restore(self) -> None:
         """Accounts kept in a state file come back to life in the (restarted) Azurite."""
@@ -346,7 +348,7 @@ class StorageProvider(Provider):
         }
 
     def list_keys(self, call: Call) -> Response:
-        return json_response(200, self._keys(self._account(call)))
+        return json_response(200, versions.keys_out(call.api_version, self._keys(self._account(call))))
 
     def regenerate_key(self, call: Call) -> Response:
         record = self._account(call)
@@ -363,7 +365,7 @@ class StorageProvider(Provider):
         self.store.touch(record)
         if self.emu.blob is not None:
             self.emu.blob.register(record.name, keys["key1"], keys["key2"])
-        return json_response(200, self._keys(record))
+        return json_response(200, versions.keys_out(call.api_version, self._keys(record)))
 
     def check_name(self, call: Call) -> Response:
         body = call.body()
