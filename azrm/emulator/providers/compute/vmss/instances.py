@@ -24,7 +24,7 @@ from ....core.errors import ArmError, invalid_resource_reference
 from ....core.ids import key
 from ....core.store import Record
 from ..common import VMSS_EXT_TYPE, VMSS_TYPE, VMSS_VM_TYPE
-from ..vm import platform_image
+from ..vm.validation import platform_image
 from .common import ScaleSetBase
 
 if TYPE_CHECKING:

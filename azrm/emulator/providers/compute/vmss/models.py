@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .....rules import vm_name_problem
 from ....core.clock import iso_compute
 from ....core.errors import ArmError, invalid_parameter, invalid_resource_reference
 from ....core.ids import ResourceId
@@ -24,7 +23,7 @@ from ....core.store import Record
 from ...catalog import VM_SIZES, Image, VmSize, find_extension
 from ...network.common import LB_TYPE, NSG_TYPE
 from ..common import VMSS_TYPE, missing
-from ..vm import check_password, check_username, linux_configuration, platform_image
+from ..vm.validation import check_password, check_username, check_vm_name, linux_configuration, platform_image
 from .common import ScaleSetBase
 
 if TYPE_CHECKING:
@@ -38,14 +37,10 @@ MAX_CAPACITY_SINGLE_PLACEMENT = 100
 class ScaleSetModel(ScaleSetBase):
     """Validate a scale set's body into its record."""
 
-    def _check_name(self, name: str, os_type: str) -> None:
-        problem = vm_name_problem(name, os_type)
-        if problem is not None:
-            raise ArmError(400, "InvalidResourceName", f"The resource name '{name}' is invalid: {problem}.")
-
     def _os_profile(
         self, raw: dict[str, Any], os_type: str, old: dict[str, Any] | None, secrets: dict[str, Any]
     ) -> dict[str, Any]:
+        """Check ``osProfile``: the computer name prefix, then the admin user and password as for VMs."""
         prefix = raw.get("computerNamePrefix") or (old or {}).get("computerNamePrefix")
         if not prefix:
             raise missing("osProfile.computerNamePrefix")
@@ -82,6 +77,7 @@ class ScaleSetModel(ScaleSetBase):
         return profile
 
     def _network_profile(self, raw: dict[str, Any], vmss_id: str, location: str) -> dict[str, Any]:
+        """Check ``networkProfile``: one primary NIC configuration, subnets of one VNet, pools of the region."""
         from ...network.nic import NetworkInterfaceBackend
 
         network = self.emu.backend(NetworkInterfaceBackend)
@@ -173,6 +169,7 @@ class ScaleSetModel(ScaleSetBase):
     def _extensions(
         self, raw: list[dict[str, Any]], old_secrets: dict[str, Any], secrets: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        """Check ``extensionProfile.extensions``; protected settings go to ``secrets`` (kept when not given)."""
         out = []
         names: set[str] = set()
         handlers: set[tuple[str, str]] = set()
@@ -320,7 +317,7 @@ class ScaleSetModel(ScaleSetBase):
         sp_in = profile_in.get("storageProfile") or {}
         image = self._image(sp_in, old, existing)
         os_type = image.os_type
-        self._check_name(name, os_type)
+        check_vm_name(name, os_type)
         storage_profile = self._storage_profile(sp_in, image)
 
         old_profile = old.get("virtualMachineProfile") or {}

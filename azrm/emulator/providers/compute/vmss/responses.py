@@ -13,8 +13,7 @@ from ....core.router import Router
 from ....core.wire import Headers, Response
 from ...base import json_response, list_response
 from ...catalog import VM_SIZES
-from ..common import VMSS_TYPE
-from ..vm import merge_patch
+from ..common import VMSS_TYPE, merge_patch
 from .extensions import ScaleSetExtensions
 from .instance_view import ScaleSetInstanceViews
 from .instances import ScaleSetInstances
