@@ -1,6 +1,7 @@
 """What the Microsoft.Compute backends share.
 
-Instance-view statuses, the extension-handler contract, and the Compute RP's error phrasing.
+Instance-view statuses, the extension-handler contract, the Compute RP's error phrasing, and the
+JSON merge that PATCH applies.
 """
 
 from __future__ import annotations
@@ -95,6 +96,16 @@ def agent_view(power: str, ext_views: list[dict[str, Any]], now: float) -> dict[
 def missing(parameter: str) -> ArmError:
     """Build the Compute RP's answer for a required field left out (verbatim shape)."""
     return ArmError(400, "InvalidParameter", f"Required parameter '{parameter}' is missing (null).", target=parameter)
+
+
+def merge_patch(base: Any, patch: Any) -> Any:
+    """Merge a PATCH body into a resource as JSON: objects merge key by key, anything else replaces."""
+    if isinstance(base, dict) and isinstance(patch, dict):
+        out = dict(base)
+        for k, v in patch.items():
+            out[k] = merge_patch(base.get(k), v) if k in base else v
+        return out
+    return patch
 
 
 # -- extension handlers: how the local Azure "runs" an extension inside a VM ------------------------
