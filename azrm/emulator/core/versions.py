@@ -77,9 +77,15 @@ class ApiVersions:
         return manifest().get(namespace.lower(), {}).get(path.lower())
 
     def check(self, resource_type: str, version: str, location: str | None = None) -> None:
-        """Refuse an api-version the type's provider does not register, as ARM does."""
+        """Refuse an api-version the type's provider does not register, as ARM does.
+
+        A version newer than the newest the manifest lists is served as the newest (the manifest is
+        a snapshot, and an SDK released after it must keep working); unknown older ones are refused.
+        """
         versions = self.supported(resource_type)
         if versions is None or version.lower() in (v.lower() for v in versions):
+            return
+        if _date(version) > max(_date(v) for v in versions):
             return
         raise no_registered_provider(resource_type, version, versions, location)
 
