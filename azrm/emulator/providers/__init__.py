@@ -29,6 +29,7 @@ def install(emu: Emulator) -> list[Provider]:
         NetworkInterfaceBackend,
         NetworkSecurityGroupBackend,
         PublicIpBackend,
+        RouteTableBackend,
         VirtualNetworkBackend,
     )
     from .resources import ResourcesProvider
@@ -41,6 +42,7 @@ def install(emu: Emulator) -> list[Provider]:
         PublicIpBackend(emu),
         VirtualNetworkBackend(emu),
         NetworkSecurityGroupBackend(emu),
+        RouteTableBackend(emu),
         NetworkInterfaceBackend(emu),
         LoadBalancerBackend(emu),
         VirtualMachineBackend(emu),

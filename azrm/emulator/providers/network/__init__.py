@@ -1,4 +1,4 @@
-"""Microsoft.Network: public IPs, virtual networks and subnets, NICs, NSGs, load balancers."""
+"""Microsoft.Network: public IPs, virtual networks (subnets, peerings), NICs, NSGs, load balancers, route tables."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from .lb import LoadBalancerBackend
 from .nic import NetworkInterfaceBackend
 from .nsg import NetworkSecurityGroupBackend
 from .public_ip import PublicIpBackend
+from .route_table import RouteTableBackend
 from .vnet import VirtualNetworkBackend
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "NetworkInterfaceBackend",
     "NetworkSecurityGroupBackend",
     "PublicIpBackend",
+    "RouteTableBackend",
     "VirtualNetworkBackend",
 ]

@@ -458,6 +458,56 @@ class NetworkBase(Provider):
         op = self.begin(call, record, "delete", style="network", complete=lambda: self.emu.remove(resource_id))
         return Response(202, None, Headers(self.lro_headers(call, op, location=True)))
 
+    def put_child(self, call: Call, parent: Record, collection: str, child_name: str) -> Response:
+        """PUT of a child served at its own URL (a NAT rule, a pool, a peering, a route).
+
+        As the Network RP does, the parent is rebuilt with the child put in (so every rule of the
+        parent applies) and the answer is the child, 201 when it is new.
+        """
+        raw = dict(call.body())
+        raw["name"] = child_name
+        body = self.clone(parent.body)
+        items = [dict(i) for i in body.setdefault("properties", {}).get(collection) or []]
+        index = next((n for n, i in enumerate(items) if i["name"].lower() == child_name.lower()), None)
+        if index is None:
+            items.append(raw)
+        else:
+            raw["name"] = items[index]["name"]  # the casing it was created with
+            items[index] = raw
+        body["properties"][collection] = items
+        record = self.build(call, parent.id, parent.name, body, parent)
+        wanted = raw["name"].lower()
+
+        def respond(stored: Record) -> dict[str, Any]:
+            children = self.view(stored)["properties"].get(collection) or []
+            return dict(next(c for c in children if c["name"].lower() == wanted))
+
+        return self.put(call, record, parent, respond=respond, created=index is None)
+
+    def delete_child(self, call: Call, parent: Record | None, collection: str, child_name: str) -> Response:
+        """DELETE of a child served at its own URL: 202, refused while something uses it, 204 when gone."""
+        items = (parent.properties.get(collection) or []) if parent is not None else []
+        child = next((i for i in items if i["name"].lower() == child_name.lower()), None)
+        if parent is None or child is None:
+            return Response(204)
+        body = self.clone(parent.body)
+        body["properties"][collection] = [i for i in items if i is not child]
+        self.build(call, parent.id, parent.name, body, parent)  # the parent's rules: is the child in use?
+        parent_id, child_key = parent.id, key(child["id"])
+
+        def complete() -> None:
+            current = self.store.get(parent_id)
+            if current is not None:
+                current.properties[collection] = [
+                    i for i in current.properties.get(collection) or [] if key(i["id"]) != child_key
+                ]
+                current.body["etag"] = self.etag()
+                self.store.touch(current)
+
+        op = self.begin(call, child["id"], "delete", style="network", location=parent.location,
+                        resource_type=f"{self.resource_type}/{collection}", complete=complete)  # fmt: skip
+        return Response(202, None, Headers(self.lro_headers(call, op, location=True)))
+
     def child_view(self, record: Record, collection: str, child_name: str, call: Call) -> Response:
         """GET of a child (a subnet, an IP configuration, a load balancer probe...)."""
         body = self.view(record)

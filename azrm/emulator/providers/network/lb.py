@@ -68,6 +68,23 @@ class LoadBalancerBackend(NetworkBase):
         for collection in COLLECTIONS:
             r.add("GET", f"{one}/{collection}", self._lister(collection))
             r.add("GET", f"{one}/{collection}/{{childName}}", self._getter(collection))
+        # the children the Network RP also serves for writing at their own URL
+        for collection in ("inboundNatRules", "backendAddressPools"):
+            r.add("PUT", f"{one}/{collection}/{{childName}}", self._putter(collection))
+            r.add("DELETE", f"{one}/{collection}/{{childName}}", self._deleter(collection))
+
+    def _putter(self, collection: str) -> Callable[[Call], Response]:
+        def handler(call: Call) -> Response:
+            lb = self.get_record(self.own_id(call), LB_TYPE, call)
+            return self.put_child(call, lb, collection, call.params["childName"])
+
+        return handler
+
+    def _deleter(self, collection: str) -> Callable[[Call], Response]:
+        def handler(call: Call) -> Response:
+            return self.delete_child(call, self.store.get(self.own_id(call)), collection, call.params["childName"])
+
+        return handler
 
     def _lister(self, collection: str) -> Callable[[Call], Response]:
         def handler(call: Call) -> Response:

@@ -1,4 +1,9 @@
-"""Microsoft.Network/virtualNetworks and their subnets (inline and as child resources)."""
+"""Microsoft.Network/virtualNetworks, their subnets and peerings (inline and as child resources).
+
+A peering names a remote network; it is ``Initiated`` until the remote network peers back, then
+``Connected`` on both sides, and ``Disconnected`` when the remote network is gone. Peered address
+spaces may not overlap.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,15 @@ if TYPE_CHECKING:
     from ...core.engine import Call
 
 SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
+PEERING_TYPE = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings"
+ROUTE_TABLE_TYPE = "Microsoft.Network/routeTables"
+_PEERING_FLAGS = {
+    "allowVirtualNetworkAccess": True,
+    "allowForwardedTraffic": False,
+    "allowGatewayTransit": False,
+    "useRemoteGateways": False,
+    "doNotVerifyRemoteGateways": False,
+}
 _SUBNET_FIELDS = (
     "networkSecurityGroup",
     "routeTable",
@@ -44,6 +58,11 @@ class VirtualNetworkBackend(NetworkBase):
         r.add("GET", sub, self.get_subnet)
         r.add("DELETE", sub, self.delete_subnet)
         r.add("GET", one + "/subnets", self.list_subnets)
+        peering = one + "/virtualNetworkPeerings/{peeringName}"
+        r.add("PUT", peering, self.put_peering)
+        r.add("GET", peering, self.get_peering)
+        r.add("DELETE", peering, self.delete_peering)
+        r.add("GET", one + "/virtualNetworkPeerings", self.list_peerings)
 
     # -- views -------------------------------------------------------------------------------------
     def view(self, record: Record) -> dict[str, Any]:
@@ -53,7 +72,27 @@ class VirtualNetworkBackend(NetworkBase):
             users = self.ip_config_users_of_subnet(subnet["id"])
             if users:
                 subnet["properties"]["ipConfigurations"] = [{"id": u} for u in users]
+        self.stamp_children(body, "virtualNetworkPeerings")
+        for peering in body["properties"].get("virtualNetworkPeerings", []):
+            self._peering_state(record, peering)
         return body
+
+    def _peering_state(self, record: Record, peering: dict[str, Any]) -> None:
+        props = peering["properties"]
+        remote = self.store.get(ref_id(props.get("remoteVirtualNetwork")) or "/none")
+        if remote is None or remote.type != VNET_TYPE:
+            props["peeringState"] = "Disconnected"
+            props["peeringSyncLevel"] = "RemoteNotInSync"
+            return
+        back = any(
+            key(ref_id(p["properties"].get("remoteVirtualNetwork")) or "") == record.key
+            for p in remote.properties.get("virtualNetworkPeerings", [])
+        )
+        props["peeringState"] = "Connected" if back else "Initiated"
+        props["peeringSyncLevel"] = "FullyInSync" if back else "RemoteNotInSync"
+        space = self.clone(remote.properties.get("addressSpace") or {})
+        props["remoteAddressSpace"] = space
+        props["remoteVirtualNetworkAddressSpace"] = self.clone(space)
 
     def _subnet_view(self, record: Record, name: str) -> dict[str, Any]:
         for subnet in self.view(record)["properties"]["subnets"]:
@@ -93,6 +132,9 @@ class VirtualNetworkBackend(NetworkBase):
         nsg_id = ref_id(props.get("networkSecurityGroup"))
         if nsg_id:
             self.require(nsg_id, NSG_TYPE, subnet_id, location)
+        table_id = ref_id(props.get("routeTable"))
+        if table_id:
+            props["routeTable"] = {"id": self.require(table_id, ROUTE_TABLE_TYPE, subnet_id, location).id}
         props.setdefault("delegations", [])
         props.setdefault("privateEndpointNetworkPolicies", "Enabled")
         props.setdefault("privateLinkServiceNetworkPolicies", "Enabled")
@@ -179,7 +221,7 @@ class VirtualNetworkBackend(NetworkBase):
             "resourceGuid": existing.properties["resourceGuid"] if existing else self.guid(),
             "addressSpace": {"addressPrefixes": list(space)},
             "subnets": subnets,
-            "virtualNetworkPeerings": (existing.properties.get("virtualNetworkPeerings", []) if existing else []),
+            "virtualNetworkPeerings": self._peerings(rid, props_in, spaces, existing),
             "enableDdosProtection": bool(props_in.get("enableDdosProtection", False)),
         }
         if props_in.get("dhcpOptions") is not None:
@@ -199,6 +241,47 @@ class VirtualNetworkBackend(NetworkBase):
                 "properties": props,
             },
         )
+
+    def _peerings(
+        self, rid: str, props_in: dict[str, Any], spaces: list[Any], existing: Record | None
+    ) -> list[dict[str, Any]]:
+        """Return the peerings: the request's when it lists them, else those the network had."""
+        if props_in.get("virtualNetworkPeerings") is None:
+            return list(existing.properties.get("virtualNetworkPeerings", [])) if existing else []
+        had = existing.properties.get("virtualNetworkPeerings", []) if existing else []
+        old = {p["name"].lower(): p for p in had}
+        out: list[dict[str, Any]] = []
+        for raw in props_in["virtualNetworkPeerings"]:
+            name = raw.get("name")
+            if not name or not isinstance(name, str):
+                raise ArmError(400, "InvalidRequestFormat", f"A peering of {rid} has no name.")
+            check_name(name)
+            peering_id = f"{rid}/virtualNetworkPeerings/{name}"
+            p = raw.get("properties") or {}
+            remote_id = ref_id(p.get("remoteVirtualNetwork"))
+            if not remote_id:
+                raise ArmError(
+                    400, "InvalidRequestFormat", f"Peering {peering_id} needs properties.remoteVirtualNetwork.id."
+                )
+            if key(remote_id) == key(rid):
+                raise ArmError(400, "CannotPeerVnetToItself", f"Peering {peering_id} cannot peer {rid} with itself.")
+            remote = self.require(remote_id, VNET_TYPE, peering_id, None)
+            remote_spaces = [parse_prefix(x, remote.id) for x in remote.properties["addressSpace"]["addressPrefixes"]]
+            for mine in spaces:
+                clash = next((r for r in remote_spaces if r.version == mine.version and r.overlaps(mine)), None)
+                if clash is not None:
+                    raise ArmError(
+                        400,
+                        "VnetAddressSpacesOverlap",
+                        f"Cannot create or update peering {peering_id} because address space {mine} of virtual "
+                        f"network {rid} overlaps with address space {clash} of remote virtual network {remote.id}.",
+                    )
+            props: dict[str, Any] = {k: bool(p.get(k, default)) for k, default in _PEERING_FLAGS.items()}
+            props["remoteVirtualNetwork"] = {"id": remote.id}
+            known = old.get(name.lower())
+            props["resourceGuid"] = known["properties"]["resourceGuid"] if known else self.guid()
+            out.append({"name": name, "id": peering_id, "type": PEERING_TYPE, "properties": props})
+        return out
 
     def check_delete(self, record: Record) -> None:
         for subnet in record.properties.get("subnets", []):
@@ -261,6 +344,21 @@ class VirtualNetworkBackend(NetworkBase):
             complete=complete,
         )
         return Response(202, None, Headers(self.lro_headers(call, op, location=True)))
+
+    # -- peerings as child resources -----------------------------------------------------------------
+    def put_peering(self, call: Call) -> Response:
+        vnet = self._vnet_for_subnet(call)
+        return self.put_child(call, vnet, "virtualNetworkPeerings", call.params["peeringName"])
+
+    def get_peering(self, call: Call) -> Response:
+        return self.child_view(self._vnet_for_subnet(call), "virtualNetworkPeerings", call.params["peeringName"], call)
+
+    def list_peerings(self, call: Call) -> Response:
+        return self.child_list(self._vnet_for_subnet(call), "virtualNetworkPeerings")
+
+    def delete_peering(self, call: Call) -> Response:
+        vnet = self.store.get(self.own_id(call))
+        return self.delete_child(call, vnet, "virtualNetworkPeerings", call.params["peeringName"])
 
 
 def in_use_subnet(name: str, user: str) -> ArmError:

@@ -1,0 +1,161 @@
+"""Microsoft.Network/routeTables and their routes (inline, and as child resources).
+
+A route sends an address prefix to a next hop: ``VirtualNetworkGateway``, ``VnetLocal``,
+``Internet``, ``VirtualAppliance`` (which needs ``nextHopIpAddress``) or ``None``. Subnets take a
+table by reference (``properties.routeTable.id``), which must exist in the same region; the table
+lists them back, and cannot be deleted while they do.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING, Any
+
+from ...core.errors import ArmError
+from ...core.ids import key
+from ...core.router import Router
+from ...core.store import Record
+from ...core.wire import Response
+from .common import VNET_TYPE, NetworkBase, check_name, parse_prefix, ref_id
+
+if TYPE_CHECKING:
+    from ...core.engine import Call
+
+ROUTE_TABLE_TYPE = "Microsoft.Network/routeTables"
+ROUTE_TYPE = "Microsoft.Network/routeTables/routes"
+_NEXT_HOPS = {
+    "virtualnetworkgateway": "VirtualNetworkGateway",
+    "vnetlocal": "VnetLocal",
+    "internet": "Internet",
+    "virtualappliance": "VirtualAppliance",
+    "none": "None",
+}
+#: service tags a route may name instead of a prefix (the common ones)
+_SERVICE_TAGS = ("AzureCloud", "Storage", "Sql", "AzureMonitor", "AzureActiveDirectory", "AzureKeyVault", "Internet")
+
+
+def validate_route(table_id: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """Check one route and return it as the Network RP stores it."""
+    name = raw.get("name")
+    if not name or not isinstance(name, str):
+        raise ArmError(400, "InvalidRequestFormat", f"A route of {table_id} has no name.")
+    check_name(name)
+    route_id = f"{table_id}/routes/{name}"
+    p = raw.get("properties") or {}
+    prefix = p.get("addressPrefix")
+    if not prefix:
+        raise ArmError(400, "InvalidRouteAddressPrefix", f"Route {route_id} has no addressPrefix.")
+    if str(prefix) not in _SERVICE_TAGS:
+        parse_prefix(prefix, route_id)
+    hop_raw = str(p.get("nextHopType") or "")
+    hop = _NEXT_HOPS.get(hop_raw.lower())
+    if hop is None:
+        raise ArmError(
+            400,
+            "InvalidRouteNextHopType",
+            f"Route {route_id} has next hop type '{hop_raw}'; use one of {', '.join(_NEXT_HOPS.values())}.",
+        )
+    props: dict[str, Any] = {"addressPrefix": prefix, "nextHopType": hop, "hasBgpOverride": False}
+    address = p.get("nextHopIpAddress")
+    if hop == "VirtualAppliance":
+        try:
+            ipaddress.ip_address(str(address))
+        except ValueError:
+            raise ArmError(
+                400,
+                "InvalidNextHopIpAddress",
+                f"Route {route_id} sends traffic to a virtual appliance and needs a valid nextHopIpAddress, not "
+                f"{address!r}.",
+            ) from None
+        props["nextHopIpAddress"] = str(address)
+    elif address:
+        raise ArmError(
+            400,
+            "NextHopIpAddressNotAllowed",
+            f"Route {route_id} has next hop type {hop}, which takes no nextHopIpAddress.",
+        )
+    return {"name": name, "id": route_id, "type": ROUTE_TYPE, "properties": props}
+
+
+class RouteTableBackend(NetworkBase):
+    """Route tables: routes checked, subnets listed back, in-use tables kept."""
+
+    resource_type = ROUTE_TABLE_TYPE
+    collection = "routeTables"
+    name_param = "routeTableName"
+
+    def register(self, r: Router) -> None:
+        one = self.register_crud(r)
+        route = one + "/routes/{routeName}"
+        r.add("PUT", route, self.put_route)
+        r.add("GET", route, self.get_route)
+        r.add("DELETE", route, self.delete_route)
+        r.add("GET", one + "/routes", self.list_routes)
+
+    def subnets_using(self, table_id: str) -> list[str]:
+        """Ids of the subnets that take this table."""
+        wanted = key(table_id)
+        return [
+            s["id"]
+            for vnet in self.store.of_type(VNET_TYPE)
+            for s in vnet.properties.get("subnets", [])
+            if key(ref_id(s["properties"].get("routeTable")) or "") == wanted
+        ]
+
+    def view(self, record: Record) -> dict[str, Any]:
+        body = self.clone(record.body)
+        self.stamp_children(body, "routes")
+        subnets = self.subnets_using(record.id)
+        if subnets:
+            body["properties"]["subnets"] = [{"id": s} for s in subnets]
+        return body
+
+    def build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
+        location = self.location(body, ROUTE_TABLE_TYPE)
+        if existing is not None and existing.location != location:
+            raise ArmError(
+                400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}."
+            )
+        props_in = body.get("properties") or {}
+        routes = [validate_route(rid, raw) for raw in props_in.get("routes") or []]
+        names = [r["name"].lower() for r in routes]
+        duplicate = next((n for n in names if names.count(n) > 1), None)
+        if duplicate is not None:
+            raise ArmError(400, "InvalidRequestFormat", f"Route table {rid} has two routes named {duplicate}.")
+        props = {
+            "resourceGuid": existing.properties["resourceGuid"] if existing else self.guid(),
+            "disableBgpRoutePropagation": bool(props_in.get("disableBgpRoutePropagation", False)),
+            "routes": routes,
+        }
+        return Record(
+            rid,
+            ROUTE_TABLE_TYPE,
+            {"name": name, "id": rid, "type": ROUTE_TABLE_TYPE, "location": location, "tags": self.tags(body),
+             "properties": props},
+        )  # fmt: skip
+
+    def check_delete(self, record: Record) -> None:
+        subnets = self.subnets_using(record.id)
+        if subnets:
+            raise ArmError(
+                400,
+                "InUseRouteTableCannotBeDeleted",
+                f"Route table {record.id} is in use and cannot be deleted. It is associated with the subnets "
+                f"{', '.join(subnets)}.",
+            )
+
+    # -- routes as child resources -------------------------------------------------------------------
+    def _table(self, call: Call) -> Record:
+        return self.get_record(self.own_id(call), ROUTE_TABLE_TYPE, call)
+
+    def put_route(self, call: Call) -> Response:
+        return self.put_child(call, self._table(call), "routes", call.params["routeName"])
+
+    def get_route(self, call: Call) -> Response:
+        return self.child_view(self._table(call), "routes", call.params["routeName"], call)
+
+    def list_routes(self, call: Call) -> Response:
+        return self.child_list(self._table(call), "routes")
+
+    def delete_route(self, call: Call) -> Response:
+        return self.delete_child(call, self.store.get(self.own_id(call)), "routes", call.params["routeName"])
