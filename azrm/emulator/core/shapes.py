@@ -10,11 +10,13 @@ body of every modelled type, before any handler sees it:
 - **Scalars convert to the property's type.** A string holding an integer binds to an integer
   property (``"priority": "100"`` -> ``100``, surrounding blanks allowed), ``"true"`` / ``"False"``
   to a boolean, a number to a string property (``"version": 1`` -> ``"1"``; a boolean becomes
-  ``"True"`` / ``"False"`` as .NET writes it), an integral number written as a float to an integer
-  (``2.0`` -> ``2``), an integer to a float and to a boolean (non-zero is true). What cannot convert
-  (``"abc"`` or ``"12.5"`` for an integer, ``"yes"`` for a boolean, a boolean for a number) is
-  refused with the provider's code for an unreadable body, naming the JSON path, before anything
-  is stored.
+  ``"True"`` / ``"False"`` as .NET writes it), a number written as a float to an integer (rounded
+  half to even, as ``Convert.ToInt32``: ``2.0`` -> ``2``, ``12.5`` -> ``12``), an integer to a
+  float and to a boolean (non-zero is true), an empty string to null for a number or a boolean.
+  What cannot convert (``"abc"`` or ``"12.0"`` for an integer, ``"yes"`` for a boolean, a boolean
+  for a number) is refused with the provider's code for an unreadable body, naming the JSON path,
+  before anything is stored. (Newtonsoft's ``ReadAsInt32`` and ``ReadAsBoolean``; see
+  ``docs/research/arm-leniency.md``.)
 
 Only the property types change: unknown properties are left alone (the handlers decide what to
 keep), and free-form parts (extension ``settings``, a deployment's ``template``) are not touched.
@@ -120,12 +122,12 @@ def _to_int(value: Any, path: str) -> Any:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        if value.is_integer():
-            return int(value)
-        raise BindError(path, value, "System.Int32")
+        return round(value)  # Convert.ToInt32 rounds half to even, as Python's round does
     if isinstance(value, str):
         if _INTEGER.match(value):
             return int(value)
+        if value == "":
+            return None
         raise BindError(path, value, "System.Int32")
     return value
 
@@ -134,6 +136,8 @@ def _to_float(value: Any, path: str) -> Any:
     if isinstance(value, bool):
         raise BindError(path, value, "System.Double")
     if isinstance(value, str):
+        if value == "":
+            return None
         if _FLOAT.match(value):
             number = float(value)
             return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
@@ -150,6 +154,8 @@ def _to_bool(value: Any, path: str) -> Any:
         word = value.strip().lower()
         if word in ("true", "false"):
             return word == "true"
+        if value == "":
+            return None
         raise BindError(path, value, "System.Boolean")
     return value
 
