@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
         help='manual: time stands still until POST /_azrm/clock {"advance": seconds}',
     )
     parser.add_argument("--retry-after", type=float, help="fixed Retry-After seconds for long-running operations")
+    parser.add_argument(
+        "--strict-downloads",
+        action="store_true",
+        help="fail extensions whose files are on hosts this offline machine cannot reach (default: succeed, "
+        "with a status saying the files were not checked)",
+    )
     parser.add_argument("--log-level", default="warning", help="log level on stderr (default warning)")
     return parser
 
@@ -84,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             clock=ManualClock() if args.clock == "manual" else None,
             state_path=args.state,
             retry_after=args.retry_after,
+            strict_downloads=args.strict_downloads,
         )
         local = LocalAzure(
             settings,

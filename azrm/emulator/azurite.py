@@ -334,6 +334,11 @@ class BlobPlane:
         service = self.azurite.service_client(account)
         return bool(service.get_blob_client(container, blob).exists())
 
+    def download_with_key(self, account: str, key: str, container: str, blob: str) -> bytes:
+        """GET a blob with the account's key (what a script extension given the key does)."""
+        client = self.azurite.service_client(account, key, retry_total=1).get_blob_client(container, blob)
+        return bytes(client.download_blob().readall())
+
     def download(self, url: str) -> bytes:
         """GET a blob by URL as a client would (a SAS in the query is what authorises it)."""
         from azure.storage.blob import BlobClient

@@ -58,6 +58,8 @@ class EmulatorSettings:
     :param retry_after: fixed ``Retry-After`` seconds for operations (computed from latency when ``None``).
     :param subscription_id: the subscription to serve (derived from the seed when ``None``).
     :param tenant_id: the tenant to report (derived from the seed when ``None``).
+    :param strict_downloads: fail an extension whose files (a DSC archive, scripts) are on a host the
+        offline local Azure cannot reach; by default it succeeds with a status saying they were not checked.
     """
 
     latency: Latency = field(default_factory=Latency.instant)
@@ -69,6 +71,7 @@ class EmulatorSettings:
     retry_after: float | None = None
     subscription_id: str | None = None
     tenant_id: str | None = None
+    strict_downloads: bool = False
 
 
 @dataclass

@@ -57,7 +57,10 @@ def install(emu: Emulator) -> list[Provider]:
     for provider in providers:
         provider.register(emu.router)
     from .compute.dsc import dsc_handler
+    from .compute.scripts import SCRIPT_EXTENSIONS, script_handler
 
     extensions = next(p for p in providers if isinstance(p, VirtualMachineExtensionBackend))
     extensions.register_handler("Microsoft.Powershell", "DSC", dsc_handler)
+    for publisher, type_ in SCRIPT_EXTENSIONS:
+        extensions.register_handler(publisher, type_, script_handler)
     return providers

@@ -1,12 +1,15 @@
 r"""The PowerShell DSC extension, played by the local Azure.
 
 What the real extension does first inside the VM, this handler really does: it downloads the
-configuration archive from blob storage (Azurite) with the SAS token it was given, opens the zip,
+configuration archive (from a local storage account with the SAS token it was given, or from a web
+server on this machine; see :mod:`..downloads`), opens the zip,
 checks that the script is at its root, that the named configuration is defined in it, that the
 modules it imports are in the archive, and that the configuration arguments match the
 configuration's parameters. Anything wrong ends the extension ``Failed``, with a message in the
 shape Azure's DSC extension uses. It does not run PowerShell; it reports the resources the
-configuration declares as applied.
+configuration declares as applied. An archive on a host the offline local Azure cannot reach (a
+template's GitHub URL) is not checked: the extension succeeds and its status says so, unless the
+local Azure runs with ``strict_downloads``.
 
 Both settings schemas are read: the documented one (``configuration.url/script/function``, the SAS
 in ``protectedSettings.configurationUrlSasToken``) and the older one Set-AzVMDscExtension writes
@@ -21,7 +24,7 @@ import zipfile
 from typing import Any
 
 from ....dsc.script import BUILTIN_MODULE, parse_script
-from ..storage import split_blob_url
+from ..downloads import DownloadFailed, Offline, fetch
 from .common import ExtensionContext, ExtensionFailure, ExtensionOutcome, status
 
 __all__ = ["dsc_handler"]
@@ -65,32 +68,24 @@ def _location(ctx: ExtensionContext) -> tuple[str | None, str, str | None, str |
     return None, "", None, None, arguments
 
 
-def _download(ctx: ExtensionContext, url: str, sas: str) -> bytes:
-    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
-
-    plane = ctx.emu.blob
-    if plane is None:
-        raise _fail(f"The DSC Extension cannot download '{url}': this local Azure runs without blob storage.")
-    parts = split_blob_url(url)
-    if parts is None:
-        raise _fail(f"The DSC Extension failed to download the configuration archive from '{url}': not a blob URL.")
-    account, container, blob = parts
-    local_url = f"{plane.endpoints(account)['blob']}{container}/{blob}"
-    token = sas if not sas or sas.startswith("?") else f"?{sas}"
+def _download(ctx: ExtensionContext, url: str, sas: str) -> bytes | None:
+    """Fetch the archive as the VM would; ``None`` when it is on a host the offline local Azure cannot reach."""
     try:
-        return plane.download(local_url + token)
-    except ResourceNotFoundError:
-        reason = "(404) Not Found. The blob does not exist: publish the configuration before attaching the extension"
-    except ClientAuthenticationError:
-        reason = "(403) Forbidden. The SAS token is missing, expired or does not grant read access"
-    except HttpResponseError as err:
-        reason = f"({err.status_code}) {err.reason}"
-        if err.status_code == 403:
-            reason = "(403) Forbidden. The SAS token is missing, expired or does not grant read access"
-    raise _fail(
-        f"The DSC Extension failed to download the configuration archive from '{url}'. "
-        f"The remote server returned an error: {reason}."
-    )
+        return fetch(ctx.emu, url, sas if not sas or sas.startswith("?") else f"?{sas}")
+    except Offline as offline:
+        if ctx.emu.settings.strict_downloads:
+            raise _fail(
+                f"The DSC Extension failed to download the configuration archive from '{url}'. {offline}"
+            ) from None
+        return None
+    except DownloadFailed as failed:
+        reason = failed.reason
+        if failed.status == 404:
+            reason += ": publish the configuration before attaching the extension"
+        raise _fail(
+            f"The DSC Extension failed to download the configuration archive from '{url}'. "
+            f"The remote server returned an error: {reason}."
+        ) from None
 
 
 def _parameters(script_text: str, configuration: str) -> set[str] | None:
@@ -121,6 +116,16 @@ def dsc_handler(ctx: ExtensionContext) -> ExtensionOutcome:
             ],
         )
     data = _download(ctx, url, sas)
+    if data is None:
+        note = (
+            f"The configuration archive at '{url}' was not downloaded: the local Azure is offline and cannot reach "
+            "that host, so the archive's content was not checked (on Azure the VM downloads it). Serve it from a "
+            "local storage account or a web server on this machine to have it checked."
+        )
+        return ExtensionOutcome(
+            message="DSC configuration was applied successfully (archive not checked offline).",
+            substatuses=[_substatus("DscConfigurationLog", True, note), _substatus("DscExtensionLog", True, note)],
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
