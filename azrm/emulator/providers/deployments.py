@@ -17,15 +17,9 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ...templates.engine import (
-    DEPLOYMENT_TYPE,
-    Context,
-    Deferred,
-    PlannedResource,
-    Template,
-    TemplateError,
-    load_json,
-)
+from ...templates.base import DEPLOYMENT_TYPE, Context, Deferred, TemplateError
+from ...templates.engine import Template, load_json
+from ...templates.plan import PlannedResource
 from ..core.clock import iso_utc
 from ..core.errors import ArmError
 from ..core.ids import key
