@@ -73,7 +73,8 @@ def copy_loop_template(count: int) -> dict[str, Any]:
 
 
 def bench_engine(runs: int) -> None:
-    from azrm.templates.engine import NO_RUNTIME, Context, Template
+    from azrm.templates.base import NO_RUNTIME, Context
+    from azrm.templates.engine import Template
     from azrm.templates.functions import unique_string
 
     sub = "00000000-0000-0000-0000-000000000001"

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from .. import _secrets
 from ..errors import DeploymentError, DeploymentFailure, ValidationError, arm_error_details
-from ..templates.engine import DEPLOYMENT_TYPE
+from ..templates.base import DEPLOYMENT_TYPE
 from ..templates.local import ARTIFACTS_LOCATION, ARTIFACTS_SAS_TOKEN
 from .storage import StorageOperations
 
@@ -68,8 +68,10 @@ class TemplateOperations(StorageOperations):
         stage: bool = True,
     ) -> tuple[str, dict[str, Any]]:
         """Check everything and build the deployment's body; stages local files (the only writes) last."""
-        from ..templates.engine import TemplateError, check_parameters, load_json
+        from ..templates.base import TemplateError
+        from ..templates.engine import load_json
         from ..templates.local import LocalTemplateError, read_local_template
+        from ..templates.parameters import check_parameters
 
         sources = [s for s in (template_file, template_uri, template_object) if s is not None]
         if len(sources) != 1:

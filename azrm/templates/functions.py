@@ -1,7 +1,7 @@
 """ARM template functions that need nothing but their arguments (strings, arrays, logic, numbers, ...).
 
 The ones that need the deployment (``parameters``, ``resourceId``, ``reference``, ``copyIndex``...)
-are provided by :mod:`azrm.templates.engine`. Names are lower case here: ARM's are case-insensitive.
+are provided by :mod:`azrm.templates.scope_functions`. Names are lower case here: ARM's are case-insensitive.
 ``uniqueString`` reproduces ARM's outputs (a 64-bit MurmurHash of the arguments joined with ``-``,
 13 base32 characters); ``guid`` is a UUID version 5 over the same text.
 """

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .engine import DEPLOYMENT_TYPE, load_json
+from .base import DEPLOYMENT_TYPE
+from .engine import load_json
 from .expressions import is_expression
 
 __all__ = ["ARTIFACTS_LOCATION", "ARTIFACTS_SAS_TOKEN", "LocalTemplate", "read_local_template"]

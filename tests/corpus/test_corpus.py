@@ -19,7 +19,7 @@ from azrm.emulator import Emulator, EmulatorSettings
 from azrm.emulator.azurite import Azurite, BlobPlane
 from azrm.emulator.core.server import ArmServer
 from azrm.emulator.core.tls import Certificates
-from azrm.templates.engine import DEPLOYMENT_TYPE
+from azrm.templates.base import DEPLOYMENT_TYPE
 from tests.conftest import LOCATION, Azure
 from tests.corpus.corpus import UNSUPPORTED_CODES, Entry, FolderServer, Row, entries, root_cause
 

@@ -606,7 +606,7 @@ def test_template_and_parameters_links_with_a_sas_in_the_uri(azure: Azure, uniqu
 
 def test_history_is_trimmed_as_arm_does(monkeypatch: pytest.MonkeyPatch) -> None:
     from azrm.emulator import Emulator
-    from azrm.emulator.providers import deployments as backend
+    from azrm.emulator.providers.deployments import responses as backend
 
     monkeypatch.setattr(backend, "HISTORY_TRIM_AT", 5)  # ARM: 700, down to 600
     monkeypatch.setattr(backend, "HISTORY_TRIM_TO", 3)

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
-from azrm.templates.engine import Context, Template, TemplateError, check_parameters
+from azrm.templates.base import Context, TemplateError
+from azrm.templates.engine import Template
 from azrm.templates.local import LocalTemplateError, read_local_template
+from azrm.templates.parameters import check_parameters
 from azrm.templates.report import WhatIfReport
 from azrm.templates.writer import Expr, Prefix, WrittenResource, strip_read_only, write_template
 

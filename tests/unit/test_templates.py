@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from azrm.templates.engine import Context, Deferred, Template, TemplateError, load_json
+from azrm.templates.base import Context, Deferred, TemplateError
+from azrm.templates.engine import Template, load_json
 from azrm.templates.expressions import ExpressionError, Literal, is_expression, parse
 from azrm.templates.functions import PURE_FUNCTIONS, guid, unique_string
 

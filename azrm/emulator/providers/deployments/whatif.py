@@ -18,13 +18,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...templates.engine import Context, PlannedResource, Template, TemplateError, is_expression
-from ...templates.writer import WrittenResource, strip_read_only, write_template
-from ..core.errors import ArmError
-from ..core.store import Record
+from ....templates.base import Context, TemplateError
+from ....templates.engine import Template
+from ....templates.expressions import is_expression
+from ....templates.plan import PlannedResource
+from ....templates.writer import WrittenResource, strip_read_only, write_template
+from ...core.errors import ArmError
+from ...core.store import Record
 
 if TYPE_CHECKING:
-    from .deployments import DeploymentsBackend
+    from .responses import DeploymentsBackend
 
 __all__ = ["changes_for", "export_group"]
 

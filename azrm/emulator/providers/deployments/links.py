@@ -1,0 +1,116 @@
+"""Linked templates and parameters: what ARM fetches for ``templateLink`` and ``parametersLink``.
+
+A deployment gives its template inline (``template``, also as a JSON string) or as a link
+(``templateLink.uri``, its SAS in the URI or in ``queryString``), and its parameters inline or as
+a ``parametersLink``; a whole parameters file (``$schema`` and all) is accepted inline too. Giving
+both forms of either is ``InvalidDeployment``. The local Azure fetches linked content only from its
+own storage accounts (Azurite), and reads it as ARM does (comments allowed, a BOM skipped); what it
+cannot fetch or parse is ``InvalidContentLink``. A nested deployment's ``templateLink.relativePath``
+is resolved against its parent deployment's link, with the parent's SAS; a top-level deployment
+cannot use one.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Mapping
+from typing import Any
+
+from ....templates.engine import load_json
+from ...core.errors import ArmError
+from ..base import Provider
+
+__all__ = ["DeploymentLinks", "relative_link"]
+
+
+class DeploymentLinks(Provider):
+    """Read a deployment's template and parameters, inline or linked."""
+
+    def fetch(self, uri: str, query: str | None = None) -> Any:
+        """Download a linked template or parameters file: only from this local Azure's Azurite accounts."""
+        from ..storage import StorageProvider, split_blob_url
+
+        parts = split_blob_url(uri)
+        plane = self.emu.blob
+        account = parts[0] if parts else None
+        if parts is None or plane is None or self.emu.backend(StorageProvider).by_name(str(account)) is None:
+            raise ArmError(
+                400,
+                "InvalidContentLink",
+                f"Unable to download deployment content from '{uri}'. The local Azure fetches linked templates only "
+                "from its own storage accounts (stage them in a container; azrm's new_resource_group_deployment does "
+                "it for local files).",
+            )
+        _, container, blob = parts
+        url = f"{plane.endpoints(account)['blob']}{container}/{blob}"
+        sas = query or urllib.parse.urlsplit(uri).query
+        if sas:
+            url += "?" + sas.lstrip("?")
+        try:
+            data = plane.download(url)
+        except Exception as exc:
+            raise ArmError(
+                400,
+                "InvalidContentLink",
+                f"Unable to download deployment content from '{uri}': {type(exc).__name__}. Check that the blob "
+                "exists and that the SAS token grants read access.",
+            ) from None
+        try:
+            return load_json(data.decode("utf-8-sig"))
+        except ValueError as exc:
+            raise ArmError(400, "InvalidContentLink", f"The content at '{uri}' is not valid JSON: {exc}") from None
+
+    def _template_of(self, props: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """Return the request's template (inline, or fetched from ``templateLink``) and its link."""
+        if props.get("template") is not None and props.get("templateLink"):
+            raise ArmError(400, "InvalidDeployment", "Give either 'template' or 'templateLink', not both.")
+        if props.get("template") is not None:
+            template = props["template"]
+            if isinstance(template, str):
+                template = load_json(template)
+            return template, None
+        link = props.get("templateLink") or {}
+        if link.get("relativePath") and not link.get("uri"):
+            raise ArmError(
+                400,
+                "InvalidTemplateDeployment",
+                "templateLink.relativePath is resolved against the parent deployment's link; a top-level "
+                "deployment needs templateLink.uri.",
+            )
+        if not link.get("uri"):
+            raise ArmError(400, "InvalidDeployment", "The deployment needs 'template' or 'templateLink.uri'.")
+        template = self.fetch(link["uri"], link.get("queryString"))
+        echo = {
+            "uri": link["uri"],
+            "contentVersion": template.get("contentVersion") if isinstance(template, dict) else None,
+        }
+        if link.get("queryString"):
+            echo["queryString"] = link["queryString"]
+        return template, echo
+
+    def _parameters_of(self, props: dict[str, Any]) -> dict[str, Any]:
+        params = props.get("parameters")
+        if props.get("parametersLink"):
+            if params:
+                raise ArmError(400, "InvalidDeployment", "Give either 'parameters' or 'parametersLink', not both.")
+            fetched = self.fetch(props["parametersLink"]["uri"], props["parametersLink"].get("queryString"))
+            params = fetched.get("parameters", fetched) if isinstance(fetched, dict) else {}
+        if isinstance(params, dict) and "$schema" in params and "parameters" in params:
+            params = params["parameters"]  # a whole parameters file was given
+        return dict(params or {})
+
+
+def relative_link(parent: Mapping[str, Any], relative_path: str, name: str) -> dict[str, Any]:
+    """Resolve the nested deployment ``name``'s ``templateLink.relativePath`` against its parent's link."""
+    if not parent.get("uri"):
+        raise ArmError(
+            400,
+            "InvalidTemplateDeployment",
+            f"The nested deployment '{name}' uses templateLink.relativePath, which needs the parent "
+            "deployment to be deployed from a templateLink.",
+        )
+    resolved = urllib.parse.urljoin(parent["uri"].split("?", 1)[0], relative_path)
+    return {
+        "uri": resolved,
+        "queryString": parent.get("queryString") or urllib.parse.urlsplit(parent["uri"]).query,
+    }
