@@ -7,6 +7,7 @@ checked (or failed, with ``strict_downloads``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import io
@@ -52,17 +53,18 @@ def extension(azure: Azure, name: str, publisher: str, type_: str, version: str,
     body = {"location": LOCATION, "properties": {"publisher": publisher, "type": type_, "typeHandlerVersion": version,
                                                  **props}}  # fmt: skip
     exts = azure.compute.virtual_machine_extensions
-    try:
+    with contextlib.suppress(HttpResponseError):
         exts.begin_create_or_update("rg1", "vm1", name, body).result()
-    except HttpResponseError:
-        pass
     return exts.get("rg1", "vm1", name, expand="instanceView")
 
 
 def dsc_archive(configuration: str = "Web") -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
-        z.writestr("web.ps1", f"Configuration {configuration} {{ Node localhost {{ WindowsFeature IIS {{ Name = 'Web-Server' }} }} }}")
+        z.writestr(
+            "web.ps1",
+            f"Configuration {configuration} {{ Node localhost {{ WindowsFeature IIS {{ Name = 'Web-Server' }} }} }}",
+        )
     return buffer.getvalue()
 
 
@@ -112,7 +114,9 @@ def test_script_files_are_fetched_from_a_local_account_with_its_key(
     key = azure.storage.storage_accounts.list_keys("rg1", name).keys_property[0].value
     from azure.storage.blob import BlobServiceClient
 
-    BlobServiceClient(account.primary_endpoints.blob, credential=key).create_container("scr").upload_blob("go.ps1", b"echo hi")
+    BlobServiceClient(account.primary_endpoints.blob, credential=key).create_container("scr").upload_blob(
+        "go.ps1", b"echo hi"
+    )
     azure.compute.virtual_machines.begin_create_or_update("rg1", "vm1", windows_vm_body(stack.nic.id)).result()
     uri = f"{account.primary_endpoints.blob}scr/go.ps1"
     ok = extension(azure, "cse", "Microsoft.Compute", "CustomScriptExtension", "1.10",
