@@ -1,14 +1,36 @@
 """Reference data the local Azure serves: regions, VM sizes, marketplace images, extension handlers.
 
-A realistic, deliberately small subset of Azure's catalogue: enough for the scenarios azrm documents
-and for scripts ported from AzureRM, small enough to read in one sitting.
+The sizes, images and extension handlers are data files in ``azrm/emulator/data/`` (``vm-sizes.json``,
+``images.json``, ``extensions.json``), each with an ``_about`` saying where its values come from
+(recorded Azure answers, the providers' documentation) and which are estimates. The lookups here
+apply Azure's rules to them: sizes offered per region, ``latest`` image versions, and extension
+``typeHandlerVersion`` resolution (major.minor, the newest minor with ``autoUpgradeMinorVersion``).
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import re
 from dataclasses import dataclass
+from importlib import resources
+from typing import Any
 
-__all__ = ["EXTENSIONS", "IMAGES", "LOCATIONS", "VM_SIZES", "Image", "VmSize", "find_extension", "find_image"]
+from ..core.errors import ArmError
+
+__all__ = [
+    "LOCATIONS",
+    "ExtensionHandler",
+    "Image",
+    "VmSize",
+    "extension_handlers",
+    "find_extension",
+    "find_image",
+    "find_size",
+    "images",
+    "resolve_extension",
+    "sizes_in",
+]
 
 #: Region name -> (display name, geography group).
 LOCATIONS: dict[str, tuple[str, str]] = {
@@ -47,68 +69,73 @@ LOCATIONS: dict[str, tuple[str, str]] = {
 }
 
 
+def _data(name: str) -> dict[str, Any]:
+    text = resources.files("azrm.emulator").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    return dict(json.loads(text))
+
+
+# -- VM sizes -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class VmSize:
-    """One VM size."""
+    """One VM size and the regions that offer it."""
 
     name: str
     cores: int
     memory_mb: int
     max_data_disks: int
     resource_disk_mb: int
+    os_disk_mb: int = 1047552
+    family: str = ""
+    regions: frozenset[str] | None = None  # None: every region
+
+    def offered_in(self, region: str) -> bool:
+        """Return whether ``region`` offers this size."""
+        return self.regions is None or region.lower() in self.regions
 
     def to_arm(self) -> dict[str, object]:
         """Return the ``vmSizes`` list entry."""
         return {
             "name": self.name,
             "numberOfCores": self.cores,
-            "osDiskSizeInMB": 1047552,
+            "osDiskSizeInMB": self.os_disk_mb,
             "resourceDiskSizeInMB": self.resource_disk_mb,
             "memoryInMB": self.memory_mb,
             "maxDataDiskCount": self.max_data_disks,
         }
 
 
-VM_SIZES: dict[str, VmSize] = {
-    s.name.lower(): s
-    for s in (
-        VmSize("Basic_A0", 1, 768, 1, 20480),
-        VmSize("Basic_A1", 1, 1792, 2, 40960),
-        VmSize("Basic_A2", 2, 3584, 4, 61440),
-        VmSize("Standard_A0", 1, 768, 1, 20480),
-        VmSize("Standard_A1", 1, 1792, 2, 71680),
-        VmSize("Standard_A2", 2, 3584, 4, 138240),
-        VmSize("Standard_A3", 4, 7168, 8, 291840),
-        VmSize("Standard_A4", 8, 14336, 16, 619520),
-        VmSize("Standard_A1_v2", 1, 2048, 2, 10240),
-        VmSize("Standard_A2_v2", 2, 4096, 4, 20480),
-        VmSize("Standard_A4_v2", 4, 8192, 8, 40960),
-        VmSize("Standard_A8_v2", 8, 16384, 16, 81920),
-        VmSize("Standard_B1s", 1, 1024, 2, 4096),
-        VmSize("Standard_B1ms", 1, 2048, 2, 4096),
-        VmSize("Standard_B2s", 2, 4096, 4, 8192),
-        VmSize("Standard_B2ms", 2, 8192, 4, 16384),
-        VmSize("Standard_B4ms", 4, 16384, 8, 32768),
-        VmSize("Standard_D1_v2", 1, 3584, 4, 51200),
-        VmSize("Standard_D2_v2", 2, 7168, 8, 102400),
-        VmSize("Standard_D3_v2", 4, 14336, 16, 204800),
-        VmSize("Standard_D4_v2", 8, 28672, 32, 409600),
-        VmSize("Standard_DS1_v2", 1, 3584, 4, 7168),
-        VmSize("Standard_DS2_v2", 2, 7168, 8, 14336),
-        VmSize("Standard_DS3_v2", 4, 14336, 16, 28672),
-        VmSize("Standard_DS4_v2", 8, 28672, 32, 57344),
-        VmSize("Standard_D2s_v3", 2, 8192, 4, 16384),
-        VmSize("Standard_D4s_v3", 4, 16384, 8, 32768),
-        VmSize("Standard_D8s_v3", 8, 32768, 16, 65536),
-        VmSize("Standard_D2s_v5", 2, 8192, 4, 0),
-        VmSize("Standard_D4s_v5", 4, 16384, 8, 0),
-        VmSize("Standard_D2as_v5", 2, 8192, 4, 0),
-        VmSize("Standard_E2s_v3", 2, 16384, 4, 32768),
-        VmSize("Standard_F2s_v2", 2, 4096, 4, 16384),
-    )
-}
+@functools.lru_cache(maxsize=1)
+def _sizes() -> dict[str, VmSize]:
+    out: dict[str, VmSize] = {}
+    for s in _data("vm-sizes.json")["sizes"]:
+        regions = s.get("regions", "*")
+        out[s["name"].lower()] = VmSize(
+            s["name"],
+            int(s["numberOfCores"]),
+            int(s["memoryInMB"]),
+            int(s["maxDataDiskCount"]),
+            int(s["resourceDiskSizeInMB"]),
+            int(s.get("osDiskSizeInMB", 1047552)),
+            str(s.get("family", "")),
+            None if regions == "*" else frozenset(r.lower() for r in regions),
+        )
+    return out
 
 
+def find_size(name: str, region: str | None = None) -> VmSize | None:
+    """Return a size by name (case-insensitive), when ``region`` offers it."""
+    size = _sizes().get(name.lower())
+    if size is None or (region is not None and not size.offered_in(region)):
+        return None
+    return size
+
+
+def sizes_in(region: str | None = None) -> list[VmSize]:
+    """Return the sizes a region offers (every size when ``None``), in catalogue order."""
+    return [s for s in _sizes().values() if region is None or s.offered_in(region)]
+
+
+# -- marketplace images ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Image:
     """One marketplace image SKU and its versions (oldest first)."""
@@ -121,110 +148,122 @@ class Image:
     os_name: str
     os_version: str
     hyper_v_generation: str = "V1"
+    os_disk_size_gb: int | None = None
+    plan: dict[str, str] | None = None
 
     @property
     def disk_size_gb(self) -> int:
         """OS disk size Azure gives this image by default."""
+        if self.os_disk_size_gb:
+            return self.os_disk_size_gb
         return 127 if self.os_type == "Windows" else 30
 
+    @property
+    def latest(self) -> str:
+        """The version ``latest`` resolves to."""
+        return self.versions[-1]
 
-IMAGES: tuple[Image, ...] = (
-    Image(
-        "MicrosoftWindowsServer",
-        "WindowsServer",
-        "2012-R2-Datacenter",
-        ("9600.21620.231004", "9600.22080.240607"),
-        "Windows",
-        "Windows Server 2012 R2 Datacenter",
-        "6.3.9600",
-    ),
-    Image(
-        "MicrosoftWindowsServer",
-        "WindowsServer",
-        "2016-Datacenter",
-        ("14393.6351.231007", "14393.7070.240608"),
-        "Windows",
-        "Windows Server 2016 Datacenter",
-        "10.0.14393",
-    ),
-    Image(
-        "MicrosoftWindowsServer",
-        "WindowsServer",
-        "2019-Datacenter",
-        ("17763.5122.231109", "17763.5936.240607"),
-        "Windows",
-        "Windows Server 2019 Datacenter",
-        "10.0.17763",
-    ),
-    Image(
-        "MicrosoftWindowsServer",
-        "WindowsServer",
-        "2022-datacenter",
-        ("20348.2113.231109", "20348.2527.240606"),
-        "Windows",
-        "Windows Server 2022 Datacenter",
-        "10.0.20348",
-    ),
-    Image(
-        "MicrosoftWindowsServer",
-        "WindowsServer",
-        "2022-datacenter-azure-edition",
-        ("20348.2527.240606",),
-        "Windows",
-        "Windows Server 2022 Datacenter: Azure Edition",
-        "10.0.20348",
-        "V2",
-    ),
-    Image("Canonical", "UbuntuServer", "18.04-LTS", ("18.04.202305220", "18.04.202306070"), "Linux", "ubuntu", "18.04"),
-    Image(
-        "Canonical",
-        "0001-com-ubuntu-server-jammy",
-        "22_04-lts",
-        ("22.04.202404080", "22.04.202404290"),
-        "Linux",
-        "ubuntu",
-        "22.04",
-    ),
-    Image(
-        "Canonical",
-        "0001-com-ubuntu-server-jammy",
-        "22_04-lts-gen2",
-        ("22.04.202404290",),
-        "Linux",
-        "ubuntu",
-        "22.04",
-        "V2",
-    ),
-    Image("Canonical", "ubuntu-24_04-lts", "server", ("24.04.202409120",), "Linux", "ubuntu", "24.04", "V2"),
-)
+
+@functools.lru_cache(maxsize=1)
+def images() -> tuple[Image, ...]:
+    """Return every image of the catalogue."""
+    return tuple(
+        Image(
+            i["publisher"],
+            i["offer"],
+            i["sku"],
+            tuple(i["versions"]),
+            i["osType"],
+            i.get("osName", ""),
+            i.get("osVersion", ""),
+            i.get("hyperVGeneration", "V1"),
+            i.get("osDiskSizeGB"),
+            i.get("plan"),
+        )
+        for i in _data("images.json")["images"]
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _image_index() -> dict[tuple[str, str, str], Image]:
+    return {(i.publisher.lower(), i.offer.lower(), i.sku.lower()): i for i in images()}
 
 
 def find_image(publisher: str, offer: str, sku: str) -> Image | None:
     """Return the image for publisher/offer/sku (case-insensitive)."""
-    wanted = (publisher.lower(), offer.lower(), sku.lower())
-    for image in IMAGES:
-        if (image.publisher.lower(), image.offer.lower(), image.sku.lower()) == wanted:
-            return image
-    return None
+    return _image_index().get((publisher.lower(), offer.lower(), sku.lower()))
 
 
-#: Extension handlers the local Azure knows: (publisher, type) -> type handler versions (major.minor).
-EXTENSIONS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("Microsoft.Powershell", "DSC"): ("2.7", "2.19", "2.26", "2.76", "2.77", "2.80", "2.83"),
-    ("Microsoft.Compute", "CustomScriptExtension"): ("1.9", "1.10"),
-    ("Microsoft.Compute", "BGInfo"): ("2.1", "2.2"),
-    ("Microsoft.Compute", "VMAccessAgent"): ("2.4",),
-    ("Microsoft.Azure.Extensions", "CustomScript"): ("2.0", "2.1"),
-    ("Microsoft.Azure.Security", "IaaSAntimalware"): ("1.5", "1.6"),
-    ("Microsoft.OSTCExtensions", "VMAccessForLinux"): ("1.4", "1.5"),
-    ("Microsoft.Azure.Monitor", "AzureMonitorWindowsAgent"): ("1.22", "1.29"),
-    ("Microsoft.Azure.Monitor", "AzureMonitorLinuxAgent"): ("1.29", "1.33"),
-}
+# -- extension handlers ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ExtensionHandler:
+    """One extension handler (publisher and type, in Azure's casing) and its published versions."""
+
+    publisher: str
+    type: str
+    os: str
+    versions: tuple[str, ...]
+
+    def minors(self) -> list[str]:
+        """Return the distinct ``major.minor`` versions, oldest first."""
+        return list(dict.fromkeys(".".join(v.split(".")[:2]) for v in self.versions))
 
 
-def find_extension(publisher: str, type_: str) -> tuple[str, str, tuple[str, ...]] | None:
-    """Return ``(publisher, type, versions)`` in Azure's casing for a handler (case-insensitive), or ``None``."""
-    for (pub, ext_type), versions in EXTENSIONS.items():
-        if pub.lower() == publisher.lower() and ext_type.lower() == type_.lower():
-            return pub, ext_type, versions
-    return None
+@functools.lru_cache(maxsize=1)
+def extension_handlers() -> tuple[ExtensionHandler, ...]:
+    """Return every handler of the catalogue."""
+    return tuple(
+        ExtensionHandler(h["publisher"], h["type"], h.get("os", "Both"), tuple(h["versions"]))
+        for h in _data("extensions.json")["handlers"]
+    )
+
+
+def find_extension(publisher: str, type_: str) -> ExtensionHandler | None:
+    """Return the handler for a publisher and type (case-insensitive), or ``None``."""
+    wanted = (publisher.lower(), type_.lower())
+    return next((h for h in extension_handlers() if (h.publisher.lower(), h.type.lower()) == wanted), None)
+
+
+_MAJOR_MINOR = re.compile(r"^(\d+)\.(\d+)$")
+
+
+def _key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split(".") if p.isdigit())
+
+
+def resolve_extension(publisher: str, type_: str, version: str, auto_upgrade: bool) -> tuple[ExtensionHandler, str]:
+    """Resolve a ``typeHandlerVersion`` as Azure does; returns the handler and the version that runs.
+
+    ``major.minor`` names the newest build of that minor; with ``autoUpgradeMinorVersion`` the newest
+    minor of the major at or above it. An exact published version is taken as is. Anything else is
+    Azure's error (``InvalidParameter`` for a malformed version, ``ArtifactNotFound`` for a handler or
+    version that does not exist), naming what the catalogue has.
+    """
+    handler = find_extension(publisher, type_)
+    if handler is None:
+        raise ArmError(
+            404,
+            "ArtifactNotFound",
+            f"The VM extension with publisher '{publisher}' and type '{type_}' could not be found.",
+        )
+    if version in handler.versions:
+        return handler, version
+    m = _MAJOR_MINOR.match(version)
+    if m is None:
+        message = "The value of parameter typeHandlerVersion is invalid."
+        raise ArmError(400, "InvalidParameter", message, target="typeHandlerVersion")
+    major, minor = int(m.group(1)), int(m.group(2))
+    candidates = [
+        v
+        for v in handler.versions
+        if _key(v)[:1] == (major,) and (_key(v)[1:2] == (minor,) or (auto_upgrade and _key(v)[1:2] > (minor,)))
+    ]
+    if not candidates:
+        raise ArmError(
+            404,
+            "ArtifactNotFound",
+            f"Extension with publisher '{handler.publisher}', type '{handler.type}', and type handler version "
+            f"'{version}' could not be found in the extension repository. (Versions published: "
+            f"{', '.join(handler.minors())}.)",
+        )
+    return handler, max(candidates, key=_key)

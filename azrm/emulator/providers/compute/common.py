@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...core.clock import iso_compute
-from ...core.errors import ArmError
+from ...core.errors import ArmError, invalid_parameter
 from ...core.store import Record
 from ..base import Provider
+from ..catalog import sizes_in
 
 if TYPE_CHECKING:
     from ...core.engine import Emulator
@@ -168,3 +169,12 @@ class ComputeBase(Provider):
         """Extension records of a VM."""
         prefix = vm_id.lower() + "/extensions/"
         return [r for r in self.store.of_type(EXT_TYPE) if r.key.startswith(prefix)]
+
+
+def size_not_offered(size_name: Any, location: str, target: str) -> ArmError:
+    """Return the Compute RP's refusal of a size the region does not offer (message as Azure words it)."""
+    return invalid_parameter(
+        f"The value {size_name} provided for the VM size is not valid. The valid sizes in the current region are: "
+        f"{', '.join(s.name for s in sizes_in(location))}.",
+        target=target,
+    )

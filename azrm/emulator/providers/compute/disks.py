@@ -16,7 +16,7 @@ from ...core.router import Router
 from ...core.store import Record
 from ...core.wire import Headers, Response
 from ..base import json_response, list_response
-from ..catalog import EXTENSIONS, IMAGES, LOCATIONS, VM_SIZES
+from ..catalog import LOCATIONS, extension_handlers, find_extension, images, sizes_in
 from .common import AVSET_TYPE, DISK_TYPE, VM_TYPE, ComputeBase, missing
 
 if TYPE_CHECKING:
@@ -284,8 +284,8 @@ class AvailabilitySetBackend(ComputeBase):
         return list_response(self.view(r) for r in self.records_in(call, AVSET_TYPE))
 
     def sizes(self, call: Call) -> Response:
-        self.get_record(self._avset_id(call), AVSET_TYPE, call)
-        return list_response(s.to_arm() for s in VM_SIZES.values())
+        avset = self.get_record(self._avset_id(call), AVSET_TYPE, call)
+        return list_response(s.to_arm() for s in sizes_in(avset.location))
 
     def delete_avset(self, call: Call) -> Response:
         record = self.store.get(self._avset_id(call))
@@ -350,7 +350,7 @@ class ComputeCatalogBackend(ComputeBase):
         p = call.params
         return [
             i
-            for i in IMAGES
+            for i in images()
             if i.publisher.lower() == p["publisherName"].lower()
             and ("offer" not in p or i.offer.lower() == p["offer"].lower())
             and ("skus" not in p or i.sku.lower() == p["skus"].lower())
@@ -358,7 +358,7 @@ class ComputeCatalogBackend(ComputeBase):
 
     def publishers(self, call: Call) -> Response:
         loc = self._location(call)
-        names = sorted({i.publisher for i in IMAGES} | {p for p, _ in EXTENSIONS})
+        names = sorted({i.publisher for i in images()} | {h.publisher for h in extension_handlers()})
         return Response(200, [self._entry(call, loc, n, "Publishers", n) for n in names])
 
     def offers(self, call: Call) -> Response:
@@ -405,7 +405,7 @@ class ComputeCatalogBackend(ComputeBase):
         loc = self._location(call)
         for image in self._matching(call):
             wanted = call.params["version"]
-            version = image.versions[-1] if wanted.lower() == "latest" else wanted
+            version = image.latest if wanted.lower() == "latest" else wanted
             if version in image.versions:
                 entry = self._entry(
                     call,
@@ -434,9 +434,10 @@ class ComputeCatalogBackend(ComputeBase):
     def _extension_entries(self, call: Call) -> list[tuple[str, str, tuple[str, ...]]]:
         publisher = call.params["publisherName"].lower()
         return [
-            (p, t, versions)
-            for (p, t), versions in EXTENSIONS.items()
-            if p.lower() == publisher and ("type" not in call.params or t.lower() == call.params["type"].lower())
+            (h.publisher, h.type, h.versions)
+            for h in extension_handlers()
+            if h.publisher.lower() == publisher
+            and ("type" not in call.params or h.type.lower() == call.params["type"].lower())
         ]
 
     def extension_types(self, call: Call) -> Response:
@@ -451,9 +452,7 @@ class ComputeCatalogBackend(ComputeBase):
 
     def _extension_version_entries(self, call: Call, loc: str) -> list[dict[str, Any]]:
         return [
-            self._entry(
-                call, loc, f"{v}.0.0", "Publishers", p, "ArtifactTypes/VMExtension/Types", t, "Versions", f"{v}.0.0"
-            )
+            self._entry(call, loc, v, "Publishers", p, "ArtifactTypes/VMExtension/Types", t, "Versions", v)
             for p, t, versions in self._extension_entries(call)
             for v in versions
         ]
@@ -465,8 +464,9 @@ class ComputeCatalogBackend(ComputeBase):
         loc = self._location(call)
         for entry in self._extension_version_entries(call, loc):
             if entry["name"] == call.params["version"]:
+                handler = find_extension(call.params["publisherName"], call.params["type"])
                 entry["properties"] = {
-                    "operatingSystem": "Windows",
+                    "operatingSystem": "Linux" if handler is not None and handler.os == "Linux" else "Windows",
                     "computeRole": "IaaS",
                     "supportsMultipleExtensions": False,
                     "vmScaleSetEnabled": True,
@@ -475,8 +475,7 @@ class ComputeCatalogBackend(ComputeBase):
         raise ArmError(404, "NotFound", "Artifact: VMExtension was not found.")
 
     def vm_sizes(self, call: Call) -> Response:
-        self._location(call)
-        return list_response(s.to_arm() for s in VM_SIZES.values())
+        return list_response(s.to_arm() for s in sizes_in(self._location(call)))
 
 
 __all__ = ["AvailabilitySetBackend", "ComputeCatalogBackend", "DiskBackend"]

@@ -5,7 +5,6 @@ Pluggable handlers play the part of the extension running inside the VM.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from ...core.errors import ArmError, invalid_parameter, parent_not_found
@@ -14,7 +13,7 @@ from ...core.router import Router
 from ...core.store import Record
 from ...core.wire import Headers, Response
 from ..base import json_response, list_response
-from ..catalog import find_extension
+from ..catalog import resolve_extension
 from .common import (
     EXT_TYPE,
     VM_TYPE,
@@ -30,13 +29,25 @@ from .common import (
 if TYPE_CHECKING:
     from ...core.engine import Call
 
-_VERSION = re.compile(r"^\d+\.\d+(\.\d+){0,2}$")
-
 
 def handler_version(version: str) -> str:
     """Four-part handler version an instance view reports (``2.83`` -> ``2.83.0.0``)."""
     parts = version.split(".")
     return ".".join(([*parts, "0", "0", "0"])[:4])
+
+
+def running_version(props: dict[str, Any]) -> str:
+    """Return the handler version that runs for an extension's settings, four-part (what instance views show)."""
+    try:
+        _, version = resolve_extension(
+            str(props["publisher"]),
+            str(props["type"]),
+            str(props["typeHandlerVersion"]),
+            bool(props.get("autoUpgradeMinorVersion", False)),
+        )
+    except ArmError:
+        version = str(props["typeHandlerVersion"])
+    return handler_version(version)
 
 
 def extension_error(name: str, props: dict[str, Any], message: str) -> ArmError:
@@ -94,7 +105,7 @@ class VirtualMachineExtensionBackend(ComputeBase):
                 iv = {
                     "name": record.name,
                     "type": f"{props['publisher']}.{props['type']}",
-                    "typeHandlerVersion": handler_version(props["typeHandlerVersion"]),
+                    "typeHandlerVersion": running_version(props),
                     "statuses": [status("ProvisioningState/transitioning", "Transitioning", time=self.emu.now())],
                 }
             out.append(self.clone(iv))
@@ -111,7 +122,7 @@ class VirtualMachineExtensionBackend(ComputeBase):
         base = {
             "name": ext.name,
             "type": f"{props['publisher']}.{props['type']}",
-            "typeHandlerVersion": handler_version(props["typeHandlerVersion"]),
+            "typeHandlerVersion": running_version(props),
         }
         try:
             outcome = handler(ctx)
@@ -169,15 +180,8 @@ class VirtualMachineExtensionBackend(ComputeBase):
             str(props_in["type"]),
             str(props_in["typeHandlerVersion"]),
         )
-        known = find_extension(publisher, ext_type)
-        major_minor = ".".join(version.split(".")[:2])
-        if not _VERSION.match(version) or known is None or major_minor not in known[2]:
-            raise ArmError(
-                404,
-                "ArtifactNotFound",
-                f"Extension with publisher '{publisher}', type '{ext_type}', and type handler version '{version}' "
-                "could not be found in the extension repository.",
-            )
+        auto_upgrade = bool(props_in.get("autoUpgradeMinorVersion", False))
+        resolve_extension(publisher, ext_type, version, auto_upgrade)
         name = ext_id.rsplit("/", 1)[-1]
         for other in self.extensions_of(vm.id):
             if other.key == key(ext_id):
@@ -199,7 +203,7 @@ class VirtualMachineExtensionBackend(ComputeBase):
                 target="location",
             )
         props: dict[str, Any] = {
-            "autoUpgradeMinorVersion": bool(props_in.get("autoUpgradeMinorVersion", False)),
+            "autoUpgradeMinorVersion": auto_upgrade,
             "provisioningState": "Creating" if existing is None else "Updating",
             "publisher": publisher,
             "type": ext_type,

@@ -21,12 +21,12 @@ from ....core.clock import iso_compute
 from ....core.errors import ArmError, invalid_parameter
 from ....core.ids import key
 from ....core.store import Record
-from ...catalog import VM_SIZES, VmSize
+from ...catalog import VmSize, find_size
 from ...network.common import NIC_TYPE
-from ..common import AVSET_TYPE, VM_TYPE, missing
+from ..common import AVSET_TYPE, VM_TYPE, missing, size_not_offered
 from .disk_steps import Step
 from .storage_profile import VmStorageProfile
-from .validation import check_password, check_username, linux_configuration
+from .validation import check_password, check_plan, check_username, linux_configuration
 
 if TYPE_CHECKING:
     from ....core.engine import Call
@@ -65,7 +65,7 @@ class VmModel(VmStorageProfile):
             )
         props_in = body.get("properties") or {}
         old = existing.properties if existing is not None else {}
-        size = self._vm_size(props_in)
+        size = self._vm_size(props_in, location)
         storage = self._storage_profile(props_in, old, existing, rid=rid, name=name, location=location, size=size)
         secrets: dict[str, Any] = dict(existing.secrets) if existing is not None else {}
         os_profile = self._os_profile(
@@ -97,6 +97,7 @@ class VmModel(VmStorageProfile):
         if "userData" in props_in:
             internal["userData"] = props_in["userData"]
         image, os_type = storage.image, storage.os_type
+        check_plan(image, body.get("plan"), rid)
         if image is not None:
             internal.update(osName=image.os_name, osVersion=image.os_version, hyperVGeneration=image.hyper_v_generation)
         elif existing is None:
@@ -120,18 +121,14 @@ class VmModel(VmStorageProfile):
         return Record(rid, VM_TYPE, record_body, secrets=secrets, internal=internal), storage.steps
 
     @staticmethod
-    def _vm_size(props_in: dict[str, Any]) -> VmSize:
-        """Check the hardware profile's ``vmSize``; return the size."""
+    def _vm_size(props_in: dict[str, Any], location: str) -> VmSize:
+        """Check the hardware profile's ``vmSize`` against the sizes the region offers; return the size."""
         size_name = (props_in.get("hardwareProfile") or {}).get("vmSize")
         if not size_name:
             raise missing("hardwareProfile.vmSize")
-        size = VM_SIZES.get(str(size_name).lower())
+        size = find_size(str(size_name), location)
         if size is None:
-            raise invalid_parameter(
-                f"The value {size_name} provided for the VM size is not valid. The valid sizes in the current region "
-                f"are: {', '.join(s.name for s in VM_SIZES.values())}.",
-                target="vmSize",
-            )
+            raise size_not_offered(size_name, location, "vmSize")
         return size
 
     def _os_profile(

@@ -16,7 +16,7 @@ from ....core.router import Router
 from ....core.store import Record
 from ....core.wire import Headers, Response
 from ...base import json_response, list_response
-from ...catalog import VM_SIZES
+from ...catalog import sizes_in
 from ..common import VM_TYPE, merge_patch
 from .disk_steps import Step, detach_disk
 from .instance_view import VmInstanceViews
@@ -126,8 +126,8 @@ class VirtualMachineBackend(VmModel, VmInstanceViews, VmPower):
         return list_response(self.view(r, expand) for r in self.records_in(call, VM_TYPE))
 
     def available_sizes(self, call: Call) -> Response:
-        self.vm_or_404(self._vm_id(call), call.rg)
-        return list_response(s.to_arm() for s in VM_SIZES.values())
+        vm = self.vm_or_404(self._vm_id(call), call.rg)
+        return list_response(s.to_arm() for s in sizes_in(vm.location))
 
     def delete_vm(self, call: Call) -> Response:
         rid = self._vm_id(call)

@@ -75,7 +75,7 @@ def platform_image(ref: dict[str, Any]) -> tuple[Image, str]:
     version = str(ref.get("version") or "latest")
     image = find_image(ref["publisher"], ref["offer"], ref["sku"])
     if image is not None and (version.lower() == "latest" or version in image.versions):
-        return image, image.versions[-1] if version.lower() == "latest" else version
+        return image, image.latest if version.lower() == "latest" else version
     urn = f"{ref['publisher']}:{ref['offer']}:{ref['sku']}:{version}"
     raise ArmError(
         404,
@@ -84,6 +84,27 @@ def platform_image(ref: dict[str, Any]) -> tuple[Image, str]:
         "For more details about storage profile information, please refer to https://aka.ms/storageprofile",
         target="imageReference",
     )
+
+
+def check_plan(image: Image | None, plan: Any, owner: str) -> None:
+    """Refuse a marketplace image that needs a purchase plan when the request has none, or another one."""
+    if image is None or not image.plan:
+        return
+    if not isinstance(plan, dict) or not plan.get("name"):
+        raise ArmError(
+            400,
+            "VMMarketplaceInvalidInput",
+            "Creating a virtual machine from Marketplace image or a custom image sourced from a Marketplace image "
+            f"requires Plan information in the request. VM: '{owner}'.",
+        )
+    wanted = {k: str(image.plan.get(k, "")).lower() for k in ("name", "product", "publisher")}
+    if any(str(plan.get(k, "")).lower() != v for k, v in wanted.items()):
+        raise ArmError(
+            400,
+            "VMMarketplaceInvalidInput",
+            f"The purchase plan of '{owner}' does not match the image's plan (name '{image.plan.get('name')}', "
+            f"product '{image.plan.get('product')}', publisher '{image.plan.get('publisher')}').",
+        )
 
 
 def check_vm_name(name: str, os_type: str) -> None:

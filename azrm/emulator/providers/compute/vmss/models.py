@@ -20,10 +20,17 @@ from ....core.clock import iso_compute
 from ....core.errors import ArmError, invalid_parameter, invalid_resource_reference
 from ....core.ids import ResourceId
 from ....core.store import Record
-from ...catalog import VM_SIZES, Image, VmSize, find_extension
+from ...catalog import Image, VmSize, find_image, find_size, resolve_extension
 from ...network.common import LB_TYPE, NSG_TYPE
-from ..common import VMSS_TYPE, missing
-from ..vm.validation import check_password, check_username, check_vm_name, linux_configuration, platform_image
+from ..common import VMSS_TYPE, missing, size_not_offered
+from ..vm.validation import (
+    check_password,
+    check_plan,
+    check_username,
+    check_vm_name,
+    linux_configuration,
+    platform_image,
+)
 from .common import ScaleSetBase
 
 if TYPE_CHECKING:
@@ -185,15 +192,8 @@ class ScaleSetModel(ScaleSetBase):
             for field in ("publisher", "type", "typeHandlerVersion"):
                 if not p.get(field):
                     raise missing(f"extensionProfile.extensions[{index}].properties.{field}")
-            found = find_extension(str(p["publisher"]), str(p["type"]))
-            version = str(p["typeHandlerVersion"])
-            if found is None or ".".join(version.split(".")[:2]) not in found[2]:
-                raise ArmError(
-                    404,
-                    "ArtifactNotFound",
-                    f"Extension with publisher '{p['publisher']}', type '{p['type']}', and type handler version "
-                    f"'{version}' could not be found in the extension repository.",
-                )
+            resolve_extension(str(p["publisher"]), str(p["type"]), str(p["typeHandlerVersion"]),
+                              bool(p.get("autoUpgradeMinorVersion", False)))  # fmt: skip
             handler = (str(p["publisher"]).lower(), str(p["type"]).lower())
             if handler in handlers:
                 raise ArmError(
@@ -207,7 +207,7 @@ class ScaleSetModel(ScaleSetBase):
                 "autoUpgradeMinorVersion": bool(p.get("autoUpgradeMinorVersion", False)),
                 "publisher": p["publisher"],
                 "type": p["type"],
-                "typeHandlerVersion": version,
+                "typeHandlerVersion": str(p["typeHandlerVersion"]),
                 "settings": p.get("settings") if p.get("settings") is not None else {},
             }
             for field in ("forceUpdateTag", "provisionAfterExtensions", "suppressFailures", "enableAutomaticUpgrade"):
@@ -231,9 +231,11 @@ class ScaleSetModel(ScaleSetBase):
         old = existing.properties if existing is not None else {}
         sku_in = body.get("sku") or {}
         props_in = body.get("properties") or {}
-        size, capacity, single = self._sku(sku_in, props_in, old, existing)
+        size, capacity, single = self._sku(sku_in, props_in, old, existing, location)
         secrets: dict[str, Any] = self.clone(existing.secrets) if existing is not None else {}
         profile = self._vm_profile(props_in, rid, name, location, old, existing, secrets)
+        ref = profile["storageProfile"]["imageReference"]
+        check_plan(find_image(ref["publisher"], ref["offer"], ref["sku"]), body.get("plan"), rid)
         mode = self._upgrade_mode(props_in, old)
         props: dict[str, Any] = {
             "singlePlacementGroup": single,
@@ -272,19 +274,20 @@ class ScaleSetModel(ScaleSetBase):
         return record
 
     def _sku(
-        self, sku_in: dict[str, Any], props_in: dict[str, Any], old: dict[str, Any], existing: Record | None
+        self,
+        sku_in: dict[str, Any],
+        props_in: dict[str, Any],
+        old: dict[str, Any],
+        existing: Record | None,
+        location: str,
     ) -> tuple[VmSize, int, bool]:
         """Check the size and the capacity; return them and whether the set is a single placement group."""
         size_name = sku_in.get("name")
         if not size_name:
             raise missing("sku.name")
-        size = VM_SIZES.get(str(size_name).lower())
+        size = find_size(str(size_name), location)
         if size is None:
-            raise invalid_parameter(
-                f"The value {size_name} provided for the VM size is not valid. The valid sizes in the current region "
-                f"are: {', '.join(s.name for s in VM_SIZES.values())}.",
-                target="sku.name",
-            )
+            raise size_not_offered(size_name, location, "sku.name")
         single = bool(props_in.get("singlePlacementGroup", old.get("singlePlacementGroup", True)))
         capacity = sku_in.get("capacity", existing.body["sku"]["capacity"] if existing is not None else None)
         limit = MAX_CAPACITY_SINGLE_PLACEMENT if single else MAX_CAPACITY

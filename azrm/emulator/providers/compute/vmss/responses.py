@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ....core.router import Router
 from ....core.wire import Headers, Response
 from ...base import json_response, list_response
-from ...catalog import VM_SIZES
+from ...catalog import sizes_in
 from ..common import VMSS_TYPE, merge_patch
 from .extensions import ScaleSetExtensions
 from .instance_view import ScaleSetInstanceViews
@@ -119,14 +119,14 @@ class VirtualMachineScaleSetBackend(
         return json_response(200, self.scale_set_instance_view(self.vmss_or_404(call)))
 
     def list_skus(self, call: Call) -> Response:
-        self.vmss_or_404(call)
+        vmss = self.vmss_or_404(call)
         return list_response(
             {
                 "resourceType": VMSS_TYPE,
                 "sku": {"name": s.name, "tier": "Standard"},
                 "capacity": {"minimum": 0, "maximum": MAX_CAPACITY, "defaultCapacity": 1, "scaleType": "Automatic"},
             }
-            for s in VM_SIZES.values()
+            for s in sizes_in(vmss.location)
         )
 
     def delete_vmss(self, call: Call) -> Response:
