@@ -35,9 +35,9 @@ DEPLOYMENT_TYPE = "Microsoft.Resources/deployments"
 class TemplateError(Exception):
     """A template ARM refuses; ``code`` is ARM's (``InvalidTemplate``), ``path`` the faulty part."""
 
-    def __init__(self, message: str, *, code: str = "InvalidTemplate", path: str = "") -> None:
+    def __init__(self, message: str, *, code: str = "InvalidTemplate", path: str = "", plain: bool = False) -> None:
         where = f" at '{path}'" if path else ""
-        super().__init__(f"Deployment template validation failed: '{message}'{where}.")
+        super().__init__(message if plain else f"Deployment template validation failed: '{message}'{where}.")
         self.code = code
         self.detail = message
         self.path = path
@@ -118,6 +118,11 @@ class Context:
     #: the template's own link, when deployed from one (for ``deployment().properties.templateLink``)
     template_link: Mapping[str, Any] | None = None
     new_guid: Callable[[], str] | None = None
+    #: an inline nested template of the *outer* scope: its ``reference()`` calls are the parent's,
+    #: evaluated on resources that exist before it runs, so they add no dependency inside it
+    outer_scope: bool = False
+    #: ``providers(namespace, type)``: the provider manifest (``None`` where no local Azure answers)
+    providers: Callable[[str, str | None], Any] | None = None
 
     @property
     def resource_group_id(self) -> str:

@@ -1,10 +1,11 @@
 """ARM template processing, with no I/O: a template bound to its parameters and deployment.
 
-:class:`Template` checks a template's shape as ARM does (a resource group deployment ``$schema``, a
-``contentVersion``, ``languageVersion`` 1.x, a ``resources`` array, at most 256 parameters, 256
-variables and 64 outputs), binds its parameters, evaluates variables (on first use, a circle is an
-error) and outputs (after the resources are deployed, with their ``condition`` and ``copy``), and
-ties the other modules together; it is what the deployments backend and the library use:
+:class:`Template` checks a template's shape as ARM does (:mod:`~azrm.templates.shape`: member names
+in any casing, a ``$schema`` URI and a ``contentVersion``; ``languageVersion`` 1.x, a ``resources``
+array, at most 256 parameters, 256 variables and 64 outputs), binds its parameters, evaluates
+variables (on first use, a circle is an error) and outputs (after the resources are deployed, with
+their ``condition`` and ``copy``), and ties the other modules together; it is what the deployments
+backend and the library use:
 
 - :mod:`~azrm.templates.base`: ``TemplateError``, ``Context``, the ``Runtime`` behind ``reference()``
 - :mod:`~azrm.templates.parameters`: parameter types, defaults, allowed values and bounds
@@ -32,15 +33,10 @@ from .parameters import PARAM_TYPES, ParameterBinder, echo_parameters, secure_st
 from .plan import PlannedResource, order, plan_resources
 from .render import copy_array, nested_template, render_json, render_preview, render_resource, render_value
 from .scope_functions import function_table, user_functions
+from .shape import canonical, check_schema
 
-__all__ = ["SCHEMAS", "Template", "load_json"]
+__all__ = ["Template", "load_json"]
 
-#: resource group deployment template schemas ARM accepts (both generations)
-SCHEMAS = (
-    "2014-04-01-preview/deploymentTemplate.json",
-    "2015-01-01/deploymentTemplate.json",
-    "2019-04-01/deploymentTemplate.json",
-)
 MAX_PARAMETERS = 256
 MAX_VARIABLES = 256
 MAX_OUTPUTS = 64
@@ -90,7 +86,7 @@ class Template:
     ) -> None:
         if not isinstance(template, Mapping):
             raise TemplateError("the template must be a JSON object")
-        self.template = dict(template)
+        self.template = canonical(template)
         self.context = context
         self._check_shape()
         self._variables_cache: dict[str, Any] = {}
@@ -102,17 +98,7 @@ class Template:
 
     # -- shape ---------------------------------------------------------------------------------------
     def _check_shape(self) -> None:
-        schema = str(self.template.get("$schema") or "")
-        if not schema:
-            raise TemplateError("the template has no '$schema'", path="$schema")
-        if not any(schema.lower().rstrip("#").endswith(s.lower()) for s in SCHEMAS):
-            raise TemplateError(
-                f"the schema '{schema}' is not a resource group deployment template schema "
-                f"(expected one of .../{', .../'.join(SCHEMAS)})",
-                path="$schema",
-            )
-        if not self.template.get("contentVersion"):
-            raise TemplateError("the template has no 'contentVersion'", path="contentVersion")
+        check_schema(self.template)
         language = str(self.template.get("languageVersion") or "")
         if language and not language.startswith("1."):
             raise TemplateError(

@@ -22,6 +22,7 @@ from .base import DEPLOYMENT_TYPE, NO_RUNTIME, Deferred, TemplateError, json_str
 from .expressions import ExpressionError, evaluate, is_expression, parse, type_name, walk_calls
 from .render import LAZY, render_value
 from .scope_functions import resource_id, split_type
+from .shape import profile_api_version
 
 if TYPE_CHECKING:
     from .engine import Template
@@ -104,24 +105,31 @@ def _expand(
         if copy_name is not None and copy_index is not None:
             loops[copy_name] = copy_index
         where = f"{path}[{copy_index}]" if copy_name is not None else path
+        profile = template.template.get("apiProfile")
         for required in ("type", "apiVersion", "name"):
-            if required not in raw:
+            if required not in raw and not (required == "apiVersion" and profile):
                 raise TemplateError(f"the resource has no '{required}'", path=f"{where}.{required}")
-        rtype = str(render_value(template, raw["type"], f"{path}.type", loops=loops))
+        rtype = str(render_value(template, raw["type"], f"{path}.type", loops=loops)).strip("/")
         name = str(render_value(template, raw["name"], f"{path}.name", loops=loops))
-        api = str(render_value(template, raw["apiVersion"], f"{path}.apiVersion", loops=loops))
         if parent is not None:
-            if "/" not in rtype or not rtype.lower().startswith(parent.type.lower() + "/"):
-                rtype = f"{parent.type}/{rtype}" if rtype.count("/") == 0 else rtype
+            # a child declared inside its parent names its type and name relative to the parent's
+            if "." not in rtype.split("/")[0]:
+                rtype = f"{parent.type}/{rtype}"
             if not name.lower().startswith(parent.name.lower() + "/"):
                 name = f"{parent.name}/{name}"
         if "/" not in rtype or "." not in rtype.split("/")[0]:
             raise TemplateError(f"the resource type '{rtype}' is not Namespace/type", path=f"{where}.type")
+        if "apiVersion" in raw:
+            api = str(render_value(template, raw["apiVersion"], f"{path}.apiVersion", loops=loops))
+        else:
+            api = profile_api_version(str(profile), rtype, f"{where}.apiVersion")
         _, types = split_type(rtype)
         if len(types) != len(name.split("/")):
             raise TemplateError(
-                f"The template resource '{name}' of type '{rtype}' is not valid: a resource of this type has "
-                f"{len(types)} name segment(s) (parent/child)",
+                f"The template resource '{name}' for type '{rtype}' has incorrect segment lengths. A nested resource "
+                "type must have identical number of segments as its resource name. A root resource type must have "
+                "segment length one greater than its resource name. Please see https://aka.ms/arm-template/#resources "
+                "for usage details.",
                 path=f"{where}.name",
             )
         condition = True
@@ -170,7 +178,11 @@ def _resolve_dependencies(template: Template, planned: list[PlannedResource]) ->
                 raise TemplateError(f"a dependsOn entry must be a string, not {type_name(value)}", path=where)
             targets = _match(value, planned, by_id, loops)
             if not targets:
-                raise TemplateError(f"The resource '{value}' is not defined in the template", path=where)
+                raise TemplateError(
+                    f"The resource '{_relative(value)}' is not defined in the template. Please see "
+                    "https://aka.ms/arm-template for usage details.",
+                    path=where,
+                )
             found.extend(t.id for t in targets if t is not resource)
         for target in _implicit(template, resource, by_id):
             found.append(target)
@@ -196,23 +208,43 @@ def _match(
     by_id: Mapping[str, PlannedResource],
     loops: Mapping[str, list[PlannedResource]],
 ) -> list[PlannedResource]:
-    lowered = value.lower()
+    """Return the resources a ``dependsOn`` entry names, in the forms ARM resolves.
+
+    A resource id; a copy loop's name (all its resources); the relative id ``Namespace/type/name``,
+    interleaved for a child (``Microsoft.Compute/virtualMachines/vm1/extensions/ext1``, also the
+    older ``type/name`` concatenation ``.../virtualMachines/extensions/vm1/ext1``); a resource's
+    name (``vm1/ext1`` for a child), or a child's own name when it is declared in its parent.
+    """
+    lowered = value.strip().lower()
     if lowered in by_id:
         return [by_id[lowered]]
     if lowered in loops:
         return loops[lowered]
-    by_type_name = [r for r in planned if f"{r.type}/{r.name}".lower() == lowered]
-    if by_type_name:
-        return by_type_name
+    relative = lowered.strip("/")
+    by_path = [r for r in planned if _relative(r.id).lower() == relative or f"{r.type}/{r.name}".lower() == relative]
+    if by_path:
+        return by_path
     by_name = [r for r in planned if r.name.lower() == lowered]
     if by_name:
         return by_name
-    # a resource id of another form (different casing of 'resourceGroups', providers path)
-    return [r for r in planned if r.id.lower().endswith(lowered) and lowered.startswith("/")]
+    if lowered.startswith("/"):  # a resource id of another form (different casing of 'resourceGroups'...)
+        return [r for r in planned if r.id.lower().endswith("/providers/" + _relative(value).lower())]
+    return [r for r in planned if "/" in r.name and r.name.rsplit("/", 1)[-1].lower() == lowered]
+
+
+def _relative(value: str) -> str:
+    """Return the ``Namespace/type/name`` part of a resource id (the id itself otherwise)."""
+    return value.split("/providers/", 1)[1] if "/providers/" in value else value
 
 
 def _implicit(template: Template, resource: PlannedResource, by_id: Mapping[str, PlannedResource]) -> Iterator[str]:
-    """Yield the resources this one's ``reference()`` / ``list*()`` calls point at (dependencies ARM infers)."""
+    """Yield the resources this one's ``reference()`` / ``list*()`` calls point at (dependencies ARM infers).
+
+    In a nested template of the outer scope those calls are the parent's: they read what exists
+    before the nested deployment runs and add no dependency inside it.
+    """
+    if template.context.outer_scope:
+        return
     for text in json_strings(resource.source):
         if not is_expression(text):
             continue
@@ -241,6 +273,16 @@ def _implicit(template: Template, resource: PlannedResource, by_id: Mapping[str,
                 yield by_id[target.lower()].id
 
 
+def _in_cycle(remaining: Mapping[str, PlannedResource]) -> PlannedResource:
+    """Return a resource that is on a dependency circle (ARM names one)."""
+    current = next(iter(remaining.values()))
+    seen: list[str] = []
+    while current.id.lower() not in seen:
+        seen.append(current.id.lower())
+        current = next(remaining[d.lower()] for d in current.depends_on if d.lower() in remaining)
+    return current
+
+
 def order(planned: list[PlannedResource]) -> list[list[PlannedResource]]:
     """Return waves of resources, each depending only on earlier waves (ARM deploys a wave in parallel)."""
     remaining = {r.id.lower(): r for r in planned}
@@ -249,10 +291,10 @@ def order(planned: list[PlannedResource]) -> list[list[PlannedResource]]:
     while remaining:
         wave = [r for r in remaining.values() if all(d.lower() in done for d in r.depends_on)]
         if not wave:
-            cycle = ", ".join(r.name for r in remaining.values())
+            stuck = _in_cycle(remaining)
             raise TemplateError(
-                f"Circular dependency detected on resource(s): {cycle}. Please see "
-                "https://aka.ms/arm-template/#resources for usage details"
+                f"Circular dependency detected on resource: '{stuck.id}'. Please see "
+                "https://aka.ms/arm-syntax-resources for usage details."
             )
         waves.append(wave)
         for r in wave:

@@ -13,12 +13,11 @@ runtime. A parameter's ``defaultValue`` sees a narrower table, as in ARM: no ``v
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from .base import NO_RUNTIME, Context, Runtime, lookup
+from .base import NO_RUNTIME, Context, Deferred, Runtime, lookup
 from .expressions import ExpressionError
 from .functions import PURE_FUNCTIONS
 from .render import render_json
@@ -30,25 +29,47 @@ __all__ = ["function_table", "resolve_reference", "resource_id", "split_type", "
 
 
 def split_type(resource_type: str) -> tuple[str, list[str]]:
-    """Split ``Microsoft.Network/virtualNetworks/subnets`` into (``Microsoft.Network``, [virtualNetworks, subnets])."""
-    parts = resource_type.split("/")
-    return parts[0], parts[1:]
+    """Split ``Microsoft.Network/virtualNetworks/subnets`` into (``Microsoft.Network``, [virtualNetworks, subnets]).
+
+    Leading and trailing slashes are dropped, as ARM drops them (``'Microsoft.Network/publicIPAddresses/'``
+    is what Microsoft's own templates write).
+    """
+    parts = [p for p in resource_type.split("/") if p]
+    return (parts[0] if parts else ""), parts[1:]
+
+
+def _tail(function: str, resource_type: str, names: Sequence[Any]) -> str:
+    """Return ``Namespace/type/name[/type/name...]``, one name argument per type segment, as ARM requires."""
+    namespace, types = split_type(resource_type)
+    if len(types) != len(names):
+        raise ExpressionError(
+            f"Unable to evaluate template language function '{function}': the type '{resource_type}' requires "
+            f"'{len(types)}' resource name argument(s). Please see https://aka.ms/arm-resource-functions/#resourceid "
+            "for usage details."
+        )
+    return f"{namespace}/" + "/".join(f"{t}/{n}" for t, n in zip(types, names, strict=True))
+
+
+def _split_args(function: str, args: Sequence[Any]) -> tuple[list[str], str, list[str]]:
+    """Split ``([scope...], type, names...)``: the type is the one argument with a ``/`` (ARM's rule)."""
+    values = [str(a) for a in args]
+    typed = [i for i, v in enumerate(values) if "/" in v.strip("/")]
+    if len(typed) != 1:
+        raise ExpressionError(
+            f"Unable to evaluate template language function '{function}': function requires exactly one "
+            "multi-segmented argument which must be resource type including resource provider namespace. Current "
+            f"function arguments '{','.join(values)}'. Please see https://aka.ms/arm-resource-functions/#resourceid "
+            "for usage details."
+        )
+    at = typed[0]
+    return values[:at], values[at], values[at + 1 :]
 
 
 def resource_id(subscription: str, group: str | None, resource_type: str, *names: str) -> str:
-    """Build a resource id as ``resourceId()`` does."""
-    namespace, types = split_type(resource_type)
-    flat: list[str] = []
-    for name in names:
-        flat.extend(str(name).split("/"))
-    if len(types) != len(flat):
-        raise ExpressionError(
-            f"resourceId: the type '{resource_type}' has {len(types)} segment(s) but {len(flat)} name segment(s) "
-            f"were given ({'/'.join(flat)})"
-        )
-    tail = "/".join(f"{t}/{n}" for t, n in zip(types, flat, strict=True))
+    """Build a resource id as ``resourceId()`` does (one name per type segment; ``a/b`` names are split)."""
+    flat = [part for name in names for part in str(name).split("/")]
     scope = f"/subscriptions/{subscription}" + (f"/resourceGroups/{group}" if group else "")
-    return f"{scope}/providers/{namespace}/{tail}"
+    return f"{scope}/providers/{_tail('resourceId', resource_type, flat)}"
 
 
 def user_functions(template: Template) -> dict[str, Callable[..., Any]]:
@@ -113,20 +134,36 @@ def function_table(
         return _resource_id(ctx, args)
 
     def subscription_resource_id(*args: Any) -> str:
-        sub = ctx.subscription_id
-        values = [str(a) for a in args]
-        if values and re.fullmatch(r"[0-9a-fA-F-]{36}", values[0]) and "/" not in values[0] and len(values) > 2:
-            sub = values.pop(0)
-        return resource_id(sub, None, values[0], *values[1:])
+        before, rtype, names = _split_args("subscriptionResourceId", args)
+        if len(before) > 1:
+            raise ExpressionError("subscriptionResourceId takes at most a subscription id before the resource type")
+        sub = before[0] if before else ctx.subscription_id
+        return f"/subscriptions/{sub}/providers/{_tail('subscriptionResourceId', rtype, names)}"
 
     def tenant_resource_id(*args: Any) -> str:
-        values = [str(a) for a in args]
-        return resource_id("x", None, values[0], *values[1:]).split("/subscriptions/x", 1)[1]
+        before, rtype, names = _split_args("tenantResourceId", args)
+        if before:
+            raise ExpressionError("tenantResourceId takes the resource type first")
+        return f"/providers/{_tail('tenantResourceId', rtype, names)}"
+
+    def management_group_resource_id(*args: Any) -> str:
+        before, rtype, names = _split_args("managementGroupResourceId", args)
+        if not before:
+            raise ExpressionError(
+                "managementGroupResourceId needs the management group's id at resource group scope (a resource "
+                "group deployment has no management group)"
+            )
+        group = f"/providers/Microsoft.Management/managementGroups/{before[0]}"
+        return f"{group}/providers/{_tail('managementGroupResourceId', rtype, names)}"
 
     def extension_resource_id(scope: str, resource_type: str, *names: Any) -> str:
-        namespace, types = split_type(resource_type)
-        flat = [p for n in names for p in str(n).split("/")]
-        return f"{scope}/providers/{namespace}/" + "/".join(f"{t}/{n}" for t, n in zip(types, flat, strict=True))
+        tail = _tail("extensionResourceId", resource_type, [str(n) for n in names])
+        return f"{str(scope).rstrip('/')}/providers/{tail}"
+
+    def providers(namespace: str, resource_type: str | None = None) -> Any:
+        if ctx.providers is None:
+            raise Deferred(f"providers('{namespace}')")
+        return ctx.providers(str(namespace), None if resource_type is None else str(resource_type))
 
     def reference(target: str, api_version: str | None = None, full: str | None = None) -> Any:
         if parameters_only:
@@ -183,6 +220,8 @@ def function_table(
         "subscriptionresourceid": subscription_resource_id,
         "tenantresourceid": tenant_resource_id,
         "extensionresourceid": extension_resource_id,
+        "managementgroupresourceid": management_group_resource_id,
+        "providers": providers,
         "reference": reference,
         "resourcegroup": resource_group,
         "subscription": subscription,
@@ -196,19 +235,16 @@ def function_table(
 
 
 def _resource_id(ctx: Context, args: Sequence[Any]) -> str:
-    values = [str(a) for a in args]
+    # resourceId([subscriptionId], [resourceGroupName], type, name...): the type is the argument with a '/'
+    before, rtype, names = _split_args("resourceId", args)
     sub, group = ctx.subscription_id, ctx.resource_group
-    # resourceId([subscriptionId], [resourceGroupName], type, name...): a type has a '/'
-    type_at = next((i for i, v in enumerate(values) if "/" in v and "." in v.split("/")[0]), None)
-    if type_at is None:
-        raise ExpressionError(f"resourceId: no resource type (Namespace/type) among {values}")
-    if type_at == 2:
-        sub, group = values[0], values[1]
-    elif type_at == 1:
-        group = values[0]
-    elif type_at != 0:
+    if len(before) == 2:
+        sub, group = before
+    elif len(before) == 1:
+        group = before[0]
+    elif before:
         raise ExpressionError("resourceId: too many arguments before the resource type")
-    return resource_id(sub, group, values[type_at], *values[type_at + 1 :])
+    return f"/subscriptions/{sub}/resourceGroups/{group}/providers/{_tail('resourceId', rtype, names)}"
 
 
 def resolve_reference(template: Template, target: str) -> str:

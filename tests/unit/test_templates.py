@@ -168,7 +168,50 @@ def test_deployment_functions() -> None:
     )
     with pytest.raises(TemplateError) as err:
         ev("[resourceId('Microsoft.Network/virtualNetworks/subnets', 'v')]")
-    assert "segment" in err.value.detail
+    assert "requires '2' resource name argument(s)" in err.value.detail
+
+
+@pytest.mark.parametrize(
+    ("expression", "tail"),
+    [
+        ("[resourceId('Microsoft.Network/publicIPAddresses/', 'ip')]", "Microsoft.Network/publicIPAddresses/ip"),
+        ("[resourceId('/Microsoft.Network/publicIPAddresses', 'ip')]", "Microsoft.Network/publicIPAddresses/ip"),
+        ("[resourceId('Microsoft.Network/virtualNetworks/subnets/', 'v', 's')]", "Microsoft.Network/virtualNetworks/v/subnets/s"),
+        ("[resourceId('Microsoft.Network/loadBalancers/inboundNatPools/', 'lb', 'nat')]", "Microsoft.Network/loadBalancers/lb/inboundNatPools/nat"),
+    ],
+)  # fmt: skip
+def test_resource_id_takes_the_slashes_real_templates_write(expression: str, tail: str) -> None:
+    assert ev(expression) == f"/subscriptions/{SUB}/resourceGroups/rg1/providers/{tail}"
+
+
+@pytest.mark.parametrize(
+    ("expression", "fragment"),
+    [
+        ("[resourceId('Microsoft.Network/virtualNetworks/subnets', 'v/s')]", "exactly one multi-segmented argument"),
+        ("[resourceId('v', 's')]", "exactly one multi-segmented argument"),
+        ("[extensionResourceId(resourceGroup().id, 'Microsoft.Authorization/locks')]", "requires '1' resource name"),
+        ("[managementGroupResourceId('Microsoft.Authorization/policyDefinitions', 'p')]", "management group"),
+    ],
+)  # fmt: skip
+def test_resource_id_family_refuses_what_arm_refuses(expression: str, fragment: str) -> None:
+    with pytest.raises(TemplateError) as err:
+        ev(expression)
+    assert fragment in err.value.detail
+
+
+def test_resource_id_family_scopes() -> None:
+    assert ev("[tenantResourceId('Microsoft.Management/managementGroups', 'mg')]") == (
+        "/providers/Microsoft.Management/managementGroups/mg"
+    )
+    assert ev("[managementGroupResourceId('mg', 'Microsoft.Authorization/policyDefinitions', 'p')]") == (
+        "/providers/Microsoft.Management/managementGroups/mg/providers/Microsoft.Authorization/policyDefinitions/p"
+    )
+    assert ev("[extensionResourceId(resourceGroup().id, 'Microsoft.Authorization/locks', 'l')]") == (
+        f"/subscriptions/{SUB}/resourceGroups/rg1/providers/Microsoft.Authorization/locks/l"
+    )
+    assert ev("[subscriptionResourceId('other', 'Microsoft.Resources/resourceGroups', 'g')]") == (
+        "/subscriptions/other/providers/Microsoft.Resources/resourceGroups/g"
+    )
     with pytest.raises(TemplateError) as err:
         ev("[nosuchfunction(1)]")
     assert "nosuchfunction" in err.value.detail and err.value.code == "InvalidTemplate"
@@ -319,7 +362,7 @@ def test_render_with_runtime_and_outputs() -> None:
         ([{"type": "Microsoft.Storage/storageAccounts", "apiVersion": "x", "name": "a"},
           {"type": "Microsoft.Storage/storageAccounts", "apiVersion": "x", "name": "a"}], "defined multiple times"),
         ([{"type": "Microsoft.Storage/storageAccounts", "name": "a"}], "no 'apiVersion'"),
-        ([{"type": "Microsoft.Network/virtualNetworks/subnets", "apiVersion": "x", "name": "a"}], "name segment"),
+        ([{"type": "Microsoft.Network/virtualNetworks/subnets", "apiVersion": "x", "name": "a"}], "incorrect segment lengths"),
         ([{"type": "Microsoft.Storage/storageAccounts", "apiVersion": "x", "name": "a", "copy": {"name": "c", "count": 900}}], "800"),
         ([{"type": "Microsoft.Storage/storageAccounts", "apiVersion": "x", "name": "[concat('a' 'b')]"}], "not valid"),
     ],
@@ -333,15 +376,39 @@ def test_bad_resources(resources: list[Any], fragment: str) -> None:
 
 def test_schema_generations_and_shape() -> None:
     Template({**t(), "$schema": OLD_SCHEMA}, {}, CTX)
+    # ARM does not validate against the schema: any scope's, http or https, any casing, any contentVersion
+    for schema in ("https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#",
+                   "http://SCHEMA.management.azure.com/schemas/2014-04-01-preview/deploymentTemplate.json#"):  # fmt: skip
+        Template({**t(), "$schema": schema, "contentVersion": "any"}, {}, CTX)
     for broken, fragment in [
         ({"contentVersion": "1.0.0.0", "resources": []}, "$schema"),
-        ({**t(), "$schema": "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#"}, "resource group"),
+        ({**t(), "$schema": "2019-04-01"}, "not a valid URI"),
         ({"$schema": SCHEMA, "resources": []}, "contentVersion"),
         ({"$schema": SCHEMA, "contentVersion": "1.0.0.0", "resources": {}}, "array"),
+        ({**t(), "parameterss": {}}, "Could not find member 'parameterss' on object of type 'Template'"),
     ]:  # fmt: skip
         with pytest.raises(TemplateError) as err:
             Template(broken, {}, CTX)
         assert fragment in err.value.detail
+
+
+def test_member_names_bind_in_any_casing() -> None:
+    template = {
+        "$Schema": SCHEMA, "ContentVersion": "1.0.0.0",
+        "Parameters": {"n": {"Type": "string", "DefaultValue": "st1"}},
+        "RESOURCES": [
+            {"Type": "Microsoft.Storage/storageAccounts", "APIVersion": "2019-06-01", "Name": "[parameters('n')]",
+             "Copy": {"Name": "c", "Count": 1}},
+            {"type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2019-06-01", "name": "ip",
+             "DependsOn": ["[parameters('n')]"], "Condition": True},
+        ],
+        "Outputs": {"o": {"Type": "string", "Value": "[parameters('n')]"}},
+    }  # fmt: skip
+    bound = Template(template, {}, CTX)
+    planned = bound.plan()
+    assert [r.name for r in planned] == ["st1", "ip"]
+    assert planned[1].depends_on == [planned[0].id]
+    assert bound.outputs(_FakeRuntime())["o"]["value"] == "st1"
 
 
 def test_comments_and_user_functions() -> None:

@@ -1,13 +1,14 @@
 """Linked templates and parameters: what ARM fetches for ``templateLink`` and ``parametersLink``.
 
 A deployment gives its template inline (``template``, also as a JSON string) or as a link
-(``templateLink.uri``, its SAS in the URI or in ``queryString``), and its parameters inline or as
-a ``parametersLink``; a whole parameters file (``$schema`` and all) is accepted inline too. Giving
-both forms of either is ``InvalidDeployment``. The local Azure fetches linked content only from its
-own storage accounts (Azurite), and reads it as ARM does (comments allowed, a BOM skipped); what it
-cannot fetch or parse is ``InvalidContentLink``. A nested deployment's ``templateLink.relativePath``
-is resolved against its parent deployment's link, with the parent's SAS; a top-level deployment
-cannot use one.
+(``templateLink.uri``, its SAS in the URI or in ``queryString``), and its parameters inline or as a
+``parametersLink``; a whole parameters file (``$schema`` and all) is accepted inline too. Giving
+both forms of either is ``InvalidDeployment``. Linked content comes from the local storage accounts
+or any web server on this machine's loopback addresses (:mod:`..downloads`; nothing else is
+reachable offline), and is read as ARM reads it (comments allowed, a BOM skipped); what cannot be
+fetched or parsed is ``InvalidContentLink``. A ``templateLink.contentVersion`` must match the
+template's. A nested deployment's ``templateLink.relativePath`` is resolved against its parent
+deployment's link, with the parent's SAS; a top-level deployment cannot use one.
 """
 
 from __future__ import annotations
@@ -27,37 +28,27 @@ class DeploymentLinks(Provider):
     """Read a deployment's template and parameters, inline or linked."""
 
     def fetch(self, uri: str, query: str | None = None) -> Any:
-        """Download a linked template or parameters file: only from this local Azure's Azurite accounts."""
-        from ..storage import StorageProvider, split_blob_url
+        """Download a linked template or parameters file, as ARM does (see :mod:`..downloads`)."""
+        from ..downloads import DownloadFailed, Offline, fetch
 
-        parts = split_blob_url(uri)
-        plane = self.emu.blob
-        account = parts[0] if parts else None
-        if parts is None or plane is None or self.emu.backend(StorageProvider).by_name(str(account)) is None:
-            raise ArmError(
-                400,
-                "InvalidContentLink",
-                f"Unable to download deployment content from '{uri}'. The local Azure fetches linked templates only "
-                "from its own storage accounts (stage them in a container; azrm's new_resource_group_deployment does "
-                "it for local files).",
-            )
-        _, container, blob = parts
-        url = f"{plane.endpoints(account)['blob']}{container}/{blob}"
-        sas = query or urllib.parse.urlsplit(uri).query
-        if sas:
-            url += "?" + sas.lstrip("?")
         try:
-            data = plane.download(url)
-        except Exception as exc:
+            data = fetch(self.emu, uri, query)
+        except Offline as offline:
+            message = (
+                f"Unable to download deployment content from '{uri}'. {offline} Serve the file from a local storage "
+                "account or a web server on this machine (azrm's new_resource_group_deployment stages local files)."
+            )
+            raise ArmError(400, "InvalidContentLink", message) from None
+        except DownloadFailed as failed:
             raise ArmError(
                 400,
                 "InvalidContentLink",
-                f"Unable to download deployment content from '{uri}': {type(exc).__name__}. Check that the blob "
-                "exists and that the SAS token grants read access.",
+                f"Unable to download deployment content from '{uri}'. The remote server returned an error: "
+                f"{failed.reason}.",
             ) from None
         try:
             return load_json(data.decode("utf-8-sig"))
-        except ValueError as exc:
+        except (ValueError, UnicodeDecodeError) as exc:
             raise ArmError(400, "InvalidContentLink", f"The content at '{uri}' is not valid JSON: {exc}") from None
 
     def _template_of(self, props: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -80,6 +71,16 @@ class DeploymentLinks(Provider):
         if not link.get("uri"):
             raise ArmError(400, "InvalidDeployment", "The deployment needs 'template' or 'templateLink.uri'.")
         template = self.fetch(link["uri"], link.get("queryString"))
+        wanted = link.get("contentVersion")
+        found = template.get("contentVersion") if isinstance(template, dict) else None
+        if wanted and str(wanted) != str(found):
+            raise ArmError(
+                400,
+                "InvalidContentVersion",
+                f"The content version contained in the template '{found}' does not match the content version found "
+                f"in the deployment object's TemplateLink property '{wanted}'. Please see https://aka.ms/arm-deploy "
+                "for usage details.",
+            )
         echo = {
             "uri": link["uri"],
             "contentVersion": template.get("contentVersion") if isinstance(template, dict) else None,

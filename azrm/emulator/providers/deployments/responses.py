@@ -30,6 +30,7 @@ from ..base import json_response, list_response
 from ..resources import RG_TYPE
 from .links import DeploymentLinks
 from .runner import FAILED_MESSAGE, DeploymentRunner, Run
+from .types import check_resource_types, provider_view
 
 if TYPE_CHECKING:
     from ...core.engine import Call
@@ -71,9 +72,15 @@ class DeploymentsBackend(DeploymentRunner, DeploymentLinks):
     def _id(self, call: Call) -> str:
         return self.resource_id(call, "deployments", call.params["deploymentName"])
 
-    def _context(self, call: Call, name: str, link: dict[str, Any] | None) -> Context:
+    def _context(
+        self, call: Call, name: str, link: dict[str, Any] | None, props: dict[str, Any] | None = None
+    ) -> Context:
         group = self.rg_record(call.sub, call.rg)
+        options = (props or {}).get("expressionEvaluationOptions") or {}
+        inline = (props or {}).get("template") is not None
         return Context(
+            outer_scope=inline and str(options.get("scope") or "").lower() == "outer",
+            providers=lambda namespace, rtype: provider_view(self.emu, namespace, rtype),
             subscription_id=call.sub,
             resource_group=group.name,
             location=str(group.location),
@@ -101,10 +108,11 @@ class DeploymentsBackend(DeploymentRunner, DeploymentLinks):
         template_json, link = self._template_of(props)
         parameters = self._parameters_of(props)
         try:
-            template = Template(template_json, parameters, self._context(call, name, link))
+            template = Template(template_json, parameters, self._context(call, name, link, props))
             template.order()
         except TemplateError as exc:
             raise arm_error(exc) from None
+        check_resource_types(self.emu, template, str(self.rg_record(call.sub, call.rg).location))
         return template, props, link
 
     # -- views ---------------------------------------------------------------------------------------

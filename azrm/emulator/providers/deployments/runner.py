@@ -198,8 +198,10 @@ class DeploymentRunner(Provider):
         props["mode"] = "Incremental"  # nested and linked deployments always are
         inner = run.template.nested_template(body)
         if inner is not None:
+            scope = str((props.get("expressionEvaluationOptions") or {}).get("scope") or "outer").lower()
             props["template"] = inner
-            props.pop("expressionEvaluationOptions", None)
+            # kept, so that the nested deployment knows its reference() calls are its parent's
+            props["expressionEvaluationOptions"] = {"scope": "inner" if scope == "inner" else "outer"}
         link = props.get("templateLink") or {}
         if link.get("relativePath"):
             parent = record.properties.get("templateLink") or {}
