@@ -159,9 +159,12 @@ class TemplateOperations(StorageOperations):
             properties["templateLink"] = {"uri": f"{base}/{local.main}", "queryString": sas}
             declared = {k.lower() for k in parameters}
             if _declared(template, ARTIFACTS_LOCATION) and ARTIFACTS_LOCATION.lower() not in declared:
-                spec = _spec(template, ARTIFACTS_LOCATION) or {}
-                if "defaultValue" not in spec:  # Visual Studio's convention: the container, no trailing slash
-                    parameters[ARTIFACTS_LOCATION] = {"value": base}
+                default = (_spec(template, ARTIFACTS_LOCATION) or {}).get("defaultValue")
+                # Visual Studio's deployment script points it at the staged folder unless the user set it; a
+                # default of deployment().properties.templateLink.uri already does (the template is linked).
+                if not (isinstance(default, str) and default.startswith("[")):
+                    slash = "/" if isinstance(default, str) and default.endswith("/") else ""
+                    parameters[ARTIFACTS_LOCATION] = {"value": base + slash}
             if _declared(template, ARTIFACTS_SAS_TOKEN) and ARTIFACTS_SAS_TOKEN.lower() not in declared:
                 parameters[ARTIFACTS_SAS_TOKEN] = {"value": "?" + sas}
         elif template is not None:

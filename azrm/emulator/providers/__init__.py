@@ -56,6 +56,13 @@ def install(emu: Emulator) -> list[Provider]:
     ]
     for provider in providers:
         provider.register(emu.router)
+    # how older api-versions shape bodies: one module per provider
+    from .compute import versions as compute_versions
+    from .network import versions as network_versions
+    from .storage import versions as storage_versions
+
+    for module in (storage_versions, network_versions, compute_versions):
+        emu.versions.register(*module.SHAPES)
     from .compute.dsc import dsc_handler
     from .compute.scripts import SCRIPT_EXTENSIONS, script_handler
 

@@ -5,10 +5,15 @@ answers its ``properties`` (the whole body with ``'Full'``); ``list*()`` POSTs t
 (``listKeys``, ``ListAccountSas``, ``ListServiceSas`` as the providers route them). The api-version
 is the one the template gives, else the planned resource's, else a default for the namespace. A
 failure is the provider's own error, which fails the resource (or the outputs) that asked.
+
+A VM extension's ``reference()`` holds its ``instanceView`` (statuses and substatuses: what a script
+printed), although a plain GET of the extension does not: Microsoft's quickstarts read a script's
+output that way (``reference(extensionId).instanceView.substatuses[0].message``).
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from ...core.errors import ArmError
@@ -29,6 +34,9 @@ DEFAULT_API = {
 }
 
 
+_VM_EXTENSION = re.compile(r"/providers/Microsoft\.Compute/virtualMachines/[^/]+/extensions/[^/]+$", re.IGNORECASE)
+
+
 class LiveRuntime:
     """What a run's rendering asks of the live resources."""
 
@@ -46,7 +54,10 @@ class LiveRuntime:
         return DEFAULT_API.get(namespace.lower(), INTERNAL_API_VERSION)
 
     def reference(self, resource_id: str, api_version: str | None, full: bool) -> Any:
-        response = self.backend.emu.dispatch("GET", f"{resource_id}?api-version={self._api(resource_id, api_version)}")
+        query = f"api-version={self._api(resource_id, api_version)}"
+        if _VM_EXTENSION.search(resource_id):
+            query += "&$expand=instanceView"
+        response = self.backend.emu.dispatch("GET", f"{resource_id}?{query}")
         if response.status >= 400:
             error = (response.body or {}).get("error") or {}
             raise ArmError(response.status, error.get("code", "ResourceNotFound"), error.get("message", resource_id))

@@ -118,7 +118,6 @@ class StorageProvider(Provider):
         r.add("GET", sub + "/providers/Microsoft.Storage/storageAccounts", self.list_accounts)
         r.add("POST", sub + "/providers/Microsoft.Storage/checkNameAvailability", self.check_name)
         self.emu.on_delete(SA_TYPE, self._on_delete)
-        self.emu.versions.register(*versions.SHAPES)
 
     def restore(self) -> None:
         """Accounts kept in a state file come back to life in the (restarted) Azurite."""
