@@ -246,8 +246,11 @@ def member(value: Any, name: str) -> Any:
         for key, item in value.items():
             if str(key).lower() == lowered:
                 return item
-        raise ExpressionError(f"the object has no property '{name}' (it has: {', '.join(map(str, value)) or 'none'})")
-    raise ExpressionError(f"cannot read property '{name}' of a {type_name(value)}")
+        raise ExpressionError(
+            f"The language expression property '{name}' doesn't exist, available properties are "
+            f"'{', '.join(map(str, value))}'."
+        )
+    raise ExpressionError(f"The language expression property '{name}' can't be evaluated on a {type_name(value)}.")
 
 
 def type_name(value: Any) -> str:
@@ -267,6 +270,22 @@ def type_name(value: Any) -> str:
     return "Null"
 
 
+#: functions ARM evaluates that no table here provides yet: a call names a real function, so say so
+_ARM_ONLY = frozenset(
+    {
+        "deployer",
+        "references",
+        "managementgroup",
+        "tologicalzone",
+        "tologicalzones",
+        "tophysicalzone",
+        "tophysicalzones",
+        "builduri",
+        "parseuri",
+    }
+)
+
+
 def evaluate(node: Node, functions: Mapping[str, Function], lazy: Mapping[str, Function] | None = None) -> Any:
     """Evaluate a tree. ``functions`` take evaluated arguments; ``lazy`` ones take a thunk per argument."""
     if isinstance(node, Literal):
@@ -279,8 +298,8 @@ def evaluate(node: Node, functions: Mapping[str, Function], lazy: Mapping[str, F
         if isinstance(target, list):
             if not isinstance(index, int) or isinstance(index, bool):
                 raise ExpressionError(f"an array index must be an integer, not {type_name(index)}")
-            if not -len(target) <= index < len(target):
-                raise ExpressionError(f"index {index} is out of range for an array of {len(target)} items")
+            if not 0 <= index < len(target):  # ARM has no negative indexes: [-1] is out of bounds too
+                raise ExpressionError(f"The language expression property array index '{index}' is out of bounds.")
             return target[index]
         if isinstance(target, Mapping):
             return member(target, str(index))
@@ -293,7 +312,14 @@ def evaluate(node: Node, functions: Mapping[str, Function], lazy: Mapping[str, F
         return lazy[name](*thunks)
     function = functions.get(name)
     if function is None:
-        raise ExpressionError(f"the template function '{node.name}' is not valid (or not known to the local Azure)")
+        if name in _ARM_ONLY:
+            raise ExpressionError(
+                f"The template function '{node.name}' is valid in Azure but the local Azure lacks it."
+            )
+        raise ExpressionError(
+            f"The template function '{node.name}' is not valid. Please see https://aka.ms/arm-functions for usage "
+            "details."
+        )
     args = [evaluate(arg, functions, lazy) for arg in node.args]
     try:
         return function(*args)
@@ -304,7 +330,10 @@ def evaluate(node: Node, functions: Mapping[str, Function], lazy: Mapping[str, F
 
 
 class ArmLambda:
-    """A ``lambda('x', ...)`` value: ``filter``, ``map``, ``reduce``, ``sort`` and ``toObject`` call it."""
+    """A ``lambda('x', ...)`` value, called by ``filter``, ``map``, ``reduce``, ``sort``, ``toObject``, ``groupBy``...
+
+    Extra values are ignored, so a function may offer an item's index to a lambda that does not name it.
+    """
 
     def __init__(
         self, names: list[str], body: Node, functions: Mapping[str, Function], lazy: Mapping[str, Function] | None

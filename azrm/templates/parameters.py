@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .base import TemplateError, json_strings, lookup
-from .expressions import type_name
 from .functions import arm_string
+from .functions_base import arm_equals
 
 __all__ = [
     "PARAM_TYPES",
@@ -117,6 +117,19 @@ class ParameterBinder:
         return bound[name.lower()]
 
 
+#: the JSON token names ARM's parameter checks speak of
+_TOKEN_NAMES = {"String": "String", "SecureString": "String", "Int": "Integer", "Bool": "Boolean", "Object": "Object",
+                "SecureObject": "Object", "Array": "Array"}  # fmt: skip
+
+
+def _token_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "Boolean"
+    if isinstance(value, int):
+        return "Integer"
+    return {str: "String", float: "Float", dict: "Object", list: "Array"}.get(type(value), "Null")
+
+
 def check_parameter(name: str, kind: str, value: Any, spec: Mapping[str, Any], path: str) -> None:
     """Check one value against its parameter's type, allowed values and bounds, with ARM's messages."""
     expected = {
@@ -131,15 +144,16 @@ def check_parameter(name: str, kind: str, value: Any, spec: Mapping[str, Any], p
     ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
     if not ok:
         raise TemplateError(
-            f"Template parameter '{name}' was provided an invalid value. Expected a value of type "
-            f"'{kind}', but received a value of type '{type_name(value)}'",
+            f"The provided value for the template parameter '{name}' is not valid. Expected a value of type "
+            f"'{_TOKEN_NAMES[kind]}', but received a value of type '{_token_name(value)}'. Please see "
+            "https://aka.ms/arm-create-parameter-file for usage details.",
             path=path,
         )
     allowed = spec.get("allowedValues")
     if allowed is not None:
         items = value if kind == "Array" else [value]
         for item in items:
-            if item not in allowed:
+            if not any(arm_equals(item, a) for a in allowed):  # type-strict: true is not 1
                 shown = "********" if kind.startswith("Secure") else arm_string(item)
                 raise TemplateError(
                     f"The provided value '{shown}' for the template parameter '{name}' is not valid. The "

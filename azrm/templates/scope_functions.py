@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .base import NO_RUNTIME, Context, Deferred, Runtime, lookup
 from .expressions import ExpressionError
 from .functions import PURE_FUNCTIONS
+from .functions_dates import format_datetime
 from .render import render_json
 
 if TYPE_CHECKING:
@@ -195,11 +196,11 @@ def function_table(
             props["templateLink"] = dict(ctx.template_link)
         return {"name": ctx.deployment_name, "properties": props, "location": ctx.location}
 
-    def utc_now(fmt: str = "u") -> str:
+    def utc_now(fmt: str | None = None) -> str:
         if not parameters_only:
             raise ExpressionError("utcNow can only be used in a parameter's defaultValue")
-        moment = datetime.fromtimestamp(ctx.now, timezone.utc)
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ" if fmt == "u" else "%Y%m%dT%H%M%SZ")
+        # no format: yyyyMMddTHHmmssZ; otherwise a .NET standard or custom format ('u', 'd', 'M d'...)
+        return format_datetime(datetime.fromtimestamp(ctx.now, timezone.utc), fmt)
 
     def new_guid() -> str:
         if not parameters_only:

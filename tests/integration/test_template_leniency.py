@@ -1,0 +1,276 @@
+"""Templates as Azure deploys them: what ARM accepts is accepted, what it refuses is refused with its code.
+
+Small templates of our own, each reproducing one habit of real templates (the corpus gate runs the
+real ones): apiProfile, dependsOn forms, outer-scope nested templates, legacy api-versions, types the
+local Azure does not emulate, linked templates on a loopback web server, providers().
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from azure.core.exceptions import HttpResponseError
+
+from tests.conftest import LOCATION, Azure, make_group
+
+SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+OLD_SCHEMA = "https://schema.management.azure.com/schemas/2015-01-01/deploymentTemplate.json#"
+
+
+def template(*resources: dict[str, Any], schema: str = SCHEMA, **extra: Any) -> dict[str, Any]:
+    return {"$schema": schema, "contentVersion": "1.0.0.0", "resources": list(resources), **extra}
+
+
+def put(azure: Azure, body: dict[str, Any], name: str = "d1") -> Any:
+    path = f"/subscriptions/{azure.sub}/resourcegroups/rg1/providers/Microsoft.Resources/deployments/{name}"
+    return azure.raw("PUT", f"{path}?api-version=2021-04-01", {"properties": {"mode": "Incremental", **body}})
+
+
+def deploy(azure: Azure, tpl: dict[str, Any], **values: Any) -> Any:
+    body = {"properties": {"mode": "Incremental", "template": tpl,
+                           "parameters": {k: {"value": v} for k, v in values.items()}}}  # fmt: skip
+    try:
+        return azure.deployments.deployments.begin_create_or_update("rg1", "d1", body).result()
+    except HttpResponseError:
+        return azure.deployments.deployments.get("rg1", "d1")
+
+
+def vnet(name: str, prefix: str = "10.0.0.0/16", api: str = "2019-11-01", **extra: Any) -> dict[str, Any]:
+    return {"type": "Microsoft.Network/virtualNetworks", "apiVersion": api, "name": name, "location": LOCATION,
+            "properties": {"addressSpace": {"addressPrefixes": [prefix]}}, **extra}  # fmt: skip
+
+
+def nsg(name: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2019-11-01", "name": name,
+            "location": LOCATION, **extra}  # fmt: skip
+
+
+# -- apiProfile ---------------------------------------------------------------------------------------
+def test_resources_without_an_api_version_take_the_profile_s(azure: Azure, unique: Callable[[str], str]) -> None:
+    make_group(azure)
+    account = unique("prof")
+    tpl = template(
+        {"type": "Microsoft.Storage/storageAccounts", "name": account, "location": LOCATION,
+         "sku": {"name": "Standard_LRS"}, "kind": "Storage"},
+        {"type": "Microsoft.Network/virtualNetworks", "name": "v", "location": LOCATION,
+         "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}},
+        apiProfile="2019-03-01-hybrid",
+    )  # fmt: skip
+    result = deploy(azure, tpl)
+    assert result.properties.provisioning_state == "Succeeded"
+    ops = {
+        o.properties.target_resource.resource_type: o for o in azure.deployments.deployment_operations.list("rg1", "d1")
+    }
+    assert set(ops) == {"Microsoft.Storage/storageAccounts", "Microsoft.Network/virtualNetworks"}
+    assert azure.storage.storage_accounts.get_properties("rg1", account).sku.name == "Standard_LRS"
+
+
+def test_a_type_the_profile_does_not_map_needs_its_own_api_version(azure: Azure) -> None:
+    make_group(azure)
+    tpl = template({"type": "Microsoft.Insights/autoscaleSettings", "name": "a", "location": LOCATION},
+                   apiProfile="2019-03-01-hybrid")  # fmt: skip
+    response = put(azure, {"template": tpl})
+    assert response.status_code == 400
+    assert "does not match any valid api-version" in response.json()["error"]["message"]
+
+
+# -- dependsOn ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "a",  # a name
+        "Microsoft.Network/virtualNetworks/a",  # type/name
+        "[resourceId('Microsoft.Network/virtualNetworks', 'a')]",  # an id
+        "nets",  # a copy loop
+        "Microsoft.Network/virtualNetworks/a/subnets/s1",  # a child's interleaved relative id
+        "s1",  # a child's own name, declared inside its parent
+    ],
+)
+def test_depends_on_forms_arm_resolves(azure: Azure, entry: str) -> None:
+    make_group(azure)
+    parent = vnet("a", resources=[{"type": "subnets", "apiVersion": "2019-11-01", "name": "s1",
+                                   "dependsOn": ["a"], "properties": {"addressPrefix": "10.0.1.0/24"}}])  # fmt: skip
+    loop = vnet("[concat('n', copyIndex())]", prefix="10.1.0.0/16", copy={"name": "nets", "count": 2})
+    result = deploy(azure, template(parent, loop, nsg("g", dependsOn=[entry])))
+    assert result.properties.provisioning_state == "Succeeded", result.properties.error
+    depends = next(d for d in result.properties.dependencies if d.resource_name == "g")
+    assert depends.depends_on
+
+
+def test_a_depends_on_entry_naming_nothing_is_refused(azure: Azure) -> None:
+    make_group(azure)
+    response = put(azure, {"template": template(nsg("g", dependsOn=["Microsoft.Web/sites/nowhere"]))})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "InvalidTemplate"
+    assert "The resource 'Microsoft.Web/sites/nowhere' is not defined in the template" in error["message"]
+
+
+def test_only_a_real_cycle_is_a_cycle(azure: Azure) -> None:
+    make_group(azure)
+    response = put(azure, {"template": template(nsg("a", dependsOn=["b"]), nsg("b", dependsOn=["a"]))})
+    assert response.status_code == 400
+    assert "Circular dependency detected on resource: '/subscriptions/" in response.json()["error"]["message"]
+
+
+def test_an_outer_scope_nested_template_reads_its_parent_s_resources(azure: Azure) -> None:
+    """The nested template updates a NIC with the address it already has (the static-IP quickstart's pattern)."""
+    make_group(azure)
+    nic = {"type": "Microsoft.Network/networkInterfaces", "apiVersion": "2019-11-01", "name": "nic",
+           "location": LOCATION, "dependsOn": ["v"],
+           "properties": {"ipConfigurations": [{"name": "ip", "properties": {
+               "privateIPAllocationMethod": "Dynamic",
+               "subnet": {"id": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'v', 's')]"}}}]}}  # fmt: skip
+    update = json.loads(json.dumps(nic))
+    del update["dependsOn"]
+    ipc = update["properties"]["ipConfigurations"][0]["properties"]
+    ipc["privateIPAllocationMethod"] = "Static"
+    ipc["privateIPAddress"] = "[reference('nic').ipConfigurations[0].properties.privateIPAddress]"
+    nested = {"type": "Microsoft.Resources/deployments", "apiVersion": "2019-10-01", "name": "pin",
+              "dependsOn": ["nic"], "properties": {"mode": "Incremental", "template": template(update)}}  # fmt: skip
+    net = vnet("v", properties={"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+                                "subnets": [{"name": "s", "properties": {"addressPrefix": "10.0.0.0/24"}}]})  # fmt: skip
+    result = deploy(azure, template(net, nic, nested))
+    assert result.properties.provisioning_state == "Succeeded", result.properties.error
+    got = azure.network.network_interfaces.get("rg1", "nic").ip_configurations[0]
+    assert (got.private_ip_allocation_method, got.private_ip_address) == ("Static", "10.0.0.4")
+
+
+# -- types and api-versions -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("resource", "code", "named"),
+    [
+        ({"type": "Microsoft.Web/serverfarms", "apiVersion": "2020-06-01", "name": "plan", "location": LOCATION},
+         "InvalidResourceNamespace", "Microsoft.Web/serverfarms"),
+        ({"type": "Microsoft.Network/bastionHosts", "apiVersion": "2020-06-01", "name": "b", "location": LOCATION},
+         "InvalidResourceType", "Microsoft.Network/bastionHosts"),
+        ({**nsg("g"), "apiVersion": "2013-01-01"}, "NoRegisteredProviderFound", "API version '2013-01-01'"),
+    ],
+)  # fmt: skip
+def test_what_nothing_serves_is_refused_before_anything_is_made(
+    azure: Azure, resource: dict[str, Any], code: str, named: str
+) -> None:
+    make_group(azure)
+    response = put(azure, {"template": template(vnet("made-first"), resource)})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == code and named in error["message"]
+    assert list(azure.resources.resources.list_by_resource_group("rg1")) == []
+
+
+def test_an_unknown_type_inside_an_inline_nested_template_is_refused_with_its_parent(azure: Azure) -> None:
+    make_group(azure)
+    inner = template(
+        {"type": "Microsoft.KeyVault/vaults", "apiVersion": "2019-09-01", "name": "kv", "location": LOCATION}
+    )
+    nested = {"type": "Microsoft.Resources/deployments", "apiVersion": "2019-10-01", "name": "n",
+              "properties": {"mode": "Incremental", "template": inner}}  # fmt: skip
+    response = put(azure, {"template": template(vnet("v"), nested)})
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "InvalidResourceNamespace")
+
+
+def test_a_2015_template_with_2015_api_versions(azure: Azure, unique: Callable[[str], str]) -> None:
+    """accountType storage, a vnet and an availability set in 2015/2016 shapes, as the 2016 gallery wrote them."""
+    make_group(azure)
+    account = unique("old")
+    tpl = template(
+        {"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2015-06-15", "name": account,
+         "location": LOCATION, "properties": {"accountType": "Standard_GRS"}},
+        vnet("v", api="2015-06-15"),
+        {"type": "Microsoft.Compute/availabilitySets", "apiVersion": "2016-04-30-preview", "name": "as",
+         "location": LOCATION, "properties": {"platformFaultDomainCount": 2, "platformUpdateDomainCount": 2,
+                                              "managed": "true"}},
+        schema=OLD_SCHEMA,
+        outputs={"blob": {"type": "string", "value": f"[reference('{account}').primaryEndpoints.blob]"},
+                 "key": {"type": "string", "value": f"[listKeys('{account}', '2015-06-15').key1]"}},
+    )  # fmt: skip
+    result = deploy(azure, tpl)
+    assert result.properties.provisioning_state == "Succeeded", result.properties.error
+    assert azure.storage.storage_accounts.get_properties("rg1", account).sku.name == "Standard_GRS"
+    assert (
+        result.properties.outputs["key"]["value"]
+        == azure.storage.storage_accounts.list_keys("rg1", account).keys_property[0].value
+    )
+    assert azure.compute.availability_sets.get("rg1", "as").sku.name == "Aligned"
+    old = azure.raw(
+        "GET", f"{azure.rid('rg1', 'Microsoft.Compute/availabilitySets', 'as')}?api-version=2016-04-30-preview"
+    ).json()
+    assert old["properties"]["managed"] is True
+
+
+def test_a_2015_vm_needs_its_vhd(azure: Azure) -> None:
+    make_group(azure)
+    vm = {"type": "Microsoft.Compute/virtualMachines", "apiVersion": "2015-06-15", "name": "vm", "location": LOCATION,
+          "properties": {"hardwareProfile": {"vmSize": "Standard_A1"},
+                         "storageProfile": {"imageReference": {"publisher": "Canonical", "offer": "UbuntuServer",
+                                                               "sku": "16.04-LTS", "version": "latest"},
+                                            "osDisk": {"name": "os", "createOption": "FromImage"}}}}  # fmt: skip
+    result = deploy(azure, template(vm))
+    assert result.properties.provisioning_state == "Failed"
+    assert "osDisk.vhd" in json.dumps(result.properties.error.as_dict())
+
+
+def test_template_parameters_keep_their_types_as_arm_does(azure: Azure) -> None:
+    """ARM converts no parameter value: "3" for an int is refused (it is the clients that convert)."""
+    make_group(azure)
+    tpl = template(parameters={"n": {"type": "int"}})
+    response = put(azure, {"template": tpl, "parameters": {"n": {"value": "3"}}})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "InvalidTemplate"
+
+
+def test_providers_answers_from_the_manifest(azure: Azure) -> None:
+    make_group(azure)
+    tpl = template(outputs={
+        "first": {"type": "string", "value": "[providers('Microsoft.Storage', 'storageAccounts').apiVersions[0]]"},
+        "types": {"type": "int", "value": "[length(providers('Microsoft.Network').resourceTypes)]"}})  # fmt: skip
+    result = deploy(azure, tpl)
+    outputs = result.properties.outputs
+    assert outputs["first"]["value"] >= "2023-01-01" and outputs["types"]["value"] > 10
+
+
+# -- linked templates on a loopback web server ------------------------------------------------------------
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def web(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield tmp_path, f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_linked_templates_from_a_loopback_web_server(azure: Azure, web: tuple[Path, str]) -> None:
+    folder, url = web
+    (folder / "nested").mkdir()
+    (folder / "nested" / "net.json").write_text(json.dumps(template(vnet("linked-net"))))
+    link = {"type": "Microsoft.Resources/deployments", "apiVersion": "2020-10-01", "name": "net",
+            "properties": {"mode": "Incremental", "templateLink": {"relativePath": "nested/net.json"}}}  # fmt: skip
+    (folder / "main.json").write_text(json.dumps(template(link)))
+    make_group(azure)
+    response = put(azure, {"templateLink": {"uri": f"{url}/main.json", "contentVersion": "1.0.0.0"}})
+    assert response.status_code == 201
+    result = azure.deployments.deployments.get("rg1", "d1")
+    for _ in range(50):
+        if result.properties.provisioning_state in ("Succeeded", "Failed"):
+            break
+        result = azure.deployments.deployments.get("rg1", "d1")
+    assert result.properties.provisioning_state == "Succeeded"
+    assert azure.network.virtual_networks.get("rg1", "linked-net").name == "linked-net"
+    mismatch = put(azure, {"templateLink": {"uri": f"{url}/main.json", "contentVersion": "2.0.0.0"}}, name="d2")
+    assert (mismatch.status_code, mismatch.json()["error"]["code"]) == (400, "InvalidContentVersion")
+    missing = put(azure, {"templateLink": {"uri": f"{url}/none.json"}}, name="d3")
+    assert missing.json()["error"]["code"] == "InvalidContentLink" and "404" in missing.json()["error"]["message"]
+    offline = put(azure, {"templateLink": {"uri": "https://example.org/main.json"}}, name="d4")
+    assert offline.json()["error"]["code"] == "InvalidContentLink" and "offline" in offline.json()["error"]["message"]
