@@ -56,8 +56,10 @@ class ParameterBinder:
         for name, raw in given.items():
             if lookup(declared, name) is None:
                 raise TemplateError(
-                    f"the template parameter '{name}' is given but the template does not declare it "
-                    f"(it declares: {', '.join(declared) or 'none'})",
+                    f"The template parameters '{name}' in the parameters file are not valid; they are not present in "
+                    "the original template and can therefore not be provided at deployment time. The only supported "
+                    f"parameters for this template are '{', '.join(declared)}'. Please see "
+                    "https://aka.ms/arm-pass-parameter-values for usage details.",
                     path=f"parameters.{name}",
                 )
             if isinstance(raw, Mapping) and "reference" in raw:
@@ -66,7 +68,8 @@ class ParameterBinder:
                     "pass the value instead",
                     path=f"parameters.{name}",
                 )
-            self._values[name.lower()] = raw["value"] if isinstance(raw, Mapping) and "value" in raw else raw
+            value = lookup(raw, "value") if isinstance(raw, Mapping) else None
+            self._values[name.lower()] = value[1] if value is not None else raw
         self._bound: dict[str, tuple[str, Any]] = {}
         self._resolving: list[str] = []
 

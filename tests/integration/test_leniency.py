@@ -70,3 +70,26 @@ def test_property_names_in_any_casing_are_stored_in_azures(azure: Azure) -> None
     assert ipc["subnet"]["id"].lower() == vnet.subnets[0].id.lower()
     assert ipc["privateIPAllocationMethod"] == "Dynamic"
     assert ipc["privateIPAddress"] == "10.0.0.4"
+
+
+def test_ids_in_any_casing_are_stored_in_azures(azure: Azure) -> None:
+    """A rule naming its frontend as .../frontendIpConfigurations/FE (as real templates write) points at it."""
+    make_group(azure)
+    pip = azure.network.public_ip_addresses.begin_create_or_update("rg1", "pip", {"location": LOCATION}).result()
+    lb_id = azure.rid("rg1", "Microsoft.Network/loadBalancers", "lb")
+    body = {
+        "location": LOCATION,
+        "properties": {
+            "frontendIPConfigurations": [{"name": "FE", "properties": {"publicIPAddress": {"id": pip.id}}}],
+            "backendAddressPools": [{"name": "pool"}],
+            "loadBalancingRules": [{"name": "web", "properties": {
+                "frontendIpConfiguration": {"id": f"{lb_id}/frontendIpConfigurations/fe"},
+                "backendAddressPool": {"id": f"{lb_id}/BACKENDADDRESSPOOLS/POOL"},
+                "protocol": "tcp", "frontendPort": "80", "backendPort": 80}}],
+        },
+    }  # fmt: skip
+    assert azure.raw("PUT", f"{lb_id}?api-version=2020-05-01", body).status_code == 201
+    rule = azure.network.load_balancers.get("rg1", "lb").load_balancing_rules[0]
+    assert rule.frontend_ip_configuration.id == f"{lb_id}/frontendIPConfigurations/FE"
+    assert rule.backend_address_pool.id == f"{lb_id}/backendAddressPools/pool"
+    assert (rule.protocol, rule.frontend_port) == ("Tcp", 80)

@@ -274,3 +274,25 @@ def test_linked_templates_from_a_loopback_web_server(azure: Azure, web: tuple[Pa
     assert missing.json()["error"]["code"] == "InvalidContentLink" and "404" in missing.json()["error"]["message"]
     offline = put(azure, {"templateLink": {"uri": "https://example.org/main.json"}}, name="d4")
     assert offline.json()["error"]["code"] == "InvalidContentLink" and "offline" in offline.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "code"),
+    [
+        ({"n": 3}, "InvalidRequestContent"),  # a bare value instead of {"value": ...}
+        ({"n": {"value": 3, "vaule": 4}}, "InvalidRequestContent"),  # an unknown member
+        ({"n": {"value": 3}, "N": {"value": 4}}, "CaseSensitiveDeploymentParameterNamesFound"),
+        ({"m": {"value": 3}}, "InvalidTemplate"),  # a parameter the template does not declare
+    ],
+)
+def test_deployment_parameters_arm_refuses(azure: Azure, parameters: dict[str, Any], code: str) -> None:
+    make_group(azure)
+    response = put(azure, {"template": template(parameters={"n": {"type": "int"}}), "parameters": parameters})
+    assert (response.status_code, response.json()["error"]["code"]) == (400, code)
+
+
+def test_parameter_members_bind_in_any_casing(azure: Azure) -> None:
+    make_group(azure)
+    tpl = template(parameters={"n": {"type": "int"}}, outputs={"n": {"type": "int", "value": "[parameters('N')]"}})
+    assert put(azure, {"template": tpl, "parameters": {"n": {"Value": 3}}}).status_code == 201
+    assert azure.deployments.deployments.get("rg1", "d1").properties.outputs["n"]["value"] == 3

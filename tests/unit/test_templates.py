@@ -247,10 +247,13 @@ def test_parameters_bind_check_and_hide_secrets() -> None:
     [
         ({}, "'adminPassword' is not provided"),
         ({"adminPassword": "x", "count": 9}, "maxValue"),
-        ({"adminPassword": "x", "count": "3"}, "Expected a value of type 'Integer', but received a value of type 'String'"),
+        (
+            {"adminPassword": "x", "count": "3"},
+            "Expected a value of type 'Integer', but received a value of type 'String'",
+        ),
         ({"adminPassword": "x", "size": "Standard_Z9"}, "not part of the allowed value"),
         ({"adminPassword": "x", "prefix": "p" * 30}, "maxLength"),
-        ({"adminPassword": "x", "nope": 1}, "does not declare it"),
+        ({"adminPassword": "x", "nope": 1}, "not present in the original template"),
         ({"adminPassword": {"reference": {"keyVault": {"id": "/x"}, "secretName": "s"}}}, "Key Vault"),
     ],
 )

@@ -13,6 +13,7 @@ deployment's link, with the parent's SAS; a top-level deployment cannot use one.
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
@@ -98,7 +99,39 @@ class DeploymentLinks(Provider):
             params = fetched.get("parameters", fetched) if isinstance(fetched, dict) else {}
         if isinstance(params, dict) and "$schema" in params and "parameters" in params:
             params = params["parameters"]  # a whole parameters file was given
-        return dict(params or {})
+        params = dict(params or {})
+        _check_parameter_values(params)
+        return params
+
+
+def _check_parameter_values(params: Mapping[str, Any]) -> None:
+    """Refuse what ARM's deserializer refuses in ``properties.parameters`` (ARM's texts)."""
+    seen: dict[str, str] = {}
+    for name, raw in params.items():
+        if name.lower() in seen:
+            raise ArmError(
+                400,
+                "CaseSensitiveDeploymentParameterNamesFound",
+                f"The deployment parameters are using case sensitive names. The error parameter name(s): {name}.",
+            )
+        seen[name.lower()] = name
+        if not isinstance(raw, Mapping):
+            raise ArmError(
+                400,
+                "InvalidRequestContent",
+                f"The request content was invalid and could not be deserialized: 'Error converting value "
+                f"{json.dumps(raw)[:60]} to type 'Azure.Deployments.Core.Definitions.DeploymentParameterDefinition'. "
+                f"Path 'properties.parameters.{name}'.'",
+            )
+        for member in raw:
+            if member.lower() not in ("value", "reference", "metadata"):
+                raise ArmError(
+                    400,
+                    "InvalidRequestContent",
+                    f"The request content was invalid and could not be deserialized: 'Could not find member "
+                    f"'{member}' on object of type 'DeploymentParameterDefinition'. Path "
+                    f"'properties.parameters.{name}.{member}'.'",
+                )
 
 
 def relative_link(parent: Mapping[str, Any], relative_path: str, name: str) -> dict[str, Any]:

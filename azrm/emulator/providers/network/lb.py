@@ -279,7 +279,7 @@ class LoadBalancerBackend(NetworkBase):
             frontends.append(
                 {"name": fe_name, "id": fe_id, "type": child_type("frontendIPConfigurations"), "properties": props}
             )
-        fe_ids = {key(f["id"]) for f in frontends}
+        fe_ids = {key(f["id"]): f["id"] for f in frontends}
 
         pools: list[dict[str, Any]] = [
             {
@@ -290,7 +290,7 @@ class LoadBalancerBackend(NetworkBase):
             }
             for n, i, p in self._children(rid, props_in.get("backendAddressPools"), "backendAddressPools")
         ]
-        pool_ids = {key(p["id"]) for p in pools}
+        pool_ids = {key(p["id"]): p["id"] for p in pools}
 
         probes: list[dict[str, Any]] = []
         for probe_name, probe_id, p in self._children(rid, props_in.get("probes"), "probes"):
@@ -319,9 +319,9 @@ class LoadBalancerBackend(NetworkBase):
                     400, "ProbeRequestPathNotAllowed", f"Probe {probe_id} uses Tcp and cannot have a requestPath."
                 )
             probes.append({"name": probe_name, "id": probe_id, "type": child_type("probes"), "properties": props})
-        probe_ids = {key(p["id"]) for p in probes}
+        probe_ids = {key(p["id"]): p["id"] for p in probes}
 
-        def local_ref(value: Any, wanted: set[str], owner: str, field: str, required: bool) -> str | None:
+        def local_ref(value: Any, wanted: dict[str, str], owner: str, field: str, required: bool) -> str | None:
             ref = ref_id(value)
             if ref is None:
                 if required:
@@ -329,7 +329,7 @@ class LoadBalancerBackend(NetworkBase):
                 return None
             if key(ref) not in wanted:
                 raise invalid_resource_reference(ref, owner)
-            return ref
+            return wanted[key(ref)]  # matched in any casing, stored in the child's own
 
         ports: dict[tuple[str, str, int], str] = {}
 
@@ -445,7 +445,9 @@ class LoadBalancerBackend(NetworkBase):
                 }
             )
 
-        self._check_pools_kept(existing, pool_ids, {key(r["id"]) for r in nat_rules}, {key(p["id"]) for p in nat_pools})
+        self._check_pools_kept(
+            existing, set(pool_ids), {key(r["id"]) for r in nat_rules}, {key(p["id"]) for p in nat_pools}
+        )
         props_out = {
             "resourceGuid": existing.properties["resourceGuid"] if existing else self.guid(),
             "frontendIPConfigurations": frontends,
