@@ -16,12 +16,31 @@ Over HTTPS with Azurite, as ``python -m azrm.emulator`` and ``azrm.local()`` run
 from __future__ import annotations
 
 from .core.clock import ManualClock, SystemClock
-from .core.engine import Emulator, EmulatorSettings
+from .core.engine import WIRING, Emulator, EmulatorSettings
 from .core.errors import ArmError
 from .core.faults import FaultPlan
 from .core.latency import Latency
 from .credential import LocalCredential
 from .local import LocalAzure
+from .providers import install
+
+
+def _transport(emu: Emulator) -> object:
+    from .core.transport import InProcessTransport
+
+    return InProcessTransport(emu)
+
+
+def _async_transport(emu: Emulator) -> object:
+    from .core.transport import AsyncInProcessTransport
+
+    return AsyncInProcessTransport(emu)
+
+
+# Wire the engine at start-up: it imports no provider and no transport itself.
+WIRING.install = install
+WIRING.transport = _transport
+WIRING.async_transport = _async_transport
 
 __all__ = [
     "ArmError",

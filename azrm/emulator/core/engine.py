@@ -19,9 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from . import shapes
 from .clock import Clock, ManualClock, SystemClock, iso_utc
-from .errors import ArmError, resource_group_not_found
+from .errors import ArmError, DroppedConnection, resource_group_not_found
 from .faults import FaultInjector, FaultPlan
 from .ids import ResourceId, resource_group_id
 from .latency import Latency
@@ -31,9 +30,9 @@ from .router import Router
 from .store import Record, Store
 from .throttle import Throttler
 from .versions import ApiVersions
-from .wire import Headers, Request, Response
+from .wire import Call, Headers, Request, Response
 
-__all__ = ["Call", "DroppedConnection", "Emulator", "EmulatorSettings"]
+__all__ = ["WIRING", "Emulator", "EmulatorSettings", "Wiring"]
 
 log = logging.getLogger("azrm.emulator")
 T = TypeVar("T")
@@ -41,8 +40,21 @@ T = TypeVar("T")
 _API_VERSION_FORMAT = "YYYY-MM-DD or YYYY-MM-DD-preview"
 
 
-class DroppedConnection(Exception):
-    """An injected fault: the connection is dropped without an answer."""
+@dataclass
+class Wiring:
+    """What the engine is given at start-up: the providers and the in-process transports.
+
+    ``azrm.emulator`` fills :data:`WIRING` when it is imported, so the engine itself imports no
+    provider and no transport (nothing above ``core/``).
+    """
+
+    install: Callable[[Emulator], list[Any]] | None = None
+    transport: Callable[[Emulator], Any] | None = None
+    async_transport: Callable[[Emulator], Any] | None = None
+
+
+#: the start-up wiring every :class:`Emulator` uses unless given its own ``install``
+WIRING = Wiring()
 
 
 @dataclass(frozen=True)
@@ -74,68 +86,6 @@ class EmulatorSettings:
     strict_downloads: bool = False
 
 
-@dataclass
-class Call:
-    """What a handler receives: the request, its route parameters and the emulator."""
-
-    emu: Emulator
-    req: Request
-    params: dict[str, str]
-    request_id: str
-    #: the type the URL addresses (its body is bound as that type's provider binds it)
-    resource_type: str | None = None
-    _body: Any = field(default=None, repr=False)
-
-    @property
-    def sub(self) -> str:
-        """The subscription id in the URL."""
-        return self.params["subscriptionId"]
-
-    @property
-    def rg(self) -> str:
-        """The resource group name in the URL."""
-        return self.params["resourceGroupName"]
-
-    @property
-    def api_version(self) -> str:
-        """The request's api-version."""
-        return self.req.api_version or ""
-
-    @property
-    def base_url(self) -> str:
-        """Base URL the client used."""
-        return self.req.base_url
-
-    def body(self) -> dict[str, Any]:
-        """Return the JSON body as an object; ARM's 400 answers for a missing or malformed one.
-
-        A PUT or PATCH body of a modelled type is bound as its provider binds it (property names
-        in canonical casing, scalars of the property's type: :mod:`.shapes`).
-        """
-        if self._body is not None:
-            return self._body
-        try:
-            data = self.req.json()
-        except ValueError as exc:
-            raise ArmError(
-                400,
-                "InvalidRequestContent",
-                f"The request content was invalid and could not be deserialized: '{exc}'.",
-            ) from None
-        if data is None:
-            raise ArmError(400, "InvalidRequestContent", "The request content is missing.")
-        if not isinstance(data, dict):
-            raise ArmError(400, "InvalidRequestContent", "The request content was invalid: a JSON object was expected.")
-        if self.resource_type is not None and self.req.method in ("PUT", "PATCH"):
-            try:
-                data = shapes.bind(data, self.resource_type)
-            except shapes.BindError as exc:
-                raise exc.arm_error(self.resource_type) from None
-            data = self.emu.versions.inbound(self.resource_type, self.api_version, data)
-        self._body = data
-        return data
-
-
 #: base URL of the requests the local Azure makes to itself (never on the network)
 INTERNAL_BASE = "https://arm.internal"
 
@@ -148,7 +98,13 @@ class Emulator:
     accounts; without it accounts still work at the ARM level but nothing is stored in blobs.
     """
 
-    def __init__(self, settings: EmulatorSettings | None = None, *, blob: Any = None) -> None:
+    def __init__(
+        self,
+        settings: EmulatorSettings | None = None,
+        *,
+        blob: Any = None,
+        install: Callable[[Emulator], list[Any]] | None = None,
+    ) -> None:
         self.settings = settings or EmulatorSettings()
         self.clock: Clock = self.settings.clock or SystemClock()
         self.rng = random.Random(self.settings.seed)
@@ -188,8 +144,9 @@ class Emulator:
         if self.store.loaded_from_disk:
             self.rng.seed(f"{self.settings.seed}:{len(self.store)}:{time.time_ns()}")
 
-        from ..providers import install
-
+        install = install or WIRING.install
+        if install is None:
+            raise RuntimeError("no providers are wired: import azrm.emulator (it wires them) or pass install=")
         self.providers = install(self)
         if self.store.loaded_from_disk:
             self._recover()
@@ -257,15 +214,15 @@ class Emulator:
     # -- ways in -------------------------------------------------------------------------------
     def transport(self) -> Any:
         """Return an azure-core transport into this emulator (no sockets)."""
-        from .transport import InProcessTransport
-
-        return InProcessTransport(self)
+        if WIRING.transport is None:
+            raise RuntimeError("no transport is wired: import azrm.emulator")
+        return WIRING.transport(self)
 
     def async_transport(self) -> Any:
         """Return an async azure-core transport into this emulator, for the SDK's ``aio`` clients."""
-        from .transport import AsyncInProcessTransport
-
-        return AsyncInProcessTransport(self)
+        if WIRING.async_transport is None:
+            raise RuntimeError("no transport is wired: import azrm.emulator")
+        return WIRING.async_transport(self)
 
     def settle(self) -> int:
         """Finish the operations that are due now (every request does this first)."""

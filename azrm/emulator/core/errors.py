@@ -15,6 +15,7 @@ from typing import Any
 
 __all__ = [
     "ArmError",
+    "DroppedConnection",
     "invalid_parameter",
     "invalid_resource_reference",
     "not_found",
@@ -60,6 +61,10 @@ class ArmError(Exception):
     def envelope(self) -> dict[str, Any]:
         """Return the whole wire body."""
         return {"error": self.error_object()}
+
+
+class DroppedConnection(Exception):
+    """An injected fault: the connection is dropped without an answer."""
 
 
 def invalid_parameter(message: str, *, target: str | None = None) -> ArmError:

@@ -14,6 +14,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from .errors import DroppedConnection
 from .wire import Headers, Request
 
 if TYPE_CHECKING:
@@ -56,7 +57,6 @@ def _protocol_class(holder: ArmServer) -> type:
 
 def asgi_app(holder: ArmServer) -> Any:
     """Return the ASGI application; it serves whatever emulator ``holder.emulator`` is at request time."""
-    from .engine import DroppedConnection
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":

@@ -14,6 +14,7 @@ from azure.core.pipeline.transport import HttpResponse as LegacyHttpResponse
 from azure.core.rest._http_response_impl import HttpResponseImpl
 from azure.core.rest._http_response_impl_async import AsyncHttpResponseImpl
 
+from .errors import DroppedConnection
 from .wire import Headers, Request, Response
 
 if TYPE_CHECKING:
@@ -141,8 +142,6 @@ class InProcessTransport(HttpTransport):
 
     def send(self, request: Any, **kwargs: Any) -> Any:
         """Hand the request to the emulator and wrap its answer."""
-        from .engine import DroppedConnection
-
         try:
             resp = self.emulator.handle(_to_emulator(request))
         except DroppedConnection as exc:
@@ -170,8 +169,6 @@ class AsyncInProcessTransport(AsyncHttpTransport):
 
     async def send(self, request: Any, **kwargs: Any) -> Any:
         """Hand the request to the emulator and wrap its answer."""
-        from .engine import DroppedConnection
-
         try:
             resp = self.emulator.handle(_to_emulator(request))
         except DroppedConnection as exc:

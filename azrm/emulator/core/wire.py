@@ -1,8 +1,9 @@
-"""Framework-free HTTP request and response objects.
+"""Framework-free HTTP request and response objects, and the call a handler receives.
 
 Both ways into the local Azure (the in-process azure-core transport and the uvicorn server) turn
 what they receive into a :class:`Request` and write back a :class:`Response`, so the backends never
-see a web framework.
+see a web framework. A handler receives a :class:`Call`: the request, its route parameters and the
+emulator.
 """
 
 from __future__ import annotations
@@ -10,10 +11,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["Headers", "Request", "Response"]
+from . import shapes
+from .errors import ArmError
+
+if TYPE_CHECKING:
+    from .engine import Emulator
+
+__all__ = ["Call", "Headers", "Request", "Response"]
 
 
 class Headers(MutableMapping[str, str]):
@@ -112,3 +119,65 @@ class Response:
         if isinstance(self.body, bytes):
             return "application/octet-stream"
         return "application/json; charset=utf-8"
+
+
+@dataclass
+class Call:
+    """What a handler receives: the request, its route parameters and the emulator."""
+
+    emu: Emulator
+    req: Request
+    params: dict[str, str]
+    request_id: str
+    #: the type the URL addresses (its body is bound as that type's provider binds it)
+    resource_type: str | None = None
+    _body: Any = field(default=None, repr=False)
+
+    @property
+    def sub(self) -> str:
+        """The subscription id in the URL."""
+        return self.params["subscriptionId"]
+
+    @property
+    def rg(self) -> str:
+        """The resource group name in the URL."""
+        return self.params["resourceGroupName"]
+
+    @property
+    def api_version(self) -> str:
+        """The request's api-version."""
+        return self.req.api_version or ""
+
+    @property
+    def base_url(self) -> str:
+        """Base URL the client used."""
+        return self.req.base_url
+
+    def body(self) -> dict[str, Any]:
+        """Return the JSON body as an object; ARM's 400 answers for a missing or malformed one.
+
+        A PUT or PATCH body of a modelled type is bound as its provider binds it (property names
+        in canonical casing, scalars of the property's type: :mod:`.shapes`).
+        """
+        if self._body is not None:
+            return self._body
+        try:
+            data = self.req.json()
+        except ValueError as exc:
+            raise ArmError(
+                400,
+                "InvalidRequestContent",
+                f"The request content was invalid and could not be deserialized: '{exc}'.",
+            ) from None
+        if data is None:
+            raise ArmError(400, "InvalidRequestContent", "The request content is missing.")
+        if not isinstance(data, dict):
+            raise ArmError(400, "InvalidRequestContent", "The request content was invalid: a JSON object was expected.")
+        if self.resource_type is not None and self.req.method in ("PUT", "PATCH"):
+            try:
+                data = shapes.bind(data, self.resource_type)
+            except shapes.BindError as exc:
+                raise exc.arm_error(self.resource_type) from None
+            data = self.emu.versions.inbound(self.resource_type, self.api_version, data)
+        self._body = data
+        return data

@@ -16,7 +16,8 @@ from ..core.wire import Headers, Response
 from .catalog import LOCATIONS
 
 if TYPE_CHECKING:
-    from ..core.engine import Call, Emulator
+    from ..core.engine import Emulator
+    from ..core.wire import Call
 
 __all__ = ["Provider", "json_response", "list_response"]
 

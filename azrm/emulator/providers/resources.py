@@ -19,7 +19,7 @@ from .base import Provider, json_response, list_response
 from .catalog import LOCATIONS
 
 if TYPE_CHECKING:
-    from ..core.engine import Call
+    from ..core.wire import Call
 
 RG_TYPE = "Microsoft.Resources/resourceGroups"
 

@@ -20,7 +20,7 @@ from ..catalog import LOCATIONS, extension_handlers, find_extension, images, siz
 from .common import AVSET_TYPE, DISK_TYPE, VM_TYPE, ComputeBase, missing
 
 if TYPE_CHECKING:
-    from ...core.engine import Call
+    from ...core.wire import Call
 
 GIB = 1024**3
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$")

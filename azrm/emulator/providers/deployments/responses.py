@@ -33,7 +33,7 @@ from .runner import FAILED_MESSAGE, DeploymentRunner, Run
 from .types import check_resource_types, provider_view
 
 if TYPE_CHECKING:
-    from ...core.engine import Call
+    from ...core.wire import Call
 
 __all__ = ["HISTORY_TRIM_AT", "HISTORY_TRIM_TO", "DeploymentsBackend", "arm_error"]
 

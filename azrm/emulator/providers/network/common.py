@@ -19,7 +19,7 @@ from ...core.wire import Headers, Response
 from ..base import Provider, json_response, list_response
 
 if TYPE_CHECKING:
-    from ...core.engine import Call
+    from ...core.wire import Call
 
 PIP_TYPE = "Microsoft.Network/publicIPAddresses"
 VNET_TYPE = "Microsoft.Network/virtualNetworks"

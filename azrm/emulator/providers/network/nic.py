@@ -13,7 +13,7 @@ from ...core.wire import Response
 from .common import LB_TYPE, NIC_TYPE, NSG_TYPE, NetworkBase, check_name, ref_id
 
 if TYPE_CHECKING:
-    from ...core.engine import Call
+    from ...core.wire import Call
 
 IPCONFIG_TYPE = "Microsoft.Network/networkInterfaces/ipConfigurations"
 _IPC_PASSTHROUGH = ("applicationSecurityGroups", "gatewayLoadBalancer", "virtualNetworkTaps")

@@ -12,7 +12,7 @@ from ...core.wire import Headers, Response
 from .common import NIC_TYPE, NSG_TYPE, VNET_TYPE, NetworkBase, check_name, ref_id
 
 if TYPE_CHECKING:
-    from ...core.engine import Call
+    from ...core.wire import Call
 
 RULE_TYPE = "Microsoft.Network/networkSecurityGroups/securityRules"
 DEFAULT_RULE_TYPE = "Microsoft.Network/networkSecurityGroups/defaultSecurityRules"

@@ -11,7 +11,7 @@ from ...core.store import Record
 from .common import PIP_TYPE, NetworkBase
 
 if TYPE_CHECKING:
-    from ...core.engine import Call
+    from ...core.wire import Call
 
 _LABEL = re.compile(r"^[a-z][a-z0-9-]{1,61}[a-z0-9]$")
 

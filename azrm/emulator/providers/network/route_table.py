@@ -19,7 +19,7 @@ from ...core.wire import Response
 from .common import VNET_TYPE, NetworkBase, check_name, parse_prefix, ref_id
 
 if TYPE_CHECKING:
-    from ...core.engine import Call
+    from ...core.wire import Call
 
 ROUTE_TABLE_TYPE = "Microsoft.Network/routeTables"
 ROUTE_TYPE = "Microsoft.Network/routeTables/routes"

@@ -18,7 +18,7 @@ from ...core.wire import Headers, Response
 from .common import NSG_TYPE, VNET_TYPE, NetworkBase, check_name, parse_prefix, ref_id, subnet_prefixes
 
 if TYPE_CHECKING:
-    from ...core.engine import Call
+    from ...core.wire import Call
 
 SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
 PEERING_TYPE = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings"

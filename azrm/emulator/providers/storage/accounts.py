@@ -15,7 +15,7 @@ from ..base import Provider, json_response, list_response
 from . import versions
 
 if TYPE_CHECKING:
-    from ...core.engine import Call
+    from ...core.wire import Call
 
 SA_TYPE = "Microsoft.Storage/storageAccounts"
 SKUS = {

@@ -21,7 +21,7 @@ from ..base import Provider, json_response, list_response
 from .accounts import SA_TYPE
 
 if TYPE_CHECKING:
-    from ...core.engine import Call
+    from ...core.wire import Call
 
 SERVICE_TYPE = "Microsoft.Storage/storageAccounts/blobServices"
 CONTAINER_TYPE = "Microsoft.Storage/storageAccounts/blobServices/containers"

@@ -9,7 +9,7 @@ from ....core.store import Record
 from ..common import ComputeBase
 
 if TYPE_CHECKING:
-    from ....core.engine import Call
+    from ....core.wire import Call
 
 
 class VmBase(ComputeBase):

@@ -29,7 +29,7 @@ from .storage_profile import VmStorageProfile
 from .validation import check_password, check_plan, check_username, linux_configuration
 
 if TYPE_CHECKING:
-    from ....core.engine import Call
+    from ....core.wire import Call
 
 _PASSTHROUGH = (
     "additionalCapabilities",

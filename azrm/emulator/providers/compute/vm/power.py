@@ -18,7 +18,7 @@ from ...network.public_ip import PublicIpBackend
 from .common import VmBase
 
 if TYPE_CHECKING:
-    from ....core.engine import Call
+    from ....core.wire import Call
 
 
 class VmPower(VmBase):

@@ -24,7 +24,7 @@ from .models import VmModel
 from .power import VmPower
 
 if TYPE_CHECKING:
-    from ....core.engine import Call
+    from ....core.wire import Call
 
 
 class VirtualMachineBackend(VmModel, VmInstanceViews, VmPower):

@@ -16,7 +16,7 @@ from ....core.store import Record
 from ..common import VMSS_TYPE, VMSS_VM_TYPE, ComputeBase, missing
 
 if TYPE_CHECKING:
-    from ....core.engine import Call
+    from ....core.wire import Call
 
 
 class ScaleSetBase(ComputeBase):

@@ -19,7 +19,7 @@ from .instances import ScaleSetInstances
 from .models import ScaleSetModel
 
 if TYPE_CHECKING:
-    from ....core.engine import Call
+    from ....core.wire import Call
 
 
 class ScaleSetExtensions(ScaleSetModel, ScaleSetInstances, ScaleSetInstanceViews):

@@ -28,7 +28,7 @@ from ..vm.validation import platform_image
 from .common import ScaleSetBase
 
 if TYPE_CHECKING:
-    from ....core.engine import Call
+    from ....core.wire import Call
 
 _BASE36 = string.digits + string.ascii_uppercase
 

@@ -34,7 +34,7 @@ from ..vm.validation import (
 from .common import ScaleSetBase
 
 if TYPE_CHECKING:
-    from ....core.engine import Call
+    from ....core.wire import Call
 
 _UPGRADE_MODES = {"manual": "Manual", "automatic": "Automatic", "rolling": "Rolling"}
 MAX_CAPACITY = 1000

@@ -20,7 +20,7 @@ from ..common import VMSS_VM_TYPE
 from .common import ScaleSetBase
 
 if TYPE_CHECKING:
-    from ....core.engine import Call
+    from ....core.wire import Call
 
 
 class ScaleSetNics(ScaleSetBase):

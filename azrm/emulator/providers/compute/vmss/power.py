@@ -15,7 +15,7 @@ from ....core.wire import Headers, Response
 from .common import ScaleSetBase
 
 if TYPE_CHECKING:
-    from ....core.engine import Call
+    from ....core.wire import Call
 
 POWER_ACTIONS = {
     # action -> (power while it runs, power after)

@@ -22,8 +22,8 @@ from .nics import ScaleSetNics
 from .power import POWER_ACTIONS, ScaleSetPower
 
 if TYPE_CHECKING:
-    from ....core.engine import Call
     from ....core.store import Record
+    from ....core.wire import Call
 
 
 class VirtualMachineScaleSetBackend(
