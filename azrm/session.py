@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from .errors import ValidationError
 from .operations.autoscale import AutoscaleOperations
+from .operations.catalog import CatalogOperations
 from .operations.resources import ResourceOperations
 from .operations.templates import TemplateOperations
 from .operations.vmss import VmssOperations
@@ -59,7 +60,7 @@ CLOUDS: dict[str, Cloud] = {
 }
 
 
-class Session(ResourceOperations, VmssOperations, AutoscaleOperations, TemplateOperations):
+class Session(ResourceOperations, VmssOperations, AutoscaleOperations, TemplateOperations, CatalogOperations):
     """A connection to one subscription, with the cmdlet-style operations as methods.
 
     Operations wait for completion and return the Azure SDK's own models; ``begin_*`` twins return the

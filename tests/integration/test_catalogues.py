@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from azure.core.exceptions import HttpResponseError
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from azrm.emulator.core.errors import ArmError
+from azrm.errors import ValidationError
 from azrm.emulator.providers.catalog import LOCATIONS, VmSize, find_image, find_size, resolve_extension, sizes_in
 from tests.conftest import LOCATION, Azure, Stack, make_group, make_nic, make_vnet, windows_vm_body
 
@@ -144,3 +145,25 @@ def test_an_image_with_a_purchase_plan_needs_the_plan(azure: Azure, stack: Stack
     body["plan"] = dict(image.plan or {})
     vm = azure.compute.virtual_machines.begin_create_or_update("rg1", "vm1", body).result()
     assert vm.plan.name == image.plan["name"]
+
+
+def test_the_library_reads_the_same_catalogues(lib: Any, stack: Stack) -> None:
+    """Get-AzVMSize, Get-AzVMImage*, Get-AzVMExtensionImage* through the session."""
+    sizes = {s.name for s in lib.get_vm_size("westeurope")}
+    assert {"Standard_A2", "Standard_D16s_v3", "Standard_DS2"} <= sizes
+    publishers = {p.name for p in lib.get_vm_image_publisher("westeurope")}
+    assert {"MicrosoftWindowsServer", "Canonical", "OpenLogic", "Microsoft.Powershell"} <= publishers
+    assert "UbuntuServer" in {o.name for o in lib.get_vm_image_offer("Canonical", location="westeurope")}
+    assert "16.04-LTS" in {s.name for s in lib.get_vm_image_sku("Canonical", "UbuntuServer", location="westeurope")}
+    versions = [v.name for v in lib.get_vm_image("Canonical", "UbuntuServer", "16.04-LTS", location="westeurope")]
+    latest = lib.get_vm_image("Canonical", "UbuntuServer", "16.04-LTS", "latest", location="westeurope")
+    assert latest.name == versions[-1]
+    assert "DSC" in {t.name for t in lib.get_vm_extension_image_type("Microsoft.Powershell", location="westeurope")}
+    dsc = [v.name for v in lib.get_vm_extension_image("Microsoft.Powershell", "DSC", location="westeurope")]
+    assert "2.77.0.0" in dsc and "2.83.5" in dsc
+    one = lib.get_vm_extension_image("Microsoft.Powershell", "DSC", "2.77.0.0", location="westeurope")
+    assert one.name == "2.77.0.0" and one.operating_system == "Windows"
+    with pytest.raises(ResourceNotFoundError):
+        lib.get_vm_extension_image("Microsoft.Powershell", "DSC", "9.9.9.9", location="westeurope")
+    with pytest.raises(ValidationError):
+        lib.get_vm_size(resource_group_name="rg1")  # parameter sets: both or neither
