@@ -11,8 +11,8 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from azrm.emulator.core.errors import ArmError
-from azrm.errors import ValidationError
 from azrm.emulator.providers.catalog import LOCATIONS, VmSize, find_image, find_size, resolve_extension, sizes_in
+from azrm.errors import ValidationError
 from tests.conftest import LOCATION, Azure, Stack, make_group, make_nic, make_vnet, windows_vm_body
 
 
