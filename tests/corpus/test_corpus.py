@@ -9,6 +9,7 @@ Each way checks what the manifest expects; the table is printed at the end of th
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -68,9 +69,12 @@ def _declared_types(template: dict[str, Any]) -> set[str]:
 class Outcome:
     """What a way observed: the final deployment (``None`` when refused) or the refusal."""
 
-    def __init__(self, deployment: dict[str, Any] | None, refusal: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, deployment: dict[str, Any] | None, refusal: dict[str, Any] | None = None, request: Any = None
+    ) -> None:
         self.deployment = deployment
         self.refusal = refusal
+        self.request = request  #: the deployment's properties as sent (to run a what-if of the same)
 
     @property
     def state(self) -> str:
@@ -97,7 +101,7 @@ def _rest(azure: Azure, entry: Entry, server: FolderServer) -> Outcome:
     while True:
         body = azure.raw("GET", f"{path}?api-version={API}").json()
         if body["properties"]["provisioningState"] in ("Succeeded", "Failed", "Canceled"):
-            return Outcome(body)
+            return Outcome(body, request=props)
         assert time.monotonic() < deadline, f"{entry.name}: still {body['properties']['provisioningState']}"
         time.sleep(0.02)
 
@@ -183,8 +187,8 @@ def _problems(azure: Azure, entry: Entry, outcome: Outcome, *, what_if: bool) ->
         got = azure.raw("GET", f"{resource['id']}?api-version={_api_for(resource['id'])}")
         if got.status_code != 200:
             problems.append(f"{resource['id']}: GET answers {got.status_code}")
-    if what_if and not problems:
-        problems += _what_if_changes(azure, entry)
+    if what_if and not problems and outcome.request is not None:
+        problems += _what_if_changes(azure, outcome.request)
     return problems
 
 
@@ -195,9 +199,41 @@ def _api_for(resource_id: str) -> str:
     return DeploymentsBackend.api_version_for(namespace)
 
 
-def _what_if_changes(azure: Azure, entry: Entry) -> list[str]:
-    """Redeploying the same template must change nothing: what it set is stored as it set it."""
-    return []
+def _leaves(delta: dict[str, Any], prefix: str = "") -> str:
+    """Return a property change as ``path: before -> after`` (down to the leaves)."""
+    path = f"{prefix}.{delta.get('path')}" if prefix else str(delta.get("path"))
+    if delta.get("children"):
+        return "; ".join(_leaves(c, path) for c in delta["children"])
+    return f"{path}: {json.dumps(delta.get('before'))[:80]} -> {json.dumps(delta.get('after'))[:80]}"
+
+
+def _what_if_changes(azure: Azure, request: dict[str, Any]) -> list[str]:
+    """A what-if of the same deployment must change nothing: what the template set is stored as it set it."""
+    path = f"/subscriptions/{azure.sub}/resourcegroups/corpus/providers/Microsoft.Resources/deployments/again/whatIf"
+    response = azure.raw("POST", f"{path}?api-version={API}", {"properties": request})
+    if response.status_code != 202:
+        return [f"what-if answered {response.status_code}: {response.text()[:300]}"]
+    location = response.headers["Location"]
+    result: dict[str, Any] = {}
+    for _ in range(100):
+        polled = azure.raw("GET", location[location.index("/subscriptions/") :])
+        if polled.status_code == 200:
+            result = polled.json()
+            break
+        time.sleep(0.02)
+    problems = []
+    changes = (result.get("properties") or {}).get("changes") or []
+    ids = [str(c.get("resourceId")).lower() for c in changes]
+    opaque = any(c.get("changeType") == "Unsupported" for c in changes)
+    for change in changes:
+        if ids.count(str(change.get("resourceId")).lower()) > 1:
+            continue  # declared twice (a nested deployment changes it again): the first is meant to change
+        if opaque and change.get("changeType") == "Modify":
+            continue  # a nested deployment what-if cannot expand (it needs deployment-time values) may change it
+        if change.get("changeType") in ("Create", "Delete", "Modify"):
+            paths = [_leaves(d) for d in change.get("delta") or []]
+            problems.append(f"what-if after the deployment: {change['changeType']} {change['resourceId']} {paths}")
+    return problems
 
 
 @pytest.mark.parametrize("way", ["rest", "library"])

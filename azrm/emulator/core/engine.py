@@ -366,6 +366,10 @@ class Emulator:
                 resp.status = 204
         except ArmError as err:
             resp = Response(err.status, err.envelope(), Headers(err.headers))
+        except Exception as exc:  # a bug in a backend fails the deployment's resource, it must not wedge the run
+            log.exception("internal %s %s crashed", method, path)
+            crash = ArmError(500, "InternalServerError", f"The local Azure failed the request: {exc!r}")
+            resp = Response(crash.status, crash.envelope())
         resp.headers.setdefault("x-ms-request-id", request_id)
         return resp
 

@@ -6,7 +6,8 @@ body of every modelled type, before any handler sees it:
 
 - **Property names match case-insensitively** and the stored resource answers in the canonical
   casing: ``"computername"`` binds to ``computerName``, ``"frontendIpConfigurations"`` to
-  ``frontendIPConfigurations``.
+  ``frontendIPConfigurations``. Enumerated values too: ``"protocol": "tcp"`` is stored as ``Tcp``
+  (a value the enumeration does not list is kept as written: Azure's enumerations are extensible).
 - **Scalars convert to the property's type.** A string holding an integer binds to an integer
   property (``"priority": "100"`` -> ``100``, surrounding blanks allowed), ``"true"`` / ``"False"``
   to a boolean, a number to a string property (``"version": 1`` -> ``"1"``; a boolean becomes
@@ -77,26 +78,39 @@ def known_type(resource_type: str) -> bool:
     return resource_type.lower() in _schemas()["types"]
 
 
-def bind(body: Any, resource_type: str) -> Any:
-    """Return ``body`` with canonical property names and converted scalars (raises :class:`BindError`)."""
+def bind(body: Any, resource_type: str, *, known_only: bool = False) -> Any:
+    """Return ``body`` with canonical property names and converted scalars (raises :class:`BindError`).
+
+    ``known_only`` also leaves out the members the type does not have, as the provider's model
+    drops them, and leaves what does not convert as it is (what a what-if compares).
+    """
     definition = _schemas()["types"].get(resource_type.lower())
     if definition is None or not isinstance(body, dict):
         return body
-    return _bind(body, definition, "")
+    return _bind(body, definition, "", known_only)
 
 
-def _bind(value: Any, spec: Any, path: str) -> Any:
+def _bind(value: Any, spec: Any, path: str, known_only: bool = False) -> Any:
     if value is None:
         return None
     if isinstance(spec, list):
         kind, inner = spec
+        if kind == "enum":
+            if isinstance(value, str):
+                return next((v for v in inner if v.lower() == value.lower()), value)
+            return _to_str(value, path)
         if kind == "list" and isinstance(value, list):
-            return [_bind(v, inner, f"{path}[{i}]") for i, v in enumerate(value)]
+            return [_bind(v, inner, f"{path}[{i}]", known_only) for i, v in enumerate(value)]
         if kind == "map" and isinstance(value, dict):
-            return {k: _bind(v, inner, _join(path, k)) for k, v in value.items()}
+            return {k: _bind(v, inner, _join(path, k), known_only) for k, v in value.items()}
         return value
     if spec in _SCALARS:
-        return _SCALARS[spec](value, path)
+        try:
+            return _SCALARS[spec](value, path)
+        except BindError:
+            if known_only:  # a comparison, not a request: what does not convert stays as it is
+                return value
+            raise
     if not isinstance(value, dict):
         return value
     schemas = _schemas()
@@ -106,9 +120,10 @@ def _bind(value: Any, spec: Any, path: str) -> Any:
     for name, item in value.items():
         canonical = lookup.get(name.lower()) if isinstance(name, str) else None
         if canonical is None:
-            out[name] = item
+            if not known_only:
+                out[name] = item
             continue
-        out[canonical] = _bind(item, fields[canonical], _join(path, canonical))
+        out[canonical] = _bind(item, fields[canonical], _join(path, canonical), known_only)
     return out
 
 

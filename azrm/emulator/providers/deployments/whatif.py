@@ -23,6 +23,7 @@ from ....templates.engine import Template
 from ....templates.expressions import is_expression
 from ....templates.plan import PlannedResource
 from ....templates.writer import WrittenResource, strip_read_only, write_template
+from ...core import shapes
 from ...core.errors import ArmError
 from ...core.store import Record
 
@@ -67,11 +68,13 @@ def _changes(backend: DeploymentsBackend, template: Template, changes: list[dict
             continue
         seen.add(resource.id.lower())
         after = _shown(resource, _mask(template.render_preview(resource), masks))
-        before = _live(backend, resource.id, resource.type)
+        before = _live(backend, resource.id, resource.type, resource.api_version)
         if before is None:
             changes.append({"resourceId": resource.id, "changeType": "Create", "after": after})
             continue
-        delta = _delta(before, {k: v for k, v in after.items() if k in _TOP_KEYS}, "", masks)
+        # compared as the provider reads it: its members in their casing, its types, nothing it does not have
+        bound = shapes.bind({k: v for k, v in after.items() if k in _TOP_KEYS}, resource.type, known_only=True)
+        delta = _delta(before, bound, "", masks)
         entry = {
             "resourceId": resource.id,
             "changeType": "Modify" if delta else "NoChange",
@@ -130,6 +133,9 @@ def _nested(
             environment=context.environment,
             template_link=link,
             new_guid=context.new_guid,
+            outer_scope=template.nested_template(body) is not None
+            and str((props.get("expressionEvaluationOptions") or {}).get("scope") or "outer").lower() == "outer",
+            providers=context.providers,
         )
         nested = Template(inner, parameters, nested_context)
         nested.order()
@@ -156,10 +162,18 @@ def _has_expression(value: Any) -> bool:
     return isinstance(value, str) and is_expression(value)
 
 
-def _live(backend: DeploymentsBackend, resource_id: str, resource_type: str) -> dict[str, Any] | None:
-    """Return the resource as ``GET`` returns it, with ``apiVersion``; ``None`` when it does not exist."""
-    api = backend.api_version_for(resource_type)
+def _live(
+    backend: DeploymentsBackend, resource_id: str, resource_type: str, api_version: str | None = None
+) -> dict[str, Any] | None:
+    """Return the resource as ``GET`` returns it in the template's api-version (its shape), with ``apiVersion``.
+
+    ``None`` when it does not exist.
+    """
+    api = api_version or backend.api_version_for(resource_type)
     response = backend.emu.dispatch("GET", f"{resource_id}?api-version={api}")
+    if response.status >= 400 and api_version:
+        api = backend.api_version_for(resource_type)
+        response = backend.emu.dispatch("GET", f"{resource_id}?api-version={api}")
     if response.status != 200 or not isinstance(response.body, dict):
         return None
     body = dict(response.body)
@@ -258,7 +272,7 @@ def _delta(before: Any, after: Any, path: str, masks: dict[str, str]) -> list[di
         if children:
             out.append({"path": path, "propertyChangeType": "Array", "children": children})
         return out
-    if _unknowable(after, masks):
+    if _unknowable(after, masks) or after is None:  # null in a template is "not set": the provider's default
         return out
     if path == "location" and isinstance(before, str) and isinstance(after, str):
         same = before.replace(" ", "").lower() == after.replace(" ", "").lower()  # West Europe is westeurope

@@ -226,7 +226,8 @@ class VirtualNetworkBackend(NetworkBase):
         }
         if props_in.get("dhcpOptions") is not None:
             props["dhcpOptions"] = {"dnsServers": list((props_in["dhcpOptions"] or {}).get("dnsServers") or [])}
-        for field in ("flowTimeoutInMinutes", "encryption", "bgpCommunities", "privateEndpointVNetPolicies"):
+        for field in ("flowTimeoutInMinutes", "encryption", "bgpCommunities", "privateEndpointVNetPolicies",
+                      "enableVmProtection", "ddosProtectionPlan", "ipAllocations"):  # fmt: skip
             if field in props_in:
                 props[field] = props_in[field]
         return Record(

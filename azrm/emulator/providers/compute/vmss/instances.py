@@ -174,7 +174,12 @@ class ScaleSetInstances(ScaleSetBase):
         os_disk["osType"] = image.os_type
         os_disk["name"] = inst.internal["osDiskName"]
         rg_id = vmss.id.split("/providers/", 1)[0]
-        os_disk["managedDisk"]["id"] = f"{rg_id}/providers/Microsoft.Compute/disks/{os_disk['name']}"
+        containers = os_disk.pop("vhdContainers", None)
+        if containers:  # unmanaged: each instance's disk is a blob in one of the containers, round robin
+            index = int(inst.name.rsplit("_", 1)[-1]) if inst.name.rsplit("_", 1)[-1].isdigit() else 0
+            os_disk["vhd"] = {"uri": f"{containers[index % len(containers)].rstrip('/')}/{os_disk['name']}.vhd"}
+        else:
+            os_disk["managedDisk"]["id"] = f"{rg_id}/providers/Microsoft.Compute/disks/{os_disk['name']}"
         os_disk.setdefault("diskSizeGB", image.disk_size_gb)
         nics = inst.internal.get("nics", [])
         props = inst.properties

@@ -369,11 +369,20 @@ class ScaleSetModel(ScaleSetBase):
                 target="createOption",
             )
         storage_type = (os_in.get("managedDisk") or {}).get("storageAccountType") or "Standard_LRS"
-        os_disk: dict[str, Any] = {
-            "createOption": "FromImage",
-            "caching": os_in.get("caching") or "None",
-            "managedDisk": {"storageAccountType": storage_type},
-        }
+        os_disk: dict[str, Any] = {"createOption": "FromImage", "caching": os_in.get("caching") or "None"}
+        if os_in.get("vhdContainers"):
+            # unmanaged disks (the only kind before 2016-04-30-preview): blobs in these containers
+            if not os_in.get("name"):
+                raise missing("virtualMachineProfile.storageProfile.osDisk.name")
+            containers = os_in["vhdContainers"]
+            if not isinstance(containers, list) or not all(isinstance(c, str) and c for c in containers):
+                raise invalid_parameter("osDisk.vhdContainers must be a list of blob container URLs.",
+                                        target="vhdContainers")  # fmt: skip
+            os_disk.update(name=os_in["name"], vhdContainers=list(containers))
+        else:
+            os_disk["managedDisk"] = {"storageAccountType": storage_type}
+            if os_in.get("name"):
+                os_disk["name"] = os_in["name"]
         if os_in.get("diskSizeGB"):
             os_disk["diskSizeGB"] = os_in["diskSizeGB"]
         elif not sp_in.get("osDisk"):
