@@ -9,6 +9,7 @@ afterwards.
 from __future__ import annotations
 
 import inspect
+import json
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +29,32 @@ from azrm.emulator.core.server import ArmServer
 from azrm.emulator.core.tls import Certificates, make_certificates
 
 LOCATION = "westeurope"
+
+
+# -- the corpus gate's table (tests/corpus): every worker's rows reach the controller in user_properties --
+_CORPUS_ROWS: list[Any] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call":
+        return
+    for name, value in report.user_properties:
+        if name == "corpus_row":
+            from tests.corpus.corpus import Row
+
+            _CORPUS_ROWS.append(Row(**json.loads(str(value))))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from tests.corpus.corpus import CORPUS, available, table
+
+    if not available():
+        terminalreporter.write_line(f"corpus conformance: skipped ({CORPUS} is not beside this checkout)")
+        return
+    if _CORPUS_ROWS:
+        terminalreporter.section("corpus conformance")
+        for line in table(_CORPUS_ROWS):
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
