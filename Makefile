@@ -51,6 +51,7 @@ bench: setup
 	$(BIN)/python bench/emulator.py
 	$(BIN)/python bench/library.py
 	$(BIN)/python bench/templates.py
+	$(BIN)/python bench/leniency.py
 
 # Re-pin the Python dependencies from a clean venv (run after changing pyproject.toml).
 lock:

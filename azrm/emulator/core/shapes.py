@@ -27,7 +27,6 @@ themselves generated from the providers' REST specifications (``tools/gen_schema
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from importlib import resources
@@ -55,7 +54,18 @@ class BindError(ValueError):
         self.path = path
         self.value = value
         self.expected = expected
-        super().__init__(f"Error converting value {json.dumps(value)} to type '{expected}'. Path '{path}'.")
+        super().__init__(path, value, expected)
+
+    def within(self, segment: str) -> BindError:
+        """Put the failing value's path under ``segment`` (built on the way out: only errors pay for paths)."""
+        if not self.path or self.path.startswith("["):
+            self.path = segment + self.path
+        else:
+            self.path = f"{segment}.{self.path}"
+        return self
+
+    def __str__(self) -> str:
+        return f"Error converting value {json.dumps(self.value)} to type '{self.expected}'. Path '{self.path}'."
 
     def arm_error(self, resource_type: str) -> ArmError:
         """Return the provider's 400 for this body."""
@@ -63,14 +73,19 @@ class BindError(ValueError):
         return ArmError(400, code, message, details=[{"code": "InvalidJson", "message": str(self)}])
 
 
-@functools.lru_cache(maxsize=1)
+_SCHEMAS: dict[str, Any] = {}
+
+
 def _schemas() -> dict[str, Any]:
+    if _SCHEMAS:
+        return _SCHEMAS
     text = resources.files("azrm.emulator").joinpath("data/schemas.json").read_text(encoding="utf-8")
     data = json.loads(text)
     data["types"] = {k.lower(): v for k, v in data["types"].items()}
     # lower-cased name -> canonical name, per definition
     data["lookup"] = {name: {k.lower(): k for k in fields} for name, fields in data["defs"].items()}
-    return data
+    _SCHEMAS.update(data)
+    return _SCHEMAS
 
 
 def known_type(resource_type: str) -> bool:
@@ -91,6 +106,7 @@ def bind(body: Any, resource_type: str, *, known_only: bool = False) -> Any:
 
 
 def _bind(value: Any, spec: Any, path: str, known_only: bool = False) -> Any:
+    """Bind ``value`` as ``spec`` says; ``path`` is empty below the top (errors build it on the way out)."""
     if value is None:
         return None
     if isinstance(spec, list):
@@ -100,20 +116,33 @@ def _bind(value: Any, spec: Any, path: str, known_only: bool = False) -> Any:
                 return next((v for v in inner if v.lower() == value.lower()), value)
             return _to_str(value, path)
         if kind == "list" and isinstance(value, list):
-            return [_bind(v, inner, f"{path}[{i}]", known_only) for i, v in enumerate(value)]
+            out_list = []
+            for i, v in enumerate(value):
+                try:
+                    out_list.append(_bind(v, inner, "", known_only))
+                except BindError as exc:
+                    raise exc.within(f"[{i}]") from None
+            return out_list
         if kind == "map" and isinstance(value, dict):
-            return {k: _bind(v, inner, _join(path, k), known_only) for k, v in value.items()}
+            out_map = {}
+            for k, v in value.items():
+                try:
+                    out_map[k] = _bind(v, inner, "", known_only)
+                except BindError as exc:
+                    raise exc.within(k) from None
+            return out_map
         return value
-    if spec in _SCALARS:
+    scalar = _SCALARS.get(spec) if isinstance(spec, str) else None
+    if scalar is not None:
         try:
-            return _SCALARS[spec](value, path)
+            return scalar(value, path)
         except BindError:
             if known_only:  # a comparison, not a request: what does not convert stays as it is
                 return value
             raise
     if not isinstance(value, dict):
         return value
-    schemas = _schemas()
+    schemas = _SCHEMAS or _schemas()
     fields = schemas["defs"].get(spec, {})
     lookup = schemas["lookup"].get(spec, {})
     out: dict[str, Any] = {}
@@ -123,12 +152,11 @@ def _bind(value: Any, spec: Any, path: str, known_only: bool = False) -> Any:
             if not known_only:
                 out[name] = item
             continue
-        out[canonical] = _bind(item, fields[canonical], _join(path, canonical), known_only)
+        try:
+            out[canonical] = _bind(item, fields[canonical], "", known_only)
+        except BindError as exc:
+            raise exc.within(canonical) from None
     return out
-
-
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
 
 
 def _to_int(value: Any, path: str) -> Any:
