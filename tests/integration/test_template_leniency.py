@@ -296,3 +296,38 @@ def test_parameter_members_bind_in_any_casing(azure: Azure) -> None:
     tpl = template(parameters={"n": {"type": "int"}}, outputs={"n": {"type": "int", "value": "[parameters('N')]"}})
     assert put(azure, {"template": tpl, "parameters": {"n": {"Value": 3}}}).status_code == 201
     assert azure.deployments.deployments.get("rg1", "d1").properties.outputs["n"]["value"] == 3
+
+
+def test_a_parent_whose_nested_child_depends_on_a_sibling_is_no_cycle(azure: Azure) -> None:
+    """vnet <- nsg (depends on the vnet) <- subnet declared inside the vnet (depends on the nsg)."""
+    make_group(azure)
+    net = vnet("v", resources=[{"type": "subnets", "apiVersion": "2019-11-01", "name": "s", "dependsOn": ["v", "g"],
+                                "properties": {"addressPrefix": "10.0.1.0/24",
+                                               "networkSecurityGroup": {"id": "[resourceId('Microsoft.Network/networkSecurityGroups', 'g')]"}}}])  # fmt: skip
+    result = deploy(azure, template(net, nsg("g", dependsOn=["v"])))
+    assert result.properties.provisioning_state == "Succeeded", result.properties.error
+    subnet = azure.network.subnets.get("rg1", "v", "s")
+    assert subnet.network_security_group.id.endswith("/networkSecurityGroups/g")
+
+
+@pytest.mark.parametrize(
+    ("version", "has_sku", "has_type"),
+    [("2015-05-01-preview", False, False), ("2016-09-01", False, True), ("2020-05-01", True, True)],
+)
+def test_network_answers_in_the_shape_of_their_api_version(
+    azure: Azure, version: str, has_sku: bool, has_type: bool
+) -> None:
+    make_group(azure)
+    path = f"{azure.rid('rg1', 'Microsoft.Network/publicIPAddresses', 'ip')}?api-version={version}"
+    created = azure.raw("PUT", path, {"location": LOCATION, "properties": {"publicIPAllocationMethod": "Dynamic"}})
+    assert created.status_code == 201
+    body = azure.raw("GET", path).json()
+    assert ("sku" in body, "type" in body, "resourceGuid" in body["properties"]) == (has_sku, has_type, has_type)
+    assert body["properties"]["publicIPAllocationMethod"] == "Dynamic"
+
+
+def test_scale_sets_of_2016_spell_over_provision_as_they_did() -> None:
+    from azrm.emulator.providers.compute.versions import _vmss_before_2017
+
+    old = _vmss_before_2017({"properties": {"overprovision": True, "singlePlacementGroup": True, "uniqueId": "u"}})
+    assert old == {"properties": {"overProvision": True}}
