@@ -294,14 +294,13 @@ def stack(azure: Azure) -> Stack:
 
 
 # -- the library on the same emulator --------------------------------------------------------------
-@pytest.fixture
-def lib(azure: Azure) -> Iterator[Any]:
-    """An ``azrm`` session on the test's emulator, through the test's way in (in-process or HTTPS)."""
+def session_on(azure: Azure) -> Any:
+    """Return an ``azrm`` session on ``azure``'s emulator, through its way in (in-process or HTTPS)."""
     from azrm.progress import SilentReporter
     from azrm.session import LocalSession
 
     options = azure.client_kwargs()
-    session = LocalSession(
+    return LocalSession(
         credential=LocalCredential(),
         subscription_id=azure.sub,
         arm_endpoint=options.pop("base_url"),
@@ -313,6 +312,12 @@ def lib(azure: Azure) -> Iterator[Any]:
         # in-process, the emulator's knobs are reached directly; over HTTPS, through its admin routes
         emulator=azure.emu if azure.mode == "inprocess" else None,
     )
+
+
+@pytest.fixture
+def lib(azure: Azure) -> Iterator[Any]:
+    """An ``azrm`` session on the test's emulator, through the test's way in (in-process or HTTPS)."""
+    session = session_on(azure)
     yield session
     session.close()
 

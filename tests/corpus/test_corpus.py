@@ -22,7 +22,7 @@ from azrm.emulator.azurite import Azurite, BlobPlane
 from azrm.emulator.core.server import ArmServer
 from azrm.emulator.core.tls import Certificates
 from azrm.templates.base import DEPLOYMENT_TYPE
-from tests.conftest import LOCATION, Azure
+from tests.conftest import LOCATION, Azure, session_on
 from tests.corpus.corpus import UNSUPPORTED_CODES, Entry, FolderServer, Row, entries, root_cause
 
 API = "2021-04-01"
@@ -107,23 +107,9 @@ def _rest(azure: Azure, entry: Entry, server: FolderServer) -> Outcome:
 
 
 def _library(azure: Azure, entry: Entry, server: FolderServer) -> Outcome:
-    from azrm.emulator import LocalCredential
     from azrm.errors import DeploymentError
-    from azrm.progress import SilentReporter
-    from azrm.session import LocalSession
 
-    options = azure.client_kwargs()
-    session = LocalSession(
-        credential=LocalCredential(),
-        subscription_id=azure.sub,
-        arm_endpoint=options.pop("base_url"),
-        credential_scopes=["https://management.azure.com/.default"],
-        client_options=options,
-        location=LOCATION,
-        reporter=SilentReporter(),
-        cloud_name="local",
-        emulator=azure.emu,
-    )
+    session = session_on(azure)
     parameters = entry.parameters()
     kwargs: dict[str, Any] = {"name": "corpus", "template_parameter_object": parameters}
     if entry.artifacts == "templateLink":

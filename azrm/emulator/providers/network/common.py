@@ -321,6 +321,34 @@ class NetworkBase(Provider):
         )
         return one
 
+    def register_children(self, r: Router, one: str, collection: str, *, writable: bool = True) -> None:
+        """Serve a child collection at its own URL: GET one and the list, and PUT/DELETE when ``writable``.
+
+        A write goes through :meth:`put_child` / :meth:`delete_child`: the parent is rebuilt with the
+        child in or out, so every rule of the parent applies.
+        """
+
+        def parent(call: Call) -> Record:
+            return self.get_record(self.own_id(call), self.resource_type, call)
+
+        def get_one(call: Call) -> Response:
+            return self.child_view(parent(call), collection, call.params["childName"], call)
+
+        def get_all(call: Call) -> Response:
+            return self.child_list(parent(call), collection)
+
+        def put_one(call: Call) -> Response:
+            return self.put_child(call, parent(call), collection, call.params["childName"])
+
+        def delete_one(call: Call) -> Response:
+            return self.delete_child(call, self.store.get(self.own_id(call)), collection, call.params["childName"])
+
+        r.add("GET", f"{one}/{collection}", get_all)
+        r.add("GET", f"{one}/{collection}/{{childName}}", get_one)
+        if writable:
+            r.add("PUT", f"{one}/{collection}/{{childName}}", put_one)
+            r.add("DELETE", f"{one}/{collection}/{{childName}}", delete_one)
+
     def build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
         """Validate a PUT body and return the record to store (raises ``ArmError``)."""
         raise NotImplementedError

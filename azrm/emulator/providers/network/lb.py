@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ...core.errors import ArmError, invalid_resource_reference
 from ...core.ids import key
 from ...core.router import Router
 from ...core.store import Record
-from ...core.wire import Response
 from .common import LB_TYPE, NetworkBase, check_name, ref_id
 
 if TYPE_CHECKING:
@@ -66,38 +64,10 @@ class LoadBalancerBackend(NetworkBase):
     def register(self, r: Router) -> None:
         one = self.register_crud(r)
         for collection in COLLECTIONS:
-            r.add("GET", f"{one}/{collection}", self._lister(collection))
-            r.add("GET", f"{one}/{collection}/{{childName}}", self._getter(collection))
-        # the children the Network RP also serves for writing at their own URL
-        for collection in ("inboundNatRules", "backendAddressPools"):
-            r.add("PUT", f"{one}/{collection}/{{childName}}", self._putter(collection))
-            r.add("DELETE", f"{one}/{collection}/{{childName}}", self._deleter(collection))
-
-    def _putter(self, collection: str) -> Callable[[Call], Response]:
-        def handler(call: Call) -> Response:
-            lb = self.get_record(self.own_id(call), LB_TYPE, call)
-            return self.put_child(call, lb, collection, call.params["childName"])
-
-        return handler
-
-    def _deleter(self, collection: str) -> Callable[[Call], Response]:
-        def handler(call: Call) -> Response:
-            return self.delete_child(call, self.store.get(self.own_id(call)), collection, call.params["childName"])
-
-        return handler
-
-    def _lister(self, collection: str) -> Callable[[Call], Response]:
-        def handler(call: Call) -> Response:
-            return self.child_list(self.get_record(self.own_id(call), LB_TYPE, call), collection)
-
-        return handler
-
-    def _getter(self, collection: str) -> Callable[[Call], Response]:
-        def handler(call: Call) -> Response:
-            lb = self.get_record(self.own_id(call), LB_TYPE, call)
-            return self.child_view(lb, collection, call.params["childName"], call)
-
-        return handler
+            # NAT rules and backend pools are also written at their own URL; the others only read
+            self.register_children(
+                r, one, collection, writable=collection in ("inboundNatRules", "backendAddressPools")
+            )
 
     # -- back-references -------------------------------------------------------------------------
     def pool_members(self, pool_id: str) -> list[str]:

@@ -8,7 +8,6 @@ from ...core.errors import ArmError
 from ...core.ids import key
 from ...core.router import Router
 from ...core.store import Record
-from ...core.wire import Headers, Response
 from .common import NIC_TYPE, NSG_TYPE, VNET_TYPE, NetworkBase, check_name, ref_id
 
 if TYPE_CHECKING:
@@ -169,13 +168,8 @@ class NetworkSecurityGroupBackend(NetworkBase):
 
     def register(self, r: Router) -> None:
         one = self.register_crud(r)
-        rule = one + "/securityRules/{securityRuleName}"
-        r.add("PUT", rule, self.put_rule)
-        r.add("GET", rule, self.get_rule)
-        r.add("DELETE", rule, self.delete_rule)
-        r.add("GET", one + "/securityRules", self.list_rules)
-        r.add("GET", one + "/defaultSecurityRules", self.list_default_rules)
-        r.add("GET", one + "/defaultSecurityRules/{defaultSecurityRuleName}", self.get_default_rule)
+        self.register_children(r, one, "securityRules")
+        self.register_children(r, one, "defaultSecurityRules", writable=False)
 
     # -- views ----------------------------------------------------------------------------------------
     def associations(self, nsg_id: str) -> tuple[list[str], list[str]]:
@@ -268,64 +262,3 @@ class NetworkSecurityGroupBackend(NetworkBase):
                 f"resources: {', '.join(subnets + nics)}. In order to delete the Network security group, remove "
                 "the association with the resource(s). To learn how to do this, see https://aka.ms/deletensg.",
             )
-
-    # -- rules as child resources -----------------------------------------------------------------
-    def put_rule(self, call: Call) -> Response:
-        nsg = self.get_record(self.own_id(call), NSG_TYPE, call)
-        name = call.params["securityRuleName"]
-        raw = dict(call.body())
-        raw["name"] = name
-        rule = validate_rule(nsg.id, raw)
-        rules = [r for r in nsg.properties.get("securityRules", []) if r["name"].lower() != name.lower()]
-        created = len(rules) == len(nsg.properties.get("securityRules", []))
-        check_conflicts([*rules, rule])
-        new = nsg.copy()
-        new.properties["securityRules"] = [*rules, rule]
-
-        def respond(record: Record) -> dict[str, Any]:
-            return next(
-                r for r in self.view(record)["properties"]["securityRules"] if r["name"].lower() == name.lower()
-            )
-
-        return self.put(call, new, nsg, respond=respond, created=created)
-
-    def get_rule(self, call: Call) -> Response:
-        nsg = self.get_record(self.own_id(call), NSG_TYPE, call)
-        return self.child_view(nsg, "securityRules", call.params["securityRuleName"], call)
-
-    def list_rules(self, call: Call) -> Response:
-        return self.child_list(self.get_record(self.own_id(call), NSG_TYPE, call), "securityRules")
-
-    def list_default_rules(self, call: Call) -> Response:
-        return self.child_list(self.get_record(self.own_id(call), NSG_TYPE, call), "defaultSecurityRules")
-
-    def get_default_rule(self, call: Call) -> Response:
-        nsg = self.get_record(self.own_id(call), NSG_TYPE, call)
-        return self.child_view(nsg, "defaultSecurityRules", call.params["defaultSecurityRuleName"], call)
-
-    def delete_rule(self, call: Call) -> Response:
-        nsg = self.store.get(self.own_id(call))
-        name = call.params["securityRuleName"]
-        if nsg is None or not any(r["name"].lower() == name.lower() for r in nsg.properties.get("securityRules", [])):
-            return Response(204)
-        nsg_id = nsg.id
-
-        def complete() -> None:
-            current = self.store.get(nsg_id)
-            if current is not None:
-                current.properties["securityRules"] = [
-                    r for r in current.properties["securityRules"] if r["name"].lower() != name.lower()
-                ]
-                current.body["etag"] = self.etag()
-                self.store.touch(current)
-
-        op = self.begin(
-            call,
-            f"{nsg_id}/securityRules/{name}",
-            "delete",
-            style="network",
-            location=nsg.location,
-            resource_type=RULE_TYPE,
-            complete=complete,
-        )
-        return Response(202, None, Headers(self.lro_headers(call, op, location=True)))

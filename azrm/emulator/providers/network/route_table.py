@@ -15,7 +15,6 @@ from ...core.errors import ArmError
 from ...core.ids import key
 from ...core.router import Router
 from ...core.store import Record
-from ...core.wire import Response
 from .common import VNET_TYPE, NetworkBase, check_name, parse_prefix, ref_id
 
 if TYPE_CHECKING:
@@ -85,12 +84,7 @@ class RouteTableBackend(NetworkBase):
     name_param = "routeTableName"
 
     def register(self, r: Router) -> None:
-        one = self.register_crud(r)
-        route = one + "/routes/{routeName}"
-        r.add("PUT", route, self.put_route)
-        r.add("GET", route, self.get_route)
-        r.add("DELETE", route, self.delete_route)
-        r.add("GET", one + "/routes", self.list_routes)
+        self.register_children(r, self.register_crud(r), "routes")
 
     def subnets_using(self, table_id: str) -> list[str]:
         """Ids of the subnets that take this table."""
@@ -143,19 +137,3 @@ class RouteTableBackend(NetworkBase):
                 f"Route table {record.id} is in use and cannot be deleted. It is associated with the subnets "
                 f"{', '.join(subnets)}.",
             )
-
-    # -- routes as child resources -------------------------------------------------------------------
-    def _table(self, call: Call) -> Record:
-        return self.get_record(self.own_id(call), ROUTE_TABLE_TYPE, call)
-
-    def put_route(self, call: Call) -> Response:
-        return self.put_child(call, self._table(call), "routes", call.params["routeName"])
-
-    def get_route(self, call: Call) -> Response:
-        return self.child_view(self._table(call), "routes", call.params["routeName"], call)
-
-    def list_routes(self, call: Call) -> Response:
-        return self.child_list(self._table(call), "routes")
-
-    def delete_route(self, call: Call) -> Response:
-        return self.delete_child(call, self.store.get(self.own_id(call)), "routes", call.params["routeName"])

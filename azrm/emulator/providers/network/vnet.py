@@ -14,7 +14,6 @@ from ...core.errors import ArmError
 from ...core.ids import key
 from ...core.router import Router
 from ...core.store import Record
-from ...core.wire import Headers, Response
 from .common import NSG_TYPE, VNET_TYPE, NetworkBase, check_name, parse_prefix, ref_id, subnet_prefixes
 
 if TYPE_CHECKING:
@@ -53,16 +52,8 @@ class VirtualNetworkBackend(NetworkBase):
 
     def register(self, r: Router) -> None:
         one = self.register_crud(r)
-        sub = one + "/subnets/{subnetName}"
-        r.add("PUT", sub, self.put_subnet)
-        r.add("GET", sub, self.get_subnet)
-        r.add("DELETE", sub, self.delete_subnet)
-        r.add("GET", one + "/subnets", self.list_subnets)
-        peering = one + "/virtualNetworkPeerings/{peeringName}"
-        r.add("PUT", peering, self.put_peering)
-        r.add("GET", peering, self.get_peering)
-        r.add("DELETE", peering, self.delete_peering)
-        r.add("GET", one + "/virtualNetworkPeerings", self.list_peerings)
+        self.register_children(r, one, "subnets")
+        self.register_children(r, one, "virtualNetworkPeerings")
 
     # -- views -------------------------------------------------------------------------------------
     def view(self, record: Record) -> dict[str, Any]:
@@ -289,77 +280,6 @@ class VirtualNetworkBackend(NetworkBase):
             users = self.ip_config_users_of_subnet(subnet["id"])
             if users:
                 raise in_use_subnet(subnet["name"], users[0])
-
-    # -- subnets as child resources ----------------------------------------------------------------
-    def _vnet_for_subnet(self, call: Call) -> Record:
-        return self.get_record(self.own_id(call), VNET_TYPE, call)
-
-    def put_subnet(self, call: Call) -> Response:
-        vnet = self._vnet_for_subnet(call)
-        name = call.params["subnetName"]
-        raw = dict(call.body())
-        raw["name"] = name
-        subnets = [dict(s) for s in vnet.properties.get("subnets", [])]
-        created = not any(s["name"].lower() == name.lower() for s in subnets)
-        new_body = self.clone(vnet.body)
-        replaced = [s for s in subnets if s["name"].lower() != name.lower()]
-        position = next((i for i, s in enumerate(subnets) if s["name"].lower() == name.lower()), len(replaced))
-        replaced.insert(position, raw)
-        new_body["properties"]["subnets"] = replaced
-        record = self.build(call, vnet.id, vnet.name, new_body, vnet)
-        return self.put(call, record, vnet, respond=lambda r: self._subnet_view(r, name), created=created)
-
-    def get_subnet(self, call: Call) -> Response:
-        return self.child_view(self._vnet_for_subnet(call), "subnets", call.params["subnetName"], call)
-
-    def list_subnets(self, call: Call) -> Response:
-        return self.child_list(self._vnet_for_subnet(call), "subnets")
-
-    def delete_subnet(self, call: Call) -> Response:
-        vnet = self.store.get(self.own_id(call))
-        name = call.params["subnetName"]
-        subnet = next(
-            (s for s in (vnet.properties.get("subnets", []) if vnet else []) if s["name"].lower() == name.lower()), None
-        )
-        if vnet is None or subnet is None:
-            return Response(204)
-        users = self.ip_config_users_of_subnet(subnet["id"])
-        if users:
-            raise in_use_subnet(subnet["name"], users[0])
-        vnet_id, subnet_key = vnet.id, key(subnet["id"])
-
-        def complete() -> None:
-            current = self.store.get(vnet_id)
-            if current is not None:
-                current.properties["subnets"] = [s for s in current.properties["subnets"] if key(s["id"]) != subnet_key]
-                current.body["etag"] = self.etag()
-                self.store.touch(current)
-
-        op = self.begin(
-            call,
-            subnet["id"],
-            "delete",
-            style="network",
-            location=vnet.location,
-            resource_type=SUBNET_TYPE,
-            complete=complete,
-        )
-        return Response(202, None, Headers(self.lro_headers(call, op, location=True)))
-
-    # -- peerings as child resources -----------------------------------------------------------------
-    def put_peering(self, call: Call) -> Response:
-        vnet = self._vnet_for_subnet(call)
-        return self.put_child(call, vnet, "virtualNetworkPeerings", call.params["peeringName"])
-
-    def get_peering(self, call: Call) -> Response:
-        return self.child_view(self._vnet_for_subnet(call), "virtualNetworkPeerings", call.params["peeringName"], call)
-
-    def list_peerings(self, call: Call) -> Response:
-        return self.child_list(self._vnet_for_subnet(call), "virtualNetworkPeerings")
-
-    def delete_peering(self, call: Call) -> Response:
-        vnet = self.store.get(self.own_id(call))
-        return self.delete_child(call, vnet, "virtualNetworkPeerings", call.params["peeringName"])
 
 
 def in_use_subnet(name: str, user: str) -> ArmError:
