@@ -321,6 +321,15 @@ class NetworkBase(Provider):
         )
         return one
 
+    def region_of(self, body: dict[str, Any], resource_type: str, rid: str, existing: Record | None) -> str:
+        """Return the body's region; a network resource cannot move (``InvalidResourceLocation``)."""
+        location = self.location(body, resource_type)
+        if existing is not None and existing.location != location:
+            raise ArmError(
+                400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}."
+            )
+        return location
+
     def register_children(self, r: Router, one: str, collection: str, *, writable: bool = True) -> None:
         """Serve a child collection at its own URL: GET one and the list, and PUT/DELETE when ``writable``.
 

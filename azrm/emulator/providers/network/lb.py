@@ -187,11 +187,7 @@ class LoadBalancerBackend(NetworkBase):
         return out
 
     def build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
-        location = self.location(body, LB_TYPE)
-        if existing is not None and existing.location != location:
-            raise ArmError(
-                400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}."
-            )
+        location = self.region_of(body, LB_TYPE, rid, existing)
         sku_in = body.get("sku") or {}
         sku_name = str(sku_in.get("name") or "Basic").capitalize()
         if sku_name not in ("Basic", "Standard", "Gateway"):

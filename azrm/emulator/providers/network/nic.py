@@ -78,11 +78,7 @@ class NetworkInterfaceBackend(NetworkBase):
             raise invalid_resource_reference(child_id, referencing)
 
     def build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
-        location = self.location(body, NIC_TYPE)
-        if existing is not None and existing.location != location:
-            raise ArmError(
-                400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}."
-            )
+        location = self.region_of(body, NIC_TYPE, rid, existing)
         props_in = body.get("properties") or {}
         ipcs_in = props_in.get("ipConfigurations") or []
         if not ipcs_in:

@@ -225,11 +225,7 @@ class NetworkSecurityGroupBackend(NetworkBase):
         ]
 
     def build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
-        location = self.location(body, NSG_TYPE)
-        if existing is not None and existing.location != location:
-            raise ArmError(
-                400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}."
-            )
+        location = self.region_of(body, NSG_TYPE, rid, existing)
         props_in = body.get("properties") or {}
         rules = [validate_rule(rid, raw) for raw in props_in.get("securityRules") or []]
         check_conflicts(rules)

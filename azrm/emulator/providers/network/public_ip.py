@@ -49,11 +49,7 @@ class PublicIpBackend(NetworkBase):
 
     # -- handlers ----------------------------------------------------------------------------------
     def build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
-        location = self.location(body, PIP_TYPE)
-        if existing is not None and existing.location != location:
-            raise ArmError(
-                400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}."
-            )
+        location = self.region_of(body, PIP_TYPE, rid, existing)
         props_in = body.get("properties") or {}
         sku_in = body.get("sku") or {}
         sku_name = str(sku_in.get("name") or "Basic")

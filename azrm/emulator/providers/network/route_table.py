@@ -105,11 +105,7 @@ class RouteTableBackend(NetworkBase):
         return body
 
     def build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
-        location = self.location(body, ROUTE_TABLE_TYPE)
-        if existing is not None and existing.location != location:
-            raise ArmError(
-                400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}."
-            )
+        location = self.region_of(body, ROUTE_TABLE_TYPE, rid, existing)
         props_in = body.get("properties") or {}
         routes = [validate_route(rid, raw) for raw in props_in.get("routes") or []]
         names = [r["name"].lower() for r in routes]

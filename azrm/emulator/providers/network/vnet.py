@@ -183,11 +183,7 @@ class VirtualNetworkBackend(NetworkBase):
                 )
 
     def build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
-        location = self.location(body, VNET_TYPE)
-        if existing is not None and existing.location != location:
-            raise ArmError(
-                400, "InvalidResourceLocation", f"The resource {rid} already exists in location {existing.location}."
-            )
+        location = self.region_of(body, VNET_TYPE, rid, existing)
         props_in = body.get("properties") or {}
         space = (props_in.get("addressSpace") or {}).get("addressPrefixes") or []
         if not space:
