@@ -132,6 +132,8 @@ class TemplateOperations(StorageOperations):
                 parameters[key] = entry if isinstance(entry, dict) and ("value" in entry or "reference" in entry) \
                     else {"value": entry}  # fmt: skip
         for key, value in {**dict(template_parameter_object or {}), **dict(template_parameters)}.items():
+            for known in [k for k in parameters if k.lower() == key.lower()]:
+                del parameters[known]  # names are case-insensitive: a keyword replaces the file's value
             parameters[_declared_name(template, key)] = {"value": value}
         if template is not None and template_parameter_uri is None:
             values = {k: v["value"] for k, v in parameters.items() if "value" in v}

@@ -78,17 +78,26 @@ class Entry:
 
         return dict(load_json(self.main.read_text(encoding="utf-8-sig")))
 
-    def parameters(self) -> dict[str, Any]:
-        """Return ``{name: value}``: the parameters file, then the manifest's values on top (``{unique}`` drawn once)."""
+    def file_parameters(self) -> dict[str, Any]:
+        """Return ``{name: value}`` of the entry's parameters file (empty without one)."""
         values: dict[str, Any] = {}
         if self.parameters_file is not None:
             data = json.loads(self.parameters_file.read_text(encoding="utf-8-sig"))
             for name, spec in (data.get("parameters") or {}).items():
                 values[name] = spec.get("value") if isinstance(spec, dict) else spec
+        return values
+
+    def overrides(self) -> dict[str, Any]:
+        """Return the manifest's values, ``{unique}`` drawn afresh (one draw for the whole deployment)."""
         draw = _alnum(8)
-        for name, value in (self.raw.get("parameters") or {}).items():
+        return {name: _fill(value, draw) for name, value in (self.raw.get("parameters") or {}).items()}
+
+    def parameters(self) -> dict[str, Any]:
+        """Return ``{name: value}``: the parameters file, then the manifest's values on top (names case-insensitive)."""
+        values = self.file_parameters()
+        for name, value in self.overrides().items():
             same = next((k for k in values if k.lower() == name.lower()), name)
-            values[same] = _fill(value, draw)
+            values[same] = value
         leftover = [k for k, v in values.items() if "GEN-" in json.dumps(v)]
         if leftover:
             raise AssertionError(f"{self.name}: parameters still hold GEN- placeholders: {leftover}")

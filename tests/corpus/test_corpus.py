@@ -110,8 +110,11 @@ def _library(azure: Azure, entry: Entry, server: FolderServer) -> Outcome:
     from azrm.errors import DeploymentError
 
     session = session_on(azure)
-    parameters = entry.parameters()
-    kwargs: dict[str, Any] = {"name": "corpus", "template_parameter_object": parameters}
+    # the parameters file as a user passes it (-TemplateParameterFile), the manifest's values as keywords
+    parameters = entry.overrides()
+    kwargs: dict[str, Any] = {"name": "corpus"}
+    if entry.parameters_file is not None:
+        kwargs["template_parameter_file"] = entry.parameters_file
     if entry.artifacts == "templateLink":
         kwargs["template_uri"] = f"{server.url}/{entry.name}/azuredeploy.json"
     elif entry.artifacts == "default":
@@ -121,7 +124,7 @@ def _library(azure: Azure, entry: Entry, server: FolderServer) -> Outcome:
         if entry.artifacts == "artifactsLocation":
             parameters["_artifactsLocation"] = _artifacts_location(entry, server)
     try:
-        session.new_resource_group_deployment("corpus", **kwargs)
+        session.new_resource_group_deployment("corpus", **kwargs, **parameters)
     except DeploymentError:
         pass
     except HttpResponseError as exc:

@@ -298,3 +298,15 @@ def test_deploy_from_a_template_uri(lib: Any, azure: Azure, unique: Callable[[st
     linked = lib.new_resource_group_deployment("rg1", template_uri=f"{base}storage.json?{sas}",
                                                template_parameter_uri=f"{base}storage.parameters.json?{sas}")  # fmt: skip
     assert linked.properties.parameters["storageName"]["value"] == "fromparamsfile01"
+
+
+def test_a_keyword_replaces_a_file_parameter_spelled_otherwise(lib: Any, azure: Azure, tmp_path: Path) -> None:
+    """ARM refuses two names differing only in case; Az's keywords override the file's whatever the casing."""
+    make_group(azure)
+    parameters = tmp_path / "params.json"
+    parameters.write_text(json.dumps({
+        "$schema": "https://schema.management.azure.com/schemas/2015-01-01/deploymentParameters.json#",
+        "contentVersion": "1.0.0.0", "parameters": {"Environment": {"value": "dev"}}}))  # fmt: skip
+    result = lib.new_resource_group_deployment("rg1", name="case", template_object=load("copy-and-conditions.json"),
+                                               template_parameter_file=parameters, environment="prod")  # fmt: skip
+    assert result.properties.parameters["environment"]["value"] == "prod"
