@@ -331,3 +331,11 @@ def test_scale_sets_of_2016_spell_over_provision_as_they_did() -> None:
 
     old = _vmss_before_2017({"properties": {"overprovision": True, "singlePlacementGroup": True, "uniqueId": "u"}})
     assert old == {"properties": {"overProvision": True}}
+
+
+def test_a_whole_parameters_file_inline_is_refused_as_arm_refuses_it(azure: Azure) -> None:
+    make_group(azure)
+    whole = {"$schema": "https://schema.management.azure.com/schemas/2015-01-01/deploymentParameters.json#",
+             "contentVersion": "1.0.0.0", "parameters": {"n": {"value": 3}}}  # fmt: skip
+    response = put(azure, {"template": template(parameters={"n": {"type": "int"}}), "parameters": whole})
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "InvalidRequestContent")

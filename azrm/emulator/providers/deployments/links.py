@@ -2,7 +2,8 @@
 
 A deployment gives its template inline (``template``, also as a JSON string) or as a link
 (``templateLink.uri``, its SAS in the URI or in ``queryString``), and its parameters inline or as a
-``parametersLink``; a whole parameters file (``$schema`` and all) is accepted inline too. Giving
+``parametersLink`` (a parameters file; inline, ``parameters`` holds the parameters alone, and bare
+values, unknown members or names differing only in case are refused as ARM refuses them). Giving
 both forms of either is ``InvalidDeployment``. Linked content comes from the local storage accounts
 or any web server on this machine's loopback addresses (:mod:`..downloads`; nothing else is
 reachable offline), and is read as ARM reads it (comments allowed, a BOM skipped); what cannot be
@@ -96,9 +97,9 @@ class DeploymentLinks(Provider):
             if params:
                 raise ArmError(400, "InvalidDeployment", "Give either 'parameters' or 'parametersLink', not both.")
             fetched = self.fetch(props["parametersLink"]["uri"], props["parametersLink"].get("queryString"))
-            params = fetched.get("parameters", fetched) if isinstance(fetched, dict) else {}
-        if isinstance(params, dict) and "$schema" in params and "parameters" in params:
-            params = params["parameters"]  # a whole parameters file was given
+            params = fetched.get("parameters", fetched) if isinstance(fetched, dict) else {}  # a parameters file
+        # inline, a whole parameters file ($schema and all) is refused as ARM refuses it: its members are
+        # read as parameters ("Could not find member ... on object of type 'DeploymentParameterDefinition'")
         params = dict(params or {})
         _check_parameter_values(params)
         return params
