@@ -223,6 +223,7 @@ def local(
     state: str | os.PathLike[str] | None = None,
     in_process: bool = False,
     blob: bool = True,
+    strict_downloads: bool = False,
     location: str | None = "westeurope",
     reporter: Reporter | None = None,
     **client_options: Any,
@@ -239,6 +240,8 @@ def local(
     :keyword clock: ``"manual"`` (or a :class:`~azrm.emulator.ManualClock`) to move time by hand
         (:meth:`LocalSession.advance`).
     :keyword state: SQLite file that keeps the local Azure's state across runs.
+    :keyword strict_downloads: fail extensions whose files (a DSC archive, scripts) are on hosts this
+        offline machine cannot reach, instead of succeeding with a status saying they were not checked.
 
     >>> with azrm.local() as az:
     ...     rg = az.new_resource_group("KNRGTest01", "westeurope")
@@ -262,6 +265,7 @@ def local(
         seed=seed,
         clock=ManualClock() if clock == "manual" else clock,
         state_path=os.fspath(state) if state is not None else None,
+        strict_downloads=strict_downloads,
     )
     started = LocalAzure(settings, blob=blob, http=not in_process).start()
     try:

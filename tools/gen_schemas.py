@@ -10,7 +10,7 @@ no SDK internals at run time.
 
 Output shape: ``{"_about", "sdk": {package: version}, "types": {resource type: def name},
 "defs": {def name: {canonical property name: spec}}}`` where a spec is ``"int" | "float" | "bool" |
-"str" | "any"``, a def name, ``["list", spec]`` or ``["map", spec]``.
+"str" | "any"``, a def name, ``["list", spec]``, ``["map", spec]`` or ``["enum", [values]]``.
 """
 
 from __future__ import annotations
@@ -92,9 +92,11 @@ class Walker:
         origin = typing.get_origin(hint)
         args = [a for a in typing.get_args(hint) if a is not type(None)]
         if origin is typing.Union:
-            # Union[str, SomeEnum] is a string; Optional[X] is X
+            # Union[str, SomeEnum] is an extensible enum (read case-insensitively, written in its casing);
+            # Optional[X] is X
+            enums = [a for a in args if isinstance(a, type) and issubclass(a, enum.Enum)]
             if any(a is str for a in args):
-                return "str"
+                return ["enum", sorted({str(m.value) for e in enums for m in e})] if enums else "str"
             return self.annotation(args[0]) if len(args) == 1 else "any"
         if origin in (list, typing.List):  # noqa: UP006
             return ["list", self.annotation(args[0])]
@@ -109,7 +111,7 @@ class Walker:
         if hint in (str, datetime.datetime, datetime.timedelta, datetime.date, bytes):
             return "str"
         if isinstance(hint, type) and issubclass(hint, enum.Enum):
-            return "str"
+            return ["enum", sorted(str(m.value) for m in hint)]
         if isinstance(hint, type) and getattr(hint, "_is_model", False):
             return self.hybrid(hint)
         if isinstance(hint, type) and hasattr(hint, "_attribute_map"):
