@@ -321,3 +321,10 @@ def test_same_seed_same_ids() -> None:
 
     assert run(1) == run(1)
     assert run(1) != run(2)
+
+
+def test_the_cli_and_local_take_strict_downloads() -> None:
+    from azrm.emulator._cli import build_parser
+
+    assert build_parser().parse_args(["--strict-downloads"]).strict_downloads is True
+    assert build_parser().parse_args([]).strict_downloads is False

@@ -97,10 +97,3 @@ def test_every_import_inside_azrm_names_a_module_that_exists() -> None:
                         continue
                     missing.append(f"{path.relative_to(ROOT)}: {'.' * node.level}{node.module or ''}")
     assert missing == []
-
-
-def test_the_cli_and_local_take_strict_downloads() -> None:
-    from azrm.emulator._cli import build_parser
-
-    assert build_parser().parse_args(["--strict-downloads"]).strict_downloads is True
-    assert build_parser().parse_args([]).strict_downloads is False
