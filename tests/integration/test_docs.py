@@ -62,6 +62,8 @@ def test_templates_page(
     exec(python_block(page, "## Deploying"), namespace)
     state, endpoint = capsys.readouterr().out.split()
     assert state == "Succeeded" and endpoint.endswith("/knstor5050tpl/")
+    exec(python_block(page, "## Templates written for Azure, as they are"), namespace)
+    assert capsys.readouterr().out.split() == ["Standard_GRS", "Standard_GRS", "Storage"]
     exec(python_block(page, "## A script as a template"), namespace)
     assert capsys.readouterr().out.strip() == (
         "[\"[resourceId('Microsoft.Network/virtualNetworks', 'KNVnet01')]\", "
