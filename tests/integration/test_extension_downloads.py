@@ -140,3 +140,43 @@ def test_a_script_extension_needs_a_command(azure: Azure) -> None:
     ext = extension(azure, "cs", "Microsoft.Compute", "CustomScriptExtension", "1.10", settings={"fileUris": []})
     assert ext.provisioning_state == "Failed"
     assert "commandToExecute" in ext.instance_view.statuses[0].message
+
+
+class _Redirect(http.server.BaseHTTPRequestHandler):
+    target = "http://10.255.255.1:81/x.json"
+
+    def do_GET(self) -> None:
+        self.send_response(302)
+        self.send_header("Location", self.target)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_redirect_off_this_machine_is_never_followed(azure: Azure, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing leaves the machine: the redirect is refused before any connection to its target."""
+    import socket
+
+    from azrm.emulator.providers.downloads import Offline, fetch
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Redirect)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    connected: list[Any] = []
+    real = socket.create_connection
+
+    def spy(address: Any, *args: Any, **kwargs: Any) -> Any:
+        connected.append(address)
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", spy)
+    try:
+        with pytest.raises(Offline):
+            fetch(azure.emu, f"http://127.0.0.1:{httpd.server_address[1]}/a.json?sig=secret")
+        with pytest.raises(Offline) as caught:
+            fetch(azure.emu, f"http://evil.example@127.0.0.1:{httpd.server_address[1]}/a.json?sig=secret")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert all(host in ("127.0.0.1", "localhost") for host, _ in connected), connected
+    assert "secret" not in str(caught.value)

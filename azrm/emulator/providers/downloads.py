@@ -21,7 +21,7 @@ import ipaddress
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .storage import StorageProvider, split_blob_url
 
@@ -31,8 +31,26 @@ if TYPE_CHECKING:
 __all__ = ["DownloadFailed", "Offline", "fetch", "is_loopback"]
 
 _TIMEOUT = 10.0
+
+
+def shown(url: str) -> str:
+    """Return a URL as messages may show it: without its query (a SAS is a secret)."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+class _LoopbackRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to this machine: the check comes before any connection to the new place."""
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+        target = urllib.parse.urlsplit(urllib.parse.urljoin(req.full_url, newurl))
+        if target.scheme.lower() not in ("http", "https") or not _safe_host(target):
+            raise Offline(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 #: never follow a redirect off loopback, never read a proxy from the environment
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _LoopbackRedirects())
 
 
 class Offline(Exception):
@@ -40,10 +58,10 @@ class Offline(Exception):
 
     def __init__(self, url: str) -> None:
         self.url = url
-        host = urllib.parse.urlsplit(url).hostname or url
+        host = urllib.parse.urlsplit(url).hostname or "another host"
         super().__init__(
-            f"'{url}' is on {host}, which the local Azure cannot reach: it runs offline and downloads only from its "
-            "own storage accounts and from web servers on this machine's loopback addresses."
+            f"'{shown(url)}' is on {host}, which the local Azure cannot reach: it runs offline and downloads only "
+            "from its own storage accounts and from web servers on this machine's loopback addresses."
         )
 
 
@@ -54,7 +72,12 @@ class DownloadFailed(Exception):
         self.url = url
         self.reason = reason
         self.status = status
-        super().__init__(f"Unable to download '{url}': {reason}.")
+        super().__init__(f"Unable to download '{shown(url)}': {reason}.")
+
+
+def _safe_host(parts: urllib.parse.SplitResult) -> bool:
+    """Tell a loopback host named plainly (no user information that could hide another host)."""
+    return "@" not in parts.netloc and is_loopback(parts.hostname)
 
 
 def is_loopback(host: str | None) -> bool:
@@ -81,11 +104,14 @@ def fetch(emu: Emulator, url: str, sas: str | None = None, *, account_key: str |
     query = (sas or "").lstrip("?") or parts.query
     blob = split_blob_url(url)
     account = emu.backend(StorageProvider).by_name(blob[0]) if blob is not None else None
-    if blob is not None and account is not None and emu.blob is not None:
+    if blob is not None and account is not None and emu.blob is not None and _is_azurite(emu, parts, blob[0]):
         return _from_azurite(emu, url, blob, query, account_key)
-    if not is_loopback(parts.hostname):
+    if not _safe_host(parts):
         raise Offline(url)
-    target = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+    netloc = parts.netloc
+    if (parts.hostname or "").lower() == "localhost":  # connect to the address itself: no name lookup at all
+        netloc = "127.0.0.1" + (f":{parts.port}" if parts.port else "")
+    target = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, ""))
     try:
         with _OPENER.open(target, timeout=_TIMEOUT) as response:
             if not is_loopback(urllib.parse.urlsplit(response.geturl()).hostname):
@@ -96,6 +122,14 @@ def fetch(emu: Emulator, url: str, sas: str | None = None, *, account_key: str |
     except (urllib.error.URLError, OSError) as err:
         reason = getattr(err, "reason", err)
         raise DownloadFailed(url, f"the server on this machine could not be reached ({reason})") from None
+
+
+def _is_azurite(emu: Emulator, parts: urllib.parse.SplitResult, account: str) -> bool:
+    """Tell a blob URL of the account: Azure's name for it, or Azurite's own port (not any loopback server)."""
+    if not is_loopback(parts.hostname):
+        return True  # https://<account>.blob.core.windows.net/...
+    assert emu.blob is not None
+    return parts.port == urllib.parse.urlsplit(emu.blob.endpoints(account)["blob"]).port
 
 
 def _from_azurite(emu: Emulator, url: str, blob: tuple[str, str, str], query: str, key: str | None) -> bytes:

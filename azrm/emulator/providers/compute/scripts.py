@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..downloads import DownloadFailed, Offline, fetch
+from ..downloads import DownloadFailed, Offline, fetch, shown
 from .common import ExtensionContext, ExtensionFailure, ExtensionOutcome, status
 
 __all__ = ["SCRIPT_EXTENSIONS", "script_handler"]
@@ -34,6 +34,11 @@ def _get(settings: dict[str, Any], name: str) -> Any:
     return None
 
 
+def _named(uri: str, public_uris: list[str]) -> str:
+    """How a status may name a file: a public one without its query (a SAS), a protected one not at all."""
+    return shown(uri) if uri in public_uris else "(a file from the protected settings)"
+
+
 def script_handler(ctx: ExtensionContext) -> ExtensionOutcome:
     """Fetch the files a script extension names; fail on a missing one, note the ones not checked offline."""
     public, protected = ctx.settings, ctx.protected_settings
@@ -48,7 +53,8 @@ def script_handler(ctx: ExtensionContext) -> ExtensionOutcome:
             "Invalid handler configuration: 'commandToExecute' is given in both the public and the protected "
             "settings; give it in one of them."
         )
-    uris = [str(u) for s in (public, protected) for u in (_get(s, "fileUris") or [])]
+    public_uris = [str(u) for u in (_get(public, "fileUris") or [])]
+    uris = public_uris + [str(u) for u in (_get(protected, "fileUris") or [])]
     key = _get(protected, "storageAccountKey")
     fetched: list[str] = []
     unchecked: list[str] = []
@@ -58,8 +64,8 @@ def script_handler(ctx: ExtensionContext) -> ExtensionOutcome:
         except Offline:
             if ctx.emu.settings.strict_downloads:
                 raise ExtensionFailure(
-                    f"Failed to download all specified files. Exiting. Error Message: '{uri}' is on a host the "
-                    "local Azure cannot reach (it runs offline)."
+                    f"Failed to download all specified files. Exiting. Error Message: '{_named(uri, public_uris)}' "
+                    "is on a host the local Azure cannot reach (it runs offline)."
                 ) from None
             unchecked.append(uri)
             continue
@@ -68,12 +74,12 @@ def script_handler(ctx: ExtensionContext) -> ExtensionOutcome:
                 f"Failed to download all specified files. Exiting. Error Message: The remote server returned an "
                 f"error: {failed.reason}."
             ) from None
-        fetched.append(f"{uri.split('?', 1)[0].rsplit('/', 1)[-1]} ({len(data)} bytes)")
+        fetched.append(f"{_named(uri, public_uris).rsplit('/', 1)[-1]} ({len(data)} bytes)")
     lines = ["Enable succeeded. The local Azure runs no command inside the VM."]
     if fetched:
         lines.append("Downloaded: " + ", ".join(fetched) + ".")
     if unchecked:
-        hosts = ", ".join(u.split("?", 1)[0] for u in unchecked)
+        hosts = ", ".join(_named(u, public_uris) for u in unchecked)
         lines.append(f"Not downloaded, the local Azure is offline (their content was not checked): {hosts}.")
     message = "\n".join(lines)
     return ExtensionOutcome(
