@@ -72,7 +72,7 @@ class Walker:
 
     # -- typespec-generated models (azure.mgmt.<x>._utils.model_base) ------------------------------
     def hybrid(self, cls: type) -> str:
-        name = cls.__name__
+        name = _qualified(cls)
         if name in self.defs:
             return name
         self.defs[name] = {}
@@ -120,7 +120,7 @@ class Walker:
 
     # -- msrest models (azure-mgmt-monitor and older packages) ---------------------------------------
     def msrest(self, cls: type) -> str:
-        name = cls.__name__
+        name = _qualified(cls)
         if name in self.defs:
             return name
         self.defs[name] = {}
@@ -146,6 +146,13 @@ class Walker:
         if isinstance(model, type) and hasattr(model, "_attribute_map"):
             return self.msrest(model)
         return "str"  # iso-8601, duration, enums...
+
+
+def _qualified(cls: type) -> str:
+    """Name a model with its SDK (``storage.Encryption``): packages reuse model names for other shapes."""
+    parts = cls.__module__.split(".")
+    package = ".".join(parts[2 : parts.index("models")]) if "models" in parts else parts[2]
+    return f"{package}.{cls.__name__}"
 
 
 def _split_key(key: str) -> list[str]:

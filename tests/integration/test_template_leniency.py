@@ -339,3 +339,34 @@ def test_a_whole_parameters_file_inline_is_refused_as_arm_refuses_it(azure: Azur
              "contentVersion": "1.0.0.0", "parameters": {"n": {"value": 3}}}  # fmt: skip
     response = put(azure, {"template": template(parameters={"n": {"type": "int"}}), "parameters": whole})
     assert (response.status_code, response.json()["error"]["code"]) == (400, "InvalidRequestContent")
+
+
+def what_if(azure: Azure, tpl: dict[str, Any]) -> list[dict[str, Any]]:
+    poller = azure.deployments.deployments.begin_what_if(
+        "rg1", "preview", {"properties": {"mode": "Incremental", "template": tpl}})  # fmt: skip
+    return [c.as_dict() for c in poller.result().changes]
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "path"),
+    [
+        ({"apiVersion": "2015-06-15", "properties": {"accountType": "Standard_LRS"}},
+         {"apiVersion": "2015-06-15", "properties": {"accountType": "Standard_GRS"}}, "properties.accountType"),
+        ({"apiVersion": "2019-06-01", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2",
+          "properties": {"encryption": {"keySource": "Microsoft.Storage", "services": {"blob": {"enabled": True}}}}},
+         {"apiVersion": "2019-06-01", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2",
+          "properties": {"encryption": {"keySource": "Microsoft.Storage", "requireInfrastructureEncryption": True}}},
+         "properties.encryption"),
+    ],
+)  # fmt: skip
+def test_what_if_sees_changes_in_the_template_s_api_version(
+    azure: Azure, unique: Callable[[str], str], first: dict[str, Any], then: dict[str, Any], path: str
+) -> None:
+    make_group(azure)
+    name = unique("wi")
+    base = {"type": "Microsoft.Storage/storageAccounts", "name": name, "location": LOCATION}
+    assert deploy(azure, template({**base, **first})).properties.provisioning_state == "Succeeded"
+    assert [c["changeType"] for c in what_if(azure, template({**base, **first}))] == ["NoChange"]
+    changes = what_if(azure, template({**base, **then}))
+    assert [c["changeType"] for c in changes] == ["Modify"]
+    assert changes[0]["delta"][0]["path"].startswith(path)

@@ -93,19 +93,19 @@ def known_type(resource_type: str) -> bool:
     return resource_type.lower() in _schemas()["types"]
 
 
-def bind(body: Any, resource_type: str, *, known_only: bool = False) -> Any:
+def bind(body: Any, resource_type: str, *, known_only: bool = False, lenient: bool = False) -> Any:
     """Return ``body`` with canonical property names and converted scalars (raises :class:`BindError`).
 
     ``known_only`` also leaves out the members the type does not have, as the provider's model
-    drops them, and leaves what does not convert as it is (what a what-if compares).
+    drops them; ``lenient`` leaves what does not convert as it is (both for what a what-if compares).
     """
     definition = _schemas()["types"].get(resource_type.lower())
     if definition is None or not isinstance(body, dict):
         return body
-    return _bind(body, definition, "", known_only)
+    return _bind(body, definition, "", known_only, lenient)
 
 
-def _bind(value: Any, spec: Any, path: str, known_only: bool = False) -> Any:
+def _bind(value: Any, spec: Any, path: str, known_only: bool = False, lenient: bool = False) -> Any:
     """Bind ``value`` as ``spec`` says; ``path`` is empty below the top (errors build it on the way out)."""
     if value is None:
         return None
@@ -119,7 +119,7 @@ def _bind(value: Any, spec: Any, path: str, known_only: bool = False) -> Any:
             out_list = []
             for i, v in enumerate(value):
                 try:
-                    out_list.append(_bind(v, inner, "", known_only))
+                    out_list.append(_bind(v, inner, "", known_only, lenient))
                 except BindError as exc:
                     raise exc.within(f"[{i}]") from None
             return out_list
@@ -127,7 +127,7 @@ def _bind(value: Any, spec: Any, path: str, known_only: bool = False) -> Any:
             out_map = {}
             for k, v in value.items():
                 try:
-                    out_map[k] = _bind(v, inner, "", known_only)
+                    out_map[k] = _bind(v, inner, "", known_only, lenient)
                 except BindError as exc:
                     raise exc.within(k) from None
             return out_map
@@ -137,7 +137,7 @@ def _bind(value: Any, spec: Any, path: str, known_only: bool = False) -> Any:
         try:
             return scalar(value, path)
         except BindError:
-            if known_only:  # a comparison, not a request: what does not convert stays as it is
+            if lenient:  # a comparison, not a request: what does not convert stays as it is
                 return value
             raise
     if not isinstance(value, dict):
@@ -153,7 +153,7 @@ def _bind(value: Any, spec: Any, path: str, known_only: bool = False) -> Any:
                 out[name] = item
             continue
         try:
-            out[canonical] = _bind(item, fields[canonical], "", known_only)
+            out[canonical] = _bind(item, fields[canonical], "", known_only, lenient)
         except BindError as exc:
             raise exc.within(canonical) from None
     return out

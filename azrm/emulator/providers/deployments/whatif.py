@@ -73,7 +73,12 @@ def _changes(backend: DeploymentsBackend, template: Template, changes: list[dict
             changes.append({"resourceId": resource.id, "changeType": "Create", "after": after})
             continue
         # compared as the provider reads it: its members in their casing, its types, nothing it does not have
-        bound = shapes.bind({k: v for k, v in after.items() if k in _TOP_KEYS}, resource.type, known_only=True)
+        told = {k: v for k, v in after.items() if k in _TOP_KEYS}
+        bound = _as_read(
+            shapes.bind(told, resource.type, lenient=True),
+            shapes.bind(told, resource.type, known_only=True, lenient=True),
+            before,
+        )
         delta = _delta(before, bound, "", masks)
         entry = {
             "resourceId": resource.id,
@@ -152,6 +157,30 @@ def _nested(
 
 class _Unsupported(Exception):
     pass
+
+
+def _as_read(everything: Any, known: Any, live: Any) -> Any:
+    """Keep what the provider reads: members its model has, and those the live resource answers.
+
+    A member today's model lacks but the resource in the template's api-version has (a 2015 storage
+    account's ``accountType``) is compared; one neither has (a misplaced property) is dropped, as the
+    provider drops it.
+    """
+    if isinstance(everything, dict) and isinstance(known, dict):
+        live_keys = {k.lower(): k for k in live} if isinstance(live, dict) else {}
+        out: dict[str, Any] = {}
+        for key, value in everything.items():
+            match = live_keys.get(key.lower()) if isinstance(key, str) else None
+            if key in known:
+                out[key] = _as_read(value, known[key], live.get(match) if match else None)
+            elif match is not None:
+                out[key] = value
+        return out
+    if isinstance(everything, list) and isinstance(known, list):
+        lives = live if isinstance(live, list) else []
+        pairs = enumerate(zip(everything, known, strict=True))
+        return [_as_read(e, k, lives[i] if i < len(lives) else None) for i, (e, k) in pairs]
+    return known
 
 
 def _has_expression(value: Any) -> bool:
