@@ -370,3 +370,15 @@ def test_what_if_sees_changes_in_the_template_s_api_version(
     changes = what_if(azure, template({**base, **then}))
     assert [c["changeType"] for c in changes] == ["Modify"]
     assert changes[0]["delta"][0]["path"].startswith(path)
+
+
+def test_an_outer_scope_nested_template_s_export_holds_no_secret(azure: Azure) -> None:
+    make_group(azure)
+    inner = template(nsg("g"))
+    nested = {"type": "Microsoft.Resources/deployments", "apiVersion": "2019-10-01", "name": "inner",
+              "properties": {"mode": "Incremental", "template": inner}}  # fmt: skip
+    tpl = template(nested, parameters={"pw": {"type": "securestring"}})
+    body = {"properties": {"mode": "Incremental", "template": tpl, "parameters": {"pw": {"value": "S3cr3t-P@ss-canary"}}}}
+    azure.deployments.deployments.begin_create_or_update("rg1", "outer", body).result()
+    exported = azure.deployments.deployments.export_template("rg1", "inner")
+    assert "canary" not in json.dumps(exported.as_dict())

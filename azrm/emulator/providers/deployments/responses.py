@@ -286,7 +286,12 @@ class DeploymentsBackend(DeploymentRunner, DeploymentLinks):
 
     def export_deployment_template(self, call: Call) -> Response:
         record = self._deployment(call)
-        return json_response(200, {"template": self.clone(record.secrets.get("template"))})
+        template = self.clone(record.secrets.get("template"))
+        # an outer-scope nested template carries its parent's values as defaults: never the secure ones
+        for spec in ((template or {}).get("parameters") or {}).values():
+            if isinstance(spec, dict) and str(spec.get("type", "")).lower().startswith("secure"):
+                spec.pop("defaultValue", None)
+        return json_response(200, {"template": template})
 
     def export_group_template(self, call: Call) -> Response:
         from .whatif import export_group
