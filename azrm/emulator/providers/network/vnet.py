@@ -253,6 +253,11 @@ class VirtualNetworkBackend(NetworkBase):
                 )
             if key(remote_id) == key(rid):
                 raise ArmError(400, "CannotPeerVnetToItself", f"Peering {peering_id} cannot peer {rid} with itself.")
+            known = old.get(name.lower())
+            was = ref_id(known["properties"].get("remoteVirtualNetwork")) if known is not None else None
+            if known is not None and key(was or "") == key(remote_id) and self.store.get(remote_id) is None:
+                out.append(known)  # Disconnected (its remote is gone): kept as it is, and no bar to other writes
+                continue
             remote = self.require(remote_id, VNET_TYPE, peering_id, None)
             remote_spaces = [parse_prefix(x, remote.id) for x in remote.properties["addressSpace"]["addressPrefixes"]]
             for mine in spaces:
@@ -266,7 +271,6 @@ class VirtualNetworkBackend(NetworkBase):
                     )
             props: dict[str, Any] = {k: bool(p.get(k, default)) for k, default in _PEERING_FLAGS.items()}
             props["remoteVirtualNetwork"] = {"id": remote.id}
-            known = old.get(name.lower())
             props["resourceGuid"] = known["properties"]["resourceGuid"] if known else self.guid()
             out.append({"name": name, "id": peering_id, "type": PEERING_TYPE, "properties": props})
         return out
