@@ -121,6 +121,8 @@ class Context:
     #: an inline nested template of the *outer* scope: its ``reference()`` calls are the parent's,
     #: evaluated on resources that exist before it runs, so they add no dependency inside it
     outer_scope: bool = False
+    #: in an outer-scope nested template: the id a name means in the parent's template (``None``: unknown)
+    outer_reference: Callable[[str], str | None] | None = None
     #: ``providers(namespace, type)``: the provider manifest (``None`` where no local Azure answers)
     providers: Callable[[str, str | None], Any] | None = None
 

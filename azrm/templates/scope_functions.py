@@ -255,6 +255,10 @@ def resolve_reference(template: Template, target: str) -> str:
     matches = [r for r in template.plan() if r.name.lower() == target.lower()]
     if not matches:
         matches = [r for r in template.plan() if f"{r.type}/{r.name}".lower() == target.lower()]
+    if not matches and template.context.outer_reference is not None:
+        found = template.context.outer_reference(target)  # an outer-scope nested template: the parent's names
+        if found is not None:
+            return found
     if len(matches) != 1:
         raise ExpressionError(
             f"reference: '{target}' names {'no' if not matches else 'more than one'} resource of this template; "

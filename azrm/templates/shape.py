@@ -77,10 +77,25 @@ def _rename(mapping: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any
     return {canon.get(k.lower(), k) if isinstance(k, str) else k: v for k, v in mapping.items()}
 
 
+_DEPLOYMENT = ("mode", "template", "templateLink", "parameters", "parametersLink", "expressionEvaluationOptions",
+               "debugSetting", "onErrorDeployment")  # fmt: skip
+
+
 def _resource(raw: Any) -> Any:
     if not isinstance(raw, Mapping):
         return raw
     out = _rename(raw, _RESOURCE)
+    if str(out.get("type", "")).lower() == "microsoft.resources/deployments" and isinstance(
+        out.get("properties"), Mapping
+    ):
+        # a nested deployment's own members are read by the engine: in their canonical casing too
+        props = _rename(out["properties"], _DEPLOYMENT)
+        if isinstance(props.get("expressionEvaluationOptions"), Mapping):
+            props["expressionEvaluationOptions"] = _rename(props["expressionEvaluationOptions"], ("scope",))
+        if isinstance(props.get("templateLink"), Mapping):
+            props["templateLink"] = _rename(props["templateLink"], ("uri", "relativePath", "queryString",
+                                                                    "contentVersion", "id"))  # fmt: skip
+        out["properties"] = props
     if isinstance(out.get("copy"), Mapping):
         out["copy"] = _rename(out["copy"], _COPY)
     if isinstance(out.get("resources"), list):

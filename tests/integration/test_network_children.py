@@ -46,7 +46,10 @@ def test_peerings_connect_when_both_sides_exist(azure: Azure) -> None:
     azure.network.virtual_networks.begin_delete("rg1", "spoke").result()
     assert azure.network.virtual_network_peerings.get("rg1", "hub", "to-spoke").peering_state == "Disconnected"
     # a disconnected peering bars no later write of its network
-    assert put(azure, "virtualNetworks/hub/subnets/s2", {"properties": {"addressPrefix": "10.0.1.0/24"}}).status_code == 201
+    assert (
+        put(azure, "virtualNetworks/hub/subnets/s2", {"properties": {"addressPrefix": "10.0.1.0/24"}}).status_code
+        == 201
+    )
     hub = azure.raw("GET", f"{rid(azure, 'virtualNetworks/hub')}?api-version={API}").json()
     assert put(azure, "virtualNetworks/hub", hub).status_code == 200
     azure.network.virtual_network_peerings.begin_delete("rg1", "hub", "to-spoke").result()

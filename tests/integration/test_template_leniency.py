@@ -378,7 +378,44 @@ def test_an_outer_scope_nested_template_s_export_holds_no_secret(azure: Azure) -
     nested = {"type": "Microsoft.Resources/deployments", "apiVersion": "2019-10-01", "name": "inner",
               "properties": {"mode": "Incremental", "template": inner}}  # fmt: skip
     tpl = template(nested, parameters={"pw": {"type": "securestring"}})
-    body = {"properties": {"mode": "Incremental", "template": tpl, "parameters": {"pw": {"value": "S3cr3t-P@ss-canary"}}}}
+    body = {
+        "properties": {"mode": "Incremental", "template": tpl, "parameters": {"pw": {"value": "S3cr3t-P@ss-canary"}}}
+    }
     azure.deployments.deployments.begin_create_or_update("rg1", "outer", body).result()
     exported = azure.deployments.deployments.export_template("rg1", "inner")
     assert "canary" not in json.dumps(exported.as_dict())
+
+
+def test_an_outer_scope_nested_template_references_its_parent_s_resources_by_name(azure: Azure) -> None:
+    make_group(azure)
+    inner = template(nsg("g", tags={"vnetGuid": "[reference('v').resourceGuid]"}))
+    nested = {"type": "Microsoft.Resources/deployments", "apiVersion": "2019-10-01", "name": "n", "dependsOn": ["v"],
+              "properties": {"mode": "Incremental", "template": inner}}  # fmt: skip
+    result = deploy(azure, template(vnet("v"), nested))
+    assert result.properties.provisioning_state == "Succeeded", result.properties.error
+    guid = azure.network.virtual_networks.get("rg1", "v").resource_guid
+    assert azure.network.network_security_groups.get("rg1", "g").tags == {"vnetGuid": guid}
+
+
+def test_a_top_level_deployment_keeps_its_implicit_dependencies_whatever_its_options(azure: Azure) -> None:
+    make_group(azure)
+    tpl = template(vnet("v"), nsg("g", tags={"guid": "[reference('v').resourceGuid]"}))
+    response = put(azure, {"template": tpl, "expressionEvaluationOptions": {"scope": "outer"}})
+    assert response.status_code == 201
+    depends = {
+        d["resourceName"]: [x["resourceName"] for x in d["dependsOn"]]
+        for d in response.json()["properties"]["dependencies"]
+    }
+    assert depends == {"g": ["v"]}
+
+
+def test_nested_deployment_members_in_any_casing(azure: Azure) -> None:
+    """{"ExpressionEvaluationOptions": {"Scope": "Inner"}}: the nested template keeps its own parameters."""
+    make_group(azure)
+    inner = template(nsg("[parameters('name')]"), parameters={"name": {"type": "string"}})
+    nested = {"Type": "Microsoft.Resources/deployments", "apiVersion": "2019-10-01", "name": "n",
+              "Properties": {"Mode": "Incremental", "ExpressionEvaluationOptions": {"Scope": "Inner"},
+                             "Template": inner, "Parameters": {"name": {"value": "from-outer"}}}}  # fmt: skip
+    result = deploy(azure, template(nested, parameters={"name": {"type": "string", "defaultValue": "outer-own"}}))
+    assert result.properties.provisioning_state == "Succeeded", result.properties.error
+    assert azure.network.network_security_groups.get("rg1", "from-outer").name == "from-outer"

@@ -349,14 +349,22 @@ class Emulator:
                 self.recorder(req, resp)
             return resp
 
-    def dispatch(self, method: str, path: str, body: Any = None, *, base_url: str = INTERNAL_BASE) -> Response:
+    def dispatch(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        base_url: str = INTERNAL_BASE,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
         """Serve a request from inside the local Azure (a deployment's calls to the providers).
 
         Like :meth:`handle` without authentication, faults, throttling or settling: ARM calls the
         resource providers on the user's behalf, within the request or timer that is running.
         """
         data = json.dumps(body).encode() if body is not None else b""
-        req = Request(method, base_url + path, Headers({"Content-Type": "application/json"}), data)
+        req = Request(method, base_url + path, Headers({"Content-Type": "application/json", **(headers or {})}), data)
         request_id = self.new_guid()
         try:
             route, params, head_via_get = self._route(req)

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from ....templates.base import DEPLOYMENT_TYPE, Context, TemplateError
 from ....templates.engine import Template
+from ....templates.expressions import ExpressionError
+from ....templates.scope_functions import resolve_reference
 from ...core.clock import iso_utc
 from ...core.errors import ArmError
 from ...core.ids import key
@@ -29,7 +31,7 @@ from ...core.wire import Headers, Response
 from ..base import json_response, list_response
 from ..resources import RG_TYPE
 from .links import DeploymentLinks
-from .runner import FAILED_MESSAGE, DeploymentRunner, Run
+from .runner import FAILED_MESSAGE, PARENT_HEADER, DeploymentRunner, Run
 from .types import check_resource_types, provider_view
 
 if TYPE_CHECKING:
@@ -78,8 +80,11 @@ class DeploymentsBackend(DeploymentRunner, DeploymentLinks):
         group = self.rg_record(call.sub, call.rg)
         options = (props or {}).get("expressionEvaluationOptions") or {}
         inline = (props or {}).get("template") is not None
+        parent = call.req.headers.get(PARENT_HEADER)  # set by a run for its nested deployments only
+        outer = bool(parent) and inline and str(options.get("scope") or "").lower() == "outer"
         return Context(
-            outer_scope=inline and str(options.get("scope") or "").lower() == "outer",
+            outer_scope=outer,
+            outer_reference=(lambda target: self._parent_resource(str(parent), target)) if outer else None,
             providers=lambda namespace, rtype: provider_view(self.emu, namespace, rtype),
             subscription_id=call.sub,
             resource_group=group.name,
@@ -91,6 +96,16 @@ class DeploymentsBackend(DeploymentRunner, DeploymentLinks):
             template_link=link,
             new_guid=self.guid,
         )
+
+    def _parent_resource(self, parent_id: str, target: str) -> str | None:
+        """Return the id a name means in the parent deployment's template (outer-scope ``reference()``)."""
+        run = self.runs.get(key(parent_id))
+        if run is None:
+            return None
+        try:
+            return resolve_reference(run.template, target)
+        except ExpressionError:
+            return None
 
     def _bind(
         self, call: Call, name: str, body: dict[str, Any]

@@ -32,7 +32,10 @@ from ..base import INTERNAL_API_VERSION, Provider
 from .links import relative_link
 from .runtime import DEFAULT_API, LiveRuntime
 
-__all__ = ["FAILED_MESSAGE", "DeploymentRunner", "Run", "Started", "duration"]
+#: the header with which a run PUTs its nested deployments (internal requests only)
+PARENT_HEADER = "x-azrm-parent-deployment"
+
+__all__ = ["FAILED_MESSAGE", "PARENT_HEADER", "DeploymentRunner", "Run", "Started", "duration"]
 
 FAILED_MESSAGE = (
     "At least one resource deployment operation failed. Please list deployment operations for details. "
@@ -176,7 +179,9 @@ class DeploymentRunner(Provider):
             run.failures.append(err.error_object())
             return
         before = self.emu.ops.last_seq
-        response = self.emu.dispatch("PUT", path, body)
+        # a nested deployment knows its parent (its outer-scope reference() calls are the parent's)
+        headers = {PARENT_HEADER: run.deployment_id} if resource.is_deployment else None
+        response = self.emu.dispatch("PUT", path, body, headers=headers)
         ops = [op for op in self.emu.ops.since(before) if op.kind not in ("delete",)]
         if response.status >= 400:
             error = (response.body or {}).get("error") or {"code": "Failed", "message": str(response.body)}
