@@ -419,3 +419,29 @@ def test_nested_deployment_members_in_any_casing(azure: Azure) -> None:
     result = deploy(azure, template(nested, parameters={"name": {"type": "string", "defaultValue": "outer-own"}}))
     assert result.properties.provisioning_state == "Succeeded", result.properties.error
     assert azure.network.network_security_groups.get("rg1", "from-outer").name == "from-outer"
+
+
+@pytest.mark.parametrize(
+    ("resource", "code"),
+    [
+        ({"type": "Microsoft.Network/loadBalancers/probes", "apiVersion": "2020-05-01", "name": "lb/p"},
+         "InvalidResourceType"),  # read at its own URL, written only inside its load balancer
+        ({**nsg("g"), "apiVersion": "latest"}, "NoRegisteredProviderFound"),
+    ],
+)  # fmt: skip
+def test_what_cannot_be_put_is_refused_before_anything_is_made(
+    azure: Azure, resource: dict[str, Any], code: str
+) -> None:
+    make_group(azure)
+    response = put(azure, {"template": template(vnet("made-first"), resource)})
+    assert (response.status_code, response.json()["error"]["code"]) == (400, code)
+    assert list(azure.resources.resources.list_by_resource_group("rg1")) == []
+
+
+def test_a_conditioned_off_type_inside_a_nested_template_is_not_refused(azure: Azure) -> None:
+    make_group(azure)
+    off = {"type": "Microsoft.Network/bastionHosts", "apiVersion": "2020-06-01", "name": "b", "location": LOCATION,
+           "condition": False}  # fmt: skip
+    nested = {"type": "Microsoft.Resources/deployments", "apiVersion": "2019-10-01", "name": "n",
+              "properties": {"mode": "Incremental", "template": template(off, nsg("g"))}}  # fmt: skip
+    assert deploy(azure, template(nested)).properties.provisioning_state == "Succeeded"

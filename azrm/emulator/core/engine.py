@@ -29,7 +29,7 @@ from .metrics import Metrics
 from .router import Router
 from .store import Record, Store
 from .throttle import Throttler
-from .versions import ApiVersions
+from .versions import ApiVersions, well_formed
 from .wire import Call, Headers, Request, Response
 
 __all__ = ["WIRING", "Emulator", "EmulatorSettings", "Wiring"]
@@ -472,7 +472,7 @@ class Emulator:
                 "MissingApiVersionParameter",
                 "The api-version query parameter (?api-version=) is required for all requests.",
             )
-        if not _valid_api_version(version):
+        if not well_formed(version):
             raise ArmError(
                 400,
                 "InvalidApiVersionParameter",
@@ -561,13 +561,3 @@ class Emulator:
             "pending_operations": len(self.ops.pending()),
             "blob": self.blob is not None,
         }
-
-
-def _valid_api_version(version: str) -> bool:
-    parts = version.split("-")
-    if len(parts) < 3:
-        return False
-    y, m, d = parts[:3]
-    if not (len(y) == 4 and y.isdigit() and len(m) == 2 and m.isdigit() and len(d) == 2 and d.isdigit()):
-        return False
-    return len(parts) == 3 or (len(parts) == 4 and parts[3].isalpha())

@@ -70,6 +70,8 @@ class Router:
         self.namespaces: set[str] = set()
         #: emulated resource types, lower case -> Azure's casing
         self.types: dict[str, str] = {}
+        #: the types that can be PUT (what a template may deploy), lower case -> Azure's casing
+        self.writable_types: dict[str, str] = {}
 
     def add(
         self,
@@ -109,6 +111,8 @@ class Router:
             list_type,
         )
         self._routes.setdefault((route.method, route.segments), []).append(route)
+        if route.method == "PUT" and resource_type is not None:
+            self.writable_types.setdefault(resource_type.lower(), resource_type)
         lowered = [s.lower() for s in segments]
         if "providers" in lowered:
             i = lowered.index("providers")

@@ -63,6 +63,17 @@ def _date(version: str) -> str:
     return version[:10]
 
 
+def well_formed(version: str) -> bool:
+    """Tell an api-version of ARM's form: ``YYYY-MM-DD`` with an optional ``-preview`` (or other word)."""
+    parts = version.split("-")
+    if len(parts) < 3:
+        return False
+    y, m, d = parts[:3]
+    if not (len(y) == 4 and y.isdigit() and len(m) == 2 and m.isdigit() and len(d) == 2 and d.isdigit()):
+        return False
+    return len(parts) == 3 or (len(parts) == 4 and parts[3].isalpha())
+
+
 class ApiVersions:
     """The manifest's api-versions and the registered shapes of older ones."""
 
@@ -85,7 +96,7 @@ class ApiVersions:
         versions = self.supported(resource_type)
         if versions is None or version.lower() in (v.lower() for v in versions):
             return
-        if _date(version) > max(_date(v) for v in versions):
+        if well_formed(version) and _date(version) > max(_date(v) for v in versions):
             return
         raise no_registered_provider(resource_type, version, versions, location)
 

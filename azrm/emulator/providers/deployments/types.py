@@ -31,13 +31,13 @@ __all__ = ["check_resource_types", "provider_view"]
 
 
 def _emulated(emu: Emulator) -> tuple[set[str], dict[str, str]]:
-    return emu.router.namespaces, emu.router.types
+    return emu.router.namespaces, emu.router.writable_types
 
 
 def _refusal(emu: Emulator, rtype: str, api_version: str | None, location: str) -> ArmError | None:
     namespaces, types = _emulated(emu)
     namespace = rtype.split("/", 1)[0]
-    emulated = ", ".join(sorted(t for t in types.values() if "{" not in t and "/locations" not in t.lower()))
+    emulated = ", ".join(sorted(types.values()))
     if namespace.lower() not in namespaces:
         return ArmError(
             400,
@@ -75,6 +75,8 @@ def _nested_types(raw: Any) -> Iterator[tuple[str, str | None]]:
         if not isinstance(resource, Mapping):
             continue
         rtype, api = resource.get("type"), resource.get("apiVersion")
+        if "condition" in resource and resource["condition"] is not True:
+            continue  # false, or known only when the nested deployment runs: ARM checks what it deploys
         if isinstance(rtype, str) and not is_expression(rtype) and "/" in rtype:
             yield rtype.strip("/"), api if isinstance(api, str) and not is_expression(api) else None
         if isinstance(rtype, str) and rtype.lower() == DEPLOYMENT_TYPE.lower():
