@@ -227,8 +227,8 @@ def _match(
     by_name = [r for r in planned if r.name.lower() == lowered]
     if by_name:
         return by_name
-    if lowered.startswith("/"):  # a resource id of another form (different casing of 'resourceGroups'...)
-        return [r for r in planned if r.id.lower().endswith("/providers/" + _relative(value).lower())]
+    if lowered.startswith("/"):  # an id of no resource of this template (another group...): nothing
+        return []
     return [r for r in planned if "/" in r.name and r.name.rsplit("/", 1)[-1].lower() == lowered]
 
 

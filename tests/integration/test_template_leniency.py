@@ -445,3 +445,53 @@ def test_a_conditioned_off_type_inside_a_nested_template_is_not_refused(azure: A
     nested = {"type": "Microsoft.Resources/deployments", "apiVersion": "2019-10-01", "name": "n",
               "properties": {"mode": "Incremental", "template": template(off, nsg("g"))}}  # fmt: skip
     assert deploy(azure, template(nested)).properties.provisioning_state == "Succeeded"
+
+
+def test_validate_and_what_if_bodies_bind_in_any_casing(azure: Azure) -> None:
+    make_group(azure)
+    path = f"/subscriptions/{azure.sub}/resourcegroups/rg1/providers/Microsoft.Resources/deployments/d1"
+    body = {"Properties": {"Mode": "incremental", "Template": template(nsg("g"))}}
+    assert azure.raw("POST", f"{path}/validate?api-version=2021-04-01", body).status_code == 200
+    assert azure.raw("POST", f"{path}/whatIf?api-version=2021-04-01", body).status_code == 202
+    assert azure.raw("PUT", f"/subscriptions/{azure.sub}/resourcegroups/rg2?api-version=2021-04-01",
+                     {"Location": LOCATION}).status_code == 201  # fmt: skip
+
+
+def test_an_integer_that_is_not_a_number_is_refused_not_a_crash(azure: Azure) -> None:
+    make_group(azure)
+    data = (
+        '{"location": "westeurope", "properties": {"securityRules": [{"name": "r", "properties": {"priority": NaN}}]}}'
+    )
+    from azure.core.rest import HttpRequest
+
+    request = HttpRequest("PUT", f"{azure.client_kwargs()['base_url']}{azure.rid('rg1', 'Microsoft.Network/networkSecurityGroups', 'g')}"
+                          "?api-version=2020-05-01", content=data, headers={"Content-Type": "application/json"})  # fmt: skip
+    response = azure.resources._client.send_request(request)
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "InvalidRequestFormat")
+
+
+def test_a_2016_public_ip_ignores_the_sku_that_version_did_not_have(azure: Azure) -> None:
+    make_group(azure)
+    body = {"location": LOCATION, "sku": {"name": "Standard"}, "properties": {"publicIPAllocationMethod": "Dynamic"}}
+    path = f"{azure.rid('rg1', 'Microsoft.Network/publicIPAddresses', 'ip')}?api-version=2016-09-01"
+    assert azure.raw("PUT", path, body).status_code == 201
+    assert azure.network.public_ip_addresses.get("rg1", "ip").sku.name == "Basic"
+
+
+def test_routes_take_any_service_tag_and_ids_of_other_groups_are_no_dependency(azure: Azure) -> None:
+    make_group(azure)
+    table = {"type": "Microsoft.Network/routeTables", "apiVersion": "2020-05-01", "name": "t", "location": LOCATION,
+             "properties": {"routes": [{"name": "r", "properties": {"addressPrefix": "Storage.WestEurope",
+                                                                    "nextHopType": "Internet"}}]}}  # fmt: skip
+    assert deploy(azure, template(table)).properties.provisioning_state == "Succeeded"
+    other = f"/subscriptions/{azure.sub}/resourceGroups/elsewhere/providers/Microsoft.Network/routeTables/t"
+    response = put(azure, {"template": template(table, nsg("g", dependsOn=[other]))}, name="d2")
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "InvalidTemplate")
+
+
+def test_an_old_availability_set_reads_managed_in_any_casing(azure: Azure) -> None:
+    make_group(azure)
+    avset = {"location": LOCATION, "properties": {"platformFaultDomainCount": 2, "Managed": True}}
+    path = f"{azure.rid('rg1', 'Microsoft.Compute/availabilitySets', 'as')}?api-version=2016-04-30-preview"
+    assert azure.raw("PUT", path, avset).status_code in (200, 201)
+    assert azure.compute.availability_sets.get("rg1", "as").sku.name == "Aligned"

@@ -50,6 +50,8 @@ class Route:
 def _addressed_type(segments: list[str]) -> str | None:
     """Return the type a URL template addresses when it ends on a resource name, else ``None``."""
     lowered = [s.lower() for s in segments]
+    if len(segments) == 4 and lowered[0] == "subscriptions" and lowered[2] == "resourcegroups":
+        return "Microsoft.Resources/resourceGroups" if _PARAM.fullmatch(segments[3]) else None
     if "providers" not in lowered or not _PARAM.fullmatch(segments[-1]):
         return None
     i = len(lowered) - 1 - lowered[::-1].index("providers")

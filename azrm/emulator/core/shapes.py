@@ -165,6 +165,8 @@ def _to_int(value: Any, path: str) -> Any:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):  # NaN, Infinity: no integer
+            raise BindError(path, value, "System.Int32")
         return round(value)  # Convert.ToInt32 rounds half to even, as Python's round does
     if isinstance(value, str):
         if _INTEGER.match(value):

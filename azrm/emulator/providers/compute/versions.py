@@ -72,7 +72,11 @@ def _vm_before_2017(body: dict[str, Any]) -> dict[str, Any]:
 
 def _avset_managed_in(body: dict[str, Any]) -> dict[str, Any]:
     props = body.get("properties")
-    managed = props.pop("managed", None) if isinstance(props, dict) else None
+    props = props if isinstance(props, dict) else {}
+    managed = None
+    for name in list(props):
+        if name.lower() == "managed":  # not bound by today's schema, which has no such member
+            managed = props.pop(name)
     if str(managed).lower() == "true" and not body.get("sku"):
         body["sku"] = {"name": "Aligned"}
     return body

@@ -22,6 +22,7 @@ from ....templates.base import DEPLOYMENT_TYPE, Context, TemplateError
 from ....templates.engine import Template
 from ....templates.expressions import ExpressionError
 from ....templates.scope_functions import resolve_reference
+from ...core import shapes
 from ...core.clock import iso_utc
 from ...core.errors import ArmError
 from ...core.ids import key
@@ -96,6 +97,14 @@ class DeploymentsBackend(DeploymentRunner, DeploymentLinks):
             template_link=link,
             new_guid=self.guid,
         )
+
+    @staticmethod
+    def _deployment_body(call: Call) -> dict[str, Any]:
+        """Return a validate or whatIf body bound as a deployment's (POSTs are not bound by their route)."""
+        try:
+            return dict(shapes.bind(call.body(), DEPLOYMENT_TYPE))
+        except shapes.BindError as exc:
+            raise exc.arm_error(DEPLOYMENT_TYPE) from None
 
     def _parent_resource(self, parent_id: str, target: str) -> str | None:
         """Return the id a name means in the parent deployment's template (outer-scope ``reference()``)."""
@@ -275,7 +284,7 @@ class DeploymentsBackend(DeploymentRunner, DeploymentLinks):
         rid = self._id(call)
         name = rid.rsplit("/", 1)[-1]
         try:
-            template, props, link = self._bind(call, name, call.body())
+            template, props, link = self._bind(call, name, self._deployment_body(call))
         except ArmError as err:
             return Response(400, err.envelope())
         out = self._properties(template, props, link)
@@ -286,7 +295,7 @@ class DeploymentsBackend(DeploymentRunner, DeploymentLinks):
     def what_if(self, call: Call) -> Response:
         rid = self._id(call)
         name = rid.rsplit("/", 1)[-1]
-        body = call.body()
+        body = self._deployment_body(call)
         from .whatif import changes_for
 
         try:

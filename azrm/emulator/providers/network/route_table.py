@@ -9,6 +9,7 @@ lists them back, and cannot be deleted while they do.
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import TYPE_CHECKING, Any
 
 from ...core.errors import ArmError
@@ -29,8 +30,8 @@ _NEXT_HOPS = {
     "virtualappliance": "VirtualAppliance",
     "none": "None",
 }
-#: service tags a route may name instead of a prefix (the common ones)
-_SERVICE_TAGS = ("AzureCloud", "Storage", "Sql", "AzureMonitor", "AzureActiveDirectory", "AzureKeyVault", "Internet")
+#: a service tag a route may name instead of a prefix (Azure's list grows; its form does not)
+_SERVICE_TAG = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$")
 
 
 def validate_route(table_id: str, raw: dict[str, Any]) -> dict[str, Any]:
@@ -44,7 +45,7 @@ def validate_route(table_id: str, raw: dict[str, Any]) -> dict[str, Any]:
     prefix = p.get("addressPrefix")
     if not prefix:
         raise ArmError(400, "InvalidRouteAddressPrefix", f"Route {route_id} has no addressPrefix.")
-    if str(prefix) not in _SERVICE_TAGS:
+    if not _SERVICE_TAG.match(str(prefix)):  # a service tag (AzureCloud, Storage.WestEurope...) or a prefix
         parse_prefix(prefix, route_id)
     hop_raw = str(p.get("nextHopType") or "")
     hop = _NEXT_HOPS.get(hop_raw.lower())

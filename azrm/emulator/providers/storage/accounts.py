@@ -351,7 +351,7 @@ class StorageProvider(Provider):
 
     def regenerate_key(self, call: Call) -> Response:
         record = self._account(call)
-        key_name = str(call.body().get("keyName", ""))
+        key_name = str(next((v for k, v in call.body().items() if k.lower() == "keyname"), ""))
         if key_name.lower() not in ("key1", "key2"):
             raise ArmError(
                 400,
