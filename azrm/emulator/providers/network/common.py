@@ -45,6 +45,15 @@ def check_name(name: str) -> None:
         )
 
 
+def child_name(raw: Any, where: str) -> str:
+    """Return a child's name (a subnet's, a rule's...), checked; ``where`` says which child for the error."""
+    name = raw.get("name") if isinstance(raw, dict) else None
+    if not name or not isinstance(name, str):
+        raise ArmError(400, "InvalidRequestFormat", f"{where} has no name.")
+    check_name(name)
+    return name
+
+
 def parse_prefix(prefix: Any, owner_id: str) -> Network:
     """Parse a CIDR prefix, with Azure's errors for bad notation."""
     text = str(prefix)

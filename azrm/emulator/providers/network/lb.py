@@ -8,7 +8,7 @@ from ...core.errors import ArmError, invalid_resource_reference
 from ...core.ids import key
 from ...core.router import Router
 from ...core.store import Record
-from .common import LB_TYPE, NetworkBase, check_name, ref_id
+from .common import LB_TYPE, NetworkBase, child_name, ref_id
 
 if TYPE_CHECKING:
     from ...core.wire import Call
@@ -176,10 +176,7 @@ class LoadBalancerBackend(NetworkBase):
         out = []
         names: set[str] = set()
         for item in raw or []:
-            name = item.get("name")
-            if not name:
-                raise ArmError(400, "InvalidRequestFormat", f"An entry of {collection} in {rid} has no name.")
-            check_name(name)
+            name = child_name(item, f"An entry of {collection} in {rid}")
             if name.lower() in names:
                 raise ArmError(400, "InvalidRequestFormat", f"{collection} of {rid} has two entries named {name}.")
             names.add(name.lower())

@@ -8,7 +8,7 @@ from ...core.errors import ArmError
 from ...core.ids import key
 from ...core.router import Router
 from ...core.store import Record
-from .common import NIC_TYPE, NSG_TYPE, VNET_TYPE, NetworkBase, check_name, ref_id
+from .common import NIC_TYPE, NSG_TYPE, VNET_TYPE, NetworkBase, child_name, ref_id
 
 if TYPE_CHECKING:
     from ...core.wire import Call
@@ -79,10 +79,7 @@ def _check_port_range(value: Any) -> None:
 
 def validate_rule(nsg_id: str, raw: dict[str, Any]) -> dict[str, Any]:
     """Check a security rule as the Network RP does and return its body."""
-    name = raw.get("name")
-    if not name:
-        raise ArmError(400, "InvalidRequestFormat", f"A security rule of {nsg_id} has no name.")
-    check_name(str(name))
+    name = child_name(raw, f"A security rule of {nsg_id}")
     props_in = raw.get("properties") or {}
     priority = props_in.get("priority")
     if not isinstance(priority, int) or not 100 <= priority <= 4096:

@@ -16,7 +16,7 @@ from ...core.errors import ArmError
 from ...core.ids import key
 from ...core.router import Router
 from ...core.store import Record
-from .common import VNET_TYPE, NetworkBase, check_name, parse_prefix, ref_id
+from .common import VNET_TYPE, NetworkBase, child_name, parse_prefix, ref_id
 
 if TYPE_CHECKING:
     from ...core.wire import Call
@@ -36,10 +36,7 @@ _SERVICE_TAG = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$")
 
 def validate_route(table_id: str, raw: dict[str, Any]) -> dict[str, Any]:
     """Check one route and return it as the Network RP stores it."""
-    name = raw.get("name")
-    if not name or not isinstance(name, str):
-        raise ArmError(400, "InvalidRequestFormat", f"A route of {table_id} has no name.")
-    check_name(name)
+    name = child_name(raw, f"A route of {table_id}")
     route_id = f"{table_id}/routes/{name}"
     p = raw.get("properties") or {}
     prefix = p.get("addressPrefix")

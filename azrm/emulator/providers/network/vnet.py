@@ -14,7 +14,7 @@ from ...core.errors import ArmError
 from ...core.ids import key
 from ...core.router import Router
 from ...core.store import Record
-from .common import NSG_TYPE, VNET_TYPE, NetworkBase, check_name, parse_prefix, ref_id, subnet_prefixes
+from .common import NSG_TYPE, VNET_TYPE, NetworkBase, child_name, parse_prefix, ref_id, subnet_prefixes
 
 if TYPE_CHECKING:
     from ...core.wire import Call
@@ -93,10 +93,7 @@ class VirtualNetworkBackend(NetworkBase):
 
     # -- validation ----------------------------------------------------------------------------------
     def _subnet_body(self, vnet_id: str, raw: dict[str, Any], location: str) -> dict[str, Any]:
-        name = raw.get("name")
-        if not name or not isinstance(name, str):
-            raise ArmError(400, "InvalidRequestFormat", f"A subnet of {vnet_id} has no name.")
-        check_name(name)
+        name = child_name(raw, f"A subnet of {vnet_id}")
         subnet_id = f"{vnet_id}/subnets/{name}"
         props_in = raw.get("properties") or {}
         if not props_in.get("addressPrefix") and not props_in.get("addressPrefixes"):
@@ -240,10 +237,7 @@ class VirtualNetworkBackend(NetworkBase):
         old = {p["name"].lower(): p for p in had}
         out: list[dict[str, Any]] = []
         for raw in props_in["virtualNetworkPeerings"]:
-            name = raw.get("name")
-            if not name or not isinstance(name, str):
-                raise ArmError(400, "InvalidRequestFormat", f"A peering of {rid} has no name.")
-            check_name(name)
+            name = child_name(raw, f"A peering of {rid}")
             peering_id = f"{rid}/virtualNetworkPeerings/{name}"
             p = raw.get("properties") or {}
             remote_id = ref_id(p.get("remoteVirtualNetwork"))
