@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ....templates.base import DEPLOYMENT_TYPE
 from ....templates.expressions import is_expression
 from ...core.errors import ArmError
-from ...core.versions import manifest, no_registered_provider
+from ...core.versions import manifest
 from ..catalog import LOCATIONS
 
 if TYPE_CHECKING:
@@ -30,14 +30,9 @@ if TYPE_CHECKING:
 __all__ = ["check_resource_types", "provider_view"]
 
 
-def _emulated(emu: Emulator) -> tuple[set[str], dict[str, str]]:
-    return emu.router.namespaces, emu.router.writable_types
-
-
 def _refusal(emu: Emulator, rtype: str, api_version: str | None, location: str) -> ArmError | None:
-    namespaces, types = _emulated(emu)
+    namespaces, types = emu.router.namespaces, emu.router.writable_types
     namespace = rtype.split("/", 1)[0]
-    emulated = ", ".join(sorted(types.values()))
     if namespace.lower() not in namespaces:
         return ArmError(
             400,
@@ -52,14 +47,13 @@ def _refusal(emu: Emulator, rtype: str, api_version: str | None, location: str) 
             400,
             "InvalidResourceType",
             f"The resource type '{rtype.split('/', 1)[1]}' could not be found in the namespace '{namespace}' of "
-            f"the local Azure: it does not emulate '{rtype}'{where}. It emulates: {emulated}.",
+            f"the local Azure: it does not emulate '{rtype}'{where}. It emulates: {', '.join(sorted(types.values()))}.",
         )
-    versions = emu.versions.supported(rtype)
-    if api_version and versions is not None:
+    if api_version:
         try:
             emu.versions.check(rtype, api_version, location)
-        except ArmError:
-            return no_registered_provider(rtype, api_version, versions, location)
+        except ArmError as refused:  # NoRegisteredProviderFound, naming the versions that exist
+            return refused
     return None
 
 
