@@ -22,7 +22,7 @@ from typing import Any
 
 from .errors import ArmError
 
-__all__ = ["ApiVersions", "Shape", "manifest"]
+__all__ = ["ApiVersions", "Shape", "manifest", "pop_member", "well_formed"]
 
 Body = dict[str, Any]
 
@@ -57,6 +57,14 @@ def manifest() -> dict[str, dict[str, list[str]]]:
             t.lower(): list(v) for t, v in types.items() if not t.startswith("_") and isinstance(v, list)
         }
     return out
+
+
+def pop_member(mapping: dict[str, Any], name: str) -> Any:
+    """Remove and return a member matched case-insensitively (an older version's, which binding does not know)."""
+    for member in list(mapping):
+        if member.lower() == name.lower():
+            return mapping.pop(member)
+    return None
 
 
 def _date(version: str) -> str:

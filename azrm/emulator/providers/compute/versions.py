@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...core.errors import invalid_parameter
-from ...core.versions import Shape
+from ...core.versions import Shape, pop_member
 
 VM_TYPE = "Microsoft.Compute/virtualMachines"
 VMSS_TYPE = "Microsoft.Compute/virtualMachineScaleSets"
@@ -73,10 +73,7 @@ def _vm_before_2017(body: dict[str, Any]) -> dict[str, Any]:
 def _avset_managed_in(body: dict[str, Any]) -> dict[str, Any]:
     props = body.get("properties")
     props = props if isinstance(props, dict) else {}
-    managed = None
-    for name in list(props):
-        if name.lower() == "managed":  # not bound by today's schema, which has no such member
-            managed = props.pop(name)
+    managed = pop_member(props, "managed")
     if str(managed).lower() == "true" and not body.get("sku"):
         body["sku"] = {"name": "Aligned"}
     return body

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.versions import Shape
+from ...core.versions import Shape, pop_member
 
 SA_TYPE = "Microsoft.Storage/storageAccounts"
 #: the first api-version with ``sku`` / ``kind`` and the ``keys`` list
@@ -32,18 +32,10 @@ _PROPERTIES_2015 = (
 )
 
 
-def _pop(mapping: dict[str, Any], name: str) -> Any:
-    """Remove and return a key matched case-insensitively (older bodies are not bound by today's schema)."""
-    for key in list(mapping):
-        if key.lower() == name.lower():
-            return mapping.pop(key)
-    return None
-
-
 def account_in(body: dict[str, Any]) -> dict[str, Any]:
     """Read a 2015 account request: ``properties.accountType`` is the sku, the kind is ``Storage``."""
     props = body.get("properties")
-    account_type = _pop(props, "accountType") if isinstance(props, dict) else None
+    account_type = pop_member(props, "accountType") if isinstance(props, dict) else None
     if account_type is not None and not body.get("sku"):
         body["sku"] = {"name": account_type}
     if not body.get("kind"):
