@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .azurite import Azurite, AzuriteError, BlobPlane
+from .containers import ContainerPlane
 from .core.engine import Emulator, EmulatorSettings
 from .core.server import ArmServer
 from .core.tls import make_certificates
@@ -66,6 +67,8 @@ class LocalAzure:
         self.azurite: Azurite | None = None
         self.emulator: Emulator | None = None
         self.server: ArmServer | None = None
+        #: the container engine and registries (started on first use; see :mod:`.containers`)
+        self.containers: ContainerPlane | None = None
         self._workdir: Path | None = None
 
     # -- life cycle --------------------------------------------------------------------------
@@ -78,9 +81,12 @@ class LocalAzure:
                 self.azurite = self._start_azurite()
                 plane = BlobPlane(self.azurite)
             self.emulator = Emulator(self.settings, blob=plane)
+            certs = make_certificates(self._workdir)
+            self.containers = ContainerPlane(self._containers_folder(), certs)
+            self.emulator.containers = self.containers
             if self.http:
-                certs = make_certificates(self._workdir) if self.tls else None
-                self.server = ArmServer(self.emulator, host=self.host, port=self.port, tls=certs).start()
+                tls = certs if self.tls else None
+                self.server = ArmServer(self.emulator, host=self.host, port=self.port, tls=tls).start()
             self.emulator.published.update(self.info())
         except BaseException:
             self.stop()
@@ -118,6 +124,14 @@ class LocalAzure:
         ports_file.write_text(json.dumps({n: getattr(azurite, n) for n in ("blob_port", "queue_port", "table_port")}))
         return azurite
 
+    def _containers_folder(self) -> Path:
+        """Beside the state file when there is one (engine and registries survive restarts), else temporary."""
+        assert self._workdir is not None
+        if self.settings.state_path:
+            state = Path(self.settings.state_path)
+            return state.with_name(state.name + ".containers")
+        return self._workdir / "containers"
+
     def stop(self) -> None:
         """Stop everything that was started (safe to call twice)."""
         if self.server is not None:
@@ -125,6 +139,9 @@ class LocalAzure:
             self.server = None
         if self.emulator is not None:
             self.emulator.close()
+        if self.containers is not None:
+            self.containers.close(remove=not self.settings.state_path)
+            self.containers = None
         if self.azurite is not None:
             self.azurite.stop()
             self.azurite = None

@@ -189,3 +189,58 @@ def test_a_missing_engine_says_what_to_install(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.delenv("AZRM_PODMAN", raising=False)
     with pytest.raises(EngineMissing, match="apt-get install podman"):
         Podman(tmp_path / "x")
+
+
+def test_the_local_azure_starts_containers_only_when_asked_and_cleans_up(tmp_path: Path) -> None:
+    from azrm.emulator import LocalAzure
+    from azrm.emulator.containers import LABEL
+
+    with LocalAzure(blob=False, http=False) as local:
+        plane = local.containers
+        assert plane is not None and plane._engine is None  # nothing started until used
+        assert local.emulator is not None and local.emulator.containers is plane
+        address = plane.group_address("/subscriptions/s/resourceGroups/rg/providers/x/containerGroups/g")
+        assert address.startswith("127.") and address == plane.group_address(
+            "/SUBSCRIPTIONS/s/resourceGroups/RG/providers/x/containerGroups/G"
+        )
+        registry = plane.start_registry("myregistry", admin=("myregistry", "pw-1"))
+        assert registry.running
+        engine = plane.engine
+        archive = _rootfs(tmp_path)
+        engine.import_rootfs(archive, f"{registry.address}/app:v1", cmd=["/bin/sh"])
+        engine.push(f"{registry.address}/app:v1", credentials=plane.service_credentials(), cert_dir=plane.cert_dir)
+        engine.create_pod("azrm-plane-test", labels={LABEL: plane.id})
+        assert len(engine.pods(f"{LABEL}={plane.id}")) == 1
+        plane.close()  # what stopping the local Azure does first
+        assert not registry.running
+        assert engine.pods(f"{LABEL}={plane.id}") == []  # its pods went with it
+        folder = plane.folder
+    assert not folder.exists()  # no state file: nothing kept
+
+
+def test_a_local_azure_with_state_keeps_its_registry_data(tmp_path: Path) -> None:
+    from azrm.emulator import EmulatorSettings, LocalAzure
+
+    settings = EmulatorSettings(state_path=str(tmp_path / "state.db"))
+    with LocalAzure(settings, blob=False, http=False) as local:
+        assert local.containers is not None
+        registry = local.containers.start_registry("keepme")
+        engine = local.containers.engine
+        engine.import_rootfs(_rootfs(tmp_path), f"{registry.address}/kept:v1", cmd=["/bin/sh"])
+        engine.push(
+            f"{registry.address}/kept:v1",
+            credentials=local.containers.service_credentials(),
+            cert_dir=local.containers.cert_dir,
+        )
+        port = registry.port
+    with LocalAzure(settings, blob=False, http=False) as local:
+        assert local.containers is not None
+        registry = local.containers.start_registry("keepme", port=port)
+        engine = local.containers.engine
+        engine.remove_image(f"{registry.address}/kept:v1")
+        engine.pull(
+            f"{registry.address}/kept:v1",
+            credentials=local.containers.service_credentials(),
+            cert_dir=local.containers.cert_dir,
+        )
+        assert engine.image_exists(f"{registry.address}/kept:v1")

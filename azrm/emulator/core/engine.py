@@ -116,6 +116,9 @@ class Emulator:
         self.throttler = Throttler(enabled=self.settings.throttle)
         self.faults = FaultInjector(self.settings.faults, self.settings.seed)
         self.blob = blob
+        #: the container engine and registries (a :class:`~azrm.emulator.containers.ContainerPlane`);
+        #: ``None`` in-process without :class:`~azrm.emulator.LocalAzure`
+        self.containers: Any = None
         self.router = Router()
         self._lock = threading.RLock()
         self.requests_served = 0
