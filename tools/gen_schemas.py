@@ -61,6 +61,13 @@ TYPES: dict[str, tuple[str, str]] = {
     "Microsoft.Compute/availabilitySets": ("azure.mgmt.compute.models", "AvailabilitySet"),
     "Microsoft.Compute/disks": ("azure.mgmt.compute.models", "Disk"),
     "Microsoft.Insights/autoscaleSettings": ("azure.mgmt.monitor.models", "AutoscaleSettingResource"),
+    "Microsoft.ContainerInstance/containerGroups": ("azure.mgmt.containerinstance.models", "ContainerGroup"),
+    "Microsoft.ContainerRegistry/registries": ("azure.mgmt.containerregistry.models", "Registry"),
+    "Microsoft.ContainerRegistry/registries/replications": ("azure.mgmt.containerregistry.models", "Replication"),
+    "Microsoft.ContainerRegistry/registries/webhooks": (
+        "azure.mgmt.containerregistry.models",
+        "WebhookCreateParameters",
+    ),
 }
 
 _MSREST_SCALARS = {"str": "str", "int": "int", "long": "int", "float": "float", "bool": "bool", "object": "any"}
