@@ -31,6 +31,9 @@ _CLIENTS = {
     "compute": ("azure.mgmt.compute", "ComputeManagementClient"),
     "monitor": ("azure.mgmt.monitor", "MonitorManagementClient"),
     "deployments": ("azure.mgmt.resource.deployments", "DeploymentsMgmtClient"),
+    "containerinstance": ("azure.mgmt.containerinstance", "ContainerInstanceManagementClient"),
+    "containerregistry": ("azure.mgmt.containerregistry", "ContainerRegistryManagementClient"),
+    "containerregistrytasks": ("azure.mgmt.containerregistrytasks", "ContainerRegistryTasksMgmtClient"),
 }
 
 
@@ -131,6 +134,21 @@ class SessionBase:
     def monitor_client(self) -> Any:
         """azure-mgmt-monitor's ``MonitorManagementClient`` (autoscale, activity log, metrics)."""
         return self._client("monitor")
+
+    @property
+    def container_instance_client(self) -> Any:
+        """azure-mgmt-containerinstance's ``ContainerInstanceManagementClient``."""
+        return self._client("containerinstance")
+
+    @property
+    def container_registry_client(self) -> Any:
+        """azure-mgmt-containerregistry's ``ContainerRegistryManagementClient``."""
+        return self._client("containerregistry")
+
+    @property
+    def container_registry_tasks_client(self) -> Any:
+        """azure-mgmt-containerregistrytasks' ``ContainerRegistryTasksMgmtClient`` (runs, builds)."""
+        return self._client("containerregistrytasks")
 
     def close(self) -> None:
         """Close the SDK clients."""

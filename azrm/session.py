@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 from .errors import ValidationError
 from .operations.autoscale import AutoscaleOperations
 from .operations.catalog import CatalogOperations
+from .operations.containerinstance import ContainerInstanceOperations
+from .operations.containerregistry import ContainerRegistryOperations
 from .operations.resources import ResourceOperations
 from .operations.templates import TemplateOperations
 from .operations.vmss import VmssOperations
@@ -60,7 +62,15 @@ CLOUDS: dict[str, Cloud] = {
 }
 
 
-class Session(ResourceOperations, VmssOperations, AutoscaleOperations, TemplateOperations, CatalogOperations):
+class Session(
+    ResourceOperations,
+    VmssOperations,
+    AutoscaleOperations,
+    TemplateOperations,
+    CatalogOperations,
+    ContainerRegistryOperations,
+    ContainerInstanceOperations,
+):
     """A connection to one subscription, with the cmdlet-style operations as methods.
 
     Operations wait for completion and return the Azure SDK's own models; ``begin_*`` twins return the

@@ -17,11 +17,12 @@ import shutil
 import threading
 from pathlib import Path
 
+from .core.errors import ArmError
 from .core.tls import Certificates
 from .distribution import Distribution, RegistryError
 from .podman import EngineError, Podman
 
-__all__ = ["LABEL", "ContainerPlane", "ContainersUnavailable"]
+__all__ = ["LABEL", "ContainerPlane", "ContainersUnavailable", "engine_unavailable"]
 
 log = logging.getLogger("azrm.emulator.containers")
 
@@ -35,6 +36,19 @@ _GROUP_BLOCK = ipaddress.ip_network("127.64.0.0/10")
 
 class ContainersUnavailable(RuntimeError):
     """Podman or the registry is missing (or failed); the message says what to install or what broke."""
+
+
+def engine_unavailable(exc: ContainersUnavailable) -> ArmError:
+    """Return the local Azure's own answer when its engine or registry cannot run (409, documented).
+
+    Azure has no such error (its engine is always there): the code is the local Azure's, listed with
+    its other own codes in docs/local-azure.md, and the message says what to install.
+    """
+    return ArmError(
+        409,
+        "ContainerEngineUnavailable",
+        f"The local Azure cannot run containers on this machine: {exc}",
+    )
 
 
 class ContainerPlane:
@@ -114,6 +128,19 @@ class ContainerPlane:
             raise ContainersUnavailable(str(exc)) from exc
         self._registries[name.lower()] = registry
         return registry
+
+    def registry_for_host(self, host: str) -> tuple[str, Distribution] | None:
+        """Return ``(name, registry)`` a registry host names: its address, or ``<name>.azurecr.io``."""
+        host = host.lower()
+        for name, registry in self._registries.items():
+            if host == registry.address.lower():
+                return name, registry
+        if host.endswith(".azurecr.io"):
+            name = host.removesuffix(".azurecr.io")
+            registry = self._registries.get(name)
+            if registry is not None:
+                return name, registry
+        return None
 
     def remove_registry(self, name: str) -> None:
         """Stop the registry and delete what it stored."""

@@ -22,6 +22,8 @@ def install(emu: Emulator) -> list[Provider]:
         VirtualMachineExtensionBackend,
         VirtualMachineScaleSetBackend,
     )
+    from .containerinstance import ContainerGroupBackend
+    from .containerregistry import ContainerRegistryBackend
     from .deployments import DeploymentsBackend
     from .insights import AutoscaleBackend
     from .network import (
@@ -52,6 +54,8 @@ def install(emu: Emulator) -> list[Provider]:
         AvailabilitySetBackend(emu),
         ComputeCatalogBackend(emu),
         AutoscaleBackend(emu),
+        ContainerRegistryBackend(emu),
+        ContainerGroupBackend(emu),
         DeploymentsBackend(emu),
     ]
     for provider in providers:
