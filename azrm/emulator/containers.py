@@ -67,6 +67,8 @@ class ContainerPlane:
         self._engine: Podman | None = None
         self._registries: dict[str, Distribution] = {}
         self._lock = threading.Lock()
+        #: set by :meth:`close` (background work such as restart supervision stops)
+        self.closed = False
 
     # -- the engine --------------------------------------------------------------------------
     @property
@@ -137,9 +139,9 @@ class ContainerPlane:
                 return name, registry
         if host.endswith(".azurecr.io"):
             name = host.removesuffix(".azurecr.io")
-            registry = self._registries.get(name)
-            if registry is not None:
-                return name, registry
+            found = self._registries.get(name)
+            if found is not None:
+                return name, found
         return None
 
     def remove_registry(self, name: str) -> None:
@@ -157,6 +159,7 @@ class ContainerPlane:
     # -- life cycle ------------------------------------------------------------------------------
     def close(self, *, remove: bool = False) -> None:
         """Stop the registries and this local Azure's pods; with ``remove``, delete their data too."""
+        self.closed = True
         for registry in list(self._registries.values()):
             registry.stop()
         self._registries.clear()

@@ -83,7 +83,7 @@ class LocalAzure:
             self.emulator = Emulator(self.settings, blob=plane)
             certs = make_certificates(self._workdir)
             self.containers = ContainerPlane(self._containers_folder(), certs)
-            self.emulator.containers = self.containers
+            self.emulator.attach_containers(self.containers)
             if self.http:
                 tls = certs if self.tls else None
                 self.server = ArmServer(self.emulator, host=self.host, port=self.port, tls=tls).start()

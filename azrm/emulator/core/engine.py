@@ -256,6 +256,19 @@ class Emulator:
                 return provider
         raise LookupError(f"no backend {cls.__name__} is installed")
 
+    def attach_containers(self, plane: Any) -> None:
+        """Give the local Azure its container plane; providers with records of a state file bring theirs back.
+
+        Called once the plane exists (after the providers' ``restore()``): each provider that has a
+        ``containers_attached()`` restarts what it keeps there (registries, container groups).
+        """
+        with self._lock:
+            self.containers = plane
+            for provider in self.providers:
+                hook = getattr(provider, "containers_attached", None)
+                if hook is not None:
+                    hook()
+
     def on_delete(self, resource_type: str, hook: Callable[[Record], None]) -> None:
         """Run ``hook`` whenever a record of ``resource_type`` is removed (cleanups such as Azurite)."""
         self._delete_hooks.setdefault(resource_type.lower(), []).append(hook)
@@ -298,6 +311,10 @@ class Emulator:
         """Finish the operations still running (as if their time had come), flush, close the state file."""
         with self._lock:
             self.ops.settle(float("inf"))
+            for provider in self.providers:
+                closing = getattr(provider, "close", None)
+                if closing is not None:
+                    closing()
             self.store.close()
 
     # -- the pipeline ------------------------------------------------------------------------

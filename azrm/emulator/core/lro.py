@@ -15,6 +15,7 @@ compute        ``Azure-AsyncOperation`` (+ ``Location ?monitor=true``)    ``{"st
 storage        ``Location`` only (202, empty body)                        - (Location: 202, then 200 + resource)
 resources      ``Location`` (``/operationresults/<token>``)               - (202, then 200)
 deployments    ``Azure-AsyncOperation``                                   ``{"status": "Running"}``
+aci            ``Azure-AsyncOperation`` (``api-version=2018-06-01``)      ``{"id", "status", "startTime", ...}``
 =============  =========================================================  ==================================
 
 ``Retry-After`` says when the operation will be done (whole seconds, at most 10). When less than a
@@ -32,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .clock import iso_compute
+from .clock import iso_compute, iso_utc
 from .errors import ArmError
 from .wire import Headers, Response
 
@@ -216,7 +217,9 @@ class Operations:
     def status_url(self, op: Operation, base_url: str) -> str:
         """Return the ``Azure-AsyncOperation`` URL."""
         prefix = f"{base_url}/subscriptions/{op.subscription}/providers/{op.namespace}/locations/{op.location}"
-        return f"{prefix}/operations/{op.id}?api-version={op.api_version}"
+        # Container Instances' operation URLs carry 2018-06-01 whatever the request's api-version (recordings)
+        version = "2018-06-01" if op.style == "aci" else op.api_version
+        return f"{prefix}/operations/{op.id}?api-version={version}"
 
     def location_url(self, op: Operation, base_url: str) -> str:
         """Return the ``Location`` URL."""
@@ -249,6 +252,8 @@ class Operations:
             body = {"startTime": iso_compute(op.started), "status": status, "name": op.id}
             if op.ended is not None:
                 body["endTime"] = iso_compute(op.ended)
+        if op.style == "aci":
+            body = {"id": op.resource_id, "status": status, "startTime": iso_utc(op.started), "properties": {}}
         if op.error is not None:
             body["error"] = op.error.error_object()
         return Response(200, body, Headers(self._timing_headers(op, now)))
