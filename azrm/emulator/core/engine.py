@@ -119,6 +119,8 @@ class Emulator:
         #: the container engine and registries (a :class:`~azrm.emulator.containers.ContainerPlane`);
         #: ``None`` in-process without :class:`~azrm.emulator.LocalAzure`
         self.containers: Any = None
+        #: websocket streams providers serve (``/_azrm/<kind>/<session>``): kind -> f(session, password) -> text
+        self.streams: dict[str, Callable[[str, str], str]] = {}
         self.router = Router()
         self._lock = threading.RLock()
         self.requests_served = 0

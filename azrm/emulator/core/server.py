@@ -59,6 +59,9 @@ def asgi_app(holder: ArmServer) -> Any:
     """Return the ASGI application; it serves whatever emulator ``holder.emulator`` is at request time."""
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket":
+            await _stream(holder, scope, receive, send)
+            return
         if scope["type"] != "http":
             return
         chunks = []
@@ -94,6 +97,39 @@ def asgi_app(holder: ArmServer) -> Any:
         await send({"type": "http.response.body", "body": body if request.method != "HEAD" else b""})
 
     return app
+
+
+async def _stream(holder: ArmServer, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Serve a provider's websocket stream (``/_azrm/<kind>/<session>``: a container's exec).
+
+    ACI's protocol: the client's first message is the session's password; the command's output
+    comes back, then the socket closes. Providers register ``emulator.streams[kind]``.
+    """
+    parts = [p for p in scope["path"].split("/") if p]
+    handler = holder.emulator.streams.get(parts[1]) if len(parts) == 3 and parts[0] == "_azrm" else None
+    message = await receive()
+    if message.get("type") != "websocket.connect":
+        return
+    if handler is None:
+        await send({"type": "websocket.close", "code": 4404})
+        return
+    await send({"type": "websocket.accept"})
+    first = await receive()
+    if first.get("type") != "websocket.receive":
+        return
+    password = first.get("text") or (first.get("bytes") or b"").decode("utf-8", "replace")
+    try:
+        output = await asyncio.to_thread(handler, parts[2], password)
+    except PermissionError:
+        await send({"type": "websocket.close", "code": 4401})
+        return
+    except LookupError as exc:
+        await send({"type": "websocket.send", "text": f"{exc}\n"})
+        await send({"type": "websocket.close", "code": 1000})
+        return
+    if output:
+        await send({"type": "websocket.send", "text": output})
+    await send({"type": "websocket.close", "code": 1000})
 
 
 class ArmServer:

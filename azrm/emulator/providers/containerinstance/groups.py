@@ -76,6 +76,7 @@ class ContainerGroupBackend(Provider):
         r.add("POST", group + "/containers/{containerName}/attach", self.attach)
         r.add("GET", group + "/outboundNetworkDependenciesEndpoints", self.outbound)
         self.emu.on_delete(GROUP_TYPE, self._on_delete)
+        self.emu.streams["execstream"] = self.run_exec
 
     # -- the engine ---------------------------------------------------------------------------------------
     def runtime(self) -> GroupRuntime | None:
@@ -510,22 +511,28 @@ class ContainerGroupBackend(Provider):
         self._group(call)
         return Response(200, [])
 
-    def run_exec(self, session_id: str, password: str) -> tuple[int, str]:
-        """Run an exec session's command in its container (once); returns its exit code and output."""
-        session = self.exec_sessions.pop(session_id, None)
-        if session is None or not _secrets.compare_digest(session["password"], password):
-            raise PermissionError("unknown exec session or wrong password")
-        record = self.store.get(session["group"])
-        runtime = self.runtime()
-        if record is None or runtime is None:
-            raise LookupError("the container group is gone")
-        state = ((record.internal.get("runtime") or {}).get("containers") or {}).get(session["container"]) or {}
-        if not state.get("created"):
-            return 1, "The container is not running, so the command could not be executed.\n"
+    def run_exec(self, session_id: str, password: str) -> str:
+        """Run an exec session's command in its container (once, as a real ``podman exec``); return its output.
+
+        Called from the websocket the exec answer named, with the password the client sends first.
+        """
         import shlex
 
-        command = shlex.split(session["command"] or "sh")
-        return runtime.plane.engine.exec(runtime.container_name(record, session["container"]), command)
+        with self.emu._lock:
+            session = self.exec_sessions.get(session_id)
+            if session is None or not _secrets.compare_digest(session["password"], password):
+                raise PermissionError("unknown exec session or wrong password")
+            del self.exec_sessions[session_id]
+            record = self.store.get(session["group"])
+            runtime = self.runtime()
+            if record is None or runtime is None:
+                raise LookupError("The container group no longer exists.")
+            state = ((record.internal.get("runtime") or {}).get("containers") or {}).get(session["container"]) or {}
+            name = runtime.container_name(record, session["container"])
+        if not state.get("created"):
+            return "The container is not running, so the command could not be executed.\n"
+        _, output = runtime.plane.engine.exec(name, shlex.split(session["command"] or "sh"))
+        return output
 
 
 def _manifest_exists(address: str, reference: str, user: str, password: str, ca: str) -> bool:
