@@ -331,10 +331,10 @@ class ContainerGroupBackend(Provider):
         if existing is not None:
             self.busy(existing)
         plane = self.emu.containers
+        address = plane.group_address(rid) if plane is not None else _address(rid)
         if isinstance(props.get("ipAddress"), dict):
             ip = props["ipAddress"]
-            if plane is not None:
-                ip["ip"] = plane.group_address(rid)
+            ip["ip"] = address
             if ip.get("dnsNameLabel"):
                 ip["fqdn"] = f"{str(ip['dnsNameLabel']).lower()}.{location}.azurecontainer.io"
         props.setdefault("initContainers", [])
@@ -351,7 +351,7 @@ class ContainerGroupBackend(Provider):
         for extra in ("identity", "zones", "extendedLocation"):
             if body.get(extra) is not None:
                 record_body[extra] = copy.deepcopy(body[extra])
-        internal = {"address": plane.group_address(rid) if plane is not None else None}
+        internal = {"address": address}
         if existing is not None and runtime is not None and existing.internal.get("runtime"):
             runtime.remove(existing)
         record = self.store.put(Record(rid, GROUP_TYPE, record_body, secrets=secrets, internal=internal))
@@ -533,6 +533,14 @@ class ContainerGroupBackend(Provider):
             return "The container is not running, so the command could not be executed.\n"
         _, output = runtime.plane.engine.exec(name, shlex.split(session["command"] or "sh"))
         return output
+
+
+def _address(resource_id: str) -> str:
+    """A group's address in an in-process local Azure without a container plane (nothing listens there)."""
+    import hashlib
+
+    digest = int(hashlib.sha256(resource_id.lower().encode()).hexdigest(), 16)
+    return f"127.{64 + digest % 64}.{(digest >> 8) % 256}.{1 + (digest >> 16) % 254}"
 
 
 def _manifest_exists(address: str, reference: str, user: str, password: str, ca: str) -> bool:

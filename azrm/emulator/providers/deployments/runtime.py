@@ -31,6 +31,8 @@ DEFAULT_API = {
     "microsoft.compute": "2024-07-01",
     "microsoft.insights": "2022-10-01",
     "microsoft.resources": "2022-09-01",
+    "microsoft.containerinstance": "2023-05-01",
+    "microsoft.containerregistry": "2025-11-01",
 }
 
 

@@ -33,7 +33,22 @@ if TYPE_CHECKING:
 __all__ = ["changes_for", "export_group"]
 
 #: properties Azure accepts but never returns: a what-if cannot compare them
-_WRITE_ONLY = frozenset({"protectedsettings", "adminpassword", "customdata", "protectedsettingsfromkeyvault"})
+#: properties Azure never returns (or returns emptied): what-if cannot compare them, so it does not report them.
+#: Container groups: secure environment values, registry passwords, secret volumes' files, storage and
+#: workspace keys (docs/research/container-instances.md, "Secrets stripped on read").
+_WRITE_ONLY = frozenset(
+    {
+        "protectedsettings",
+        "adminpassword",
+        "customdata",
+        "protectedsettingsfromkeyvault",
+        "securevalue",
+        "password",
+        "secret",
+        "storageaccountkey",
+        "workspacekey",
+    }
+)
 _TOP_KEYS = ("location", "tags", "sku", "kind", "zones", "identity", "plan", "properties")
 
 
@@ -274,7 +289,7 @@ def _delta(before: Any, after: Any, path: str, masks: dict[str, str]) -> list[di
         for key, value in after.items():
             sub = f"{path}.{key}" if path else key
             match = next((k for k in before if k.lower() == key.lower()), None)
-            if _unknowable(value, masks):
+            if _unknowable(value, masks) or key.lower() in _WRITE_ONLY:
                 continue
             if match is None:
                 if value in (None, [], {}) or key.lower() in _WRITE_ONLY:
