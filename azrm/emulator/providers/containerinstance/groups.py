@@ -536,7 +536,7 @@ class ContainerGroupBackend(Provider):
 
 
 def _address(resource_id: str) -> str:
-    """A group's address in an in-process local Azure without a container plane (nothing listens there)."""
+    """Return a group's address in an in-process local Azure without a container plane (nothing listens)."""
     import hashlib
 
     digest = int(hashlib.sha256(resource_id.lower().encode()).hexdigest(), 16)
