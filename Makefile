@@ -15,6 +15,7 @@ SCENARIO ?= iaas-dsc
 DEMO_SCRIPT_iaas-dsc := examples/seed_iaas_dsc.py
 DEMO_SCRIPT_vmss := examples/seed_vmss_web_farm.py
 DEMO_SCRIPT_templates := examples/seed_linked_templates/deploy.py
+DEMO_SCRIPT_containers := examples/seed_containers.py
 
 .PHONY: setup test lint demo bench lock clean conformance
 
@@ -44,7 +45,7 @@ conformance: setup
 	$(BIN)/python -m pytest -n 2 -q -p no:randomly tests/corpus $(PYTEST_ARGS)
 
 demo: setup
-	@test -n "$(DEMO_SCRIPT_$(SCENARIO))" || { echo "SCENARIO=$(SCENARIO): use iaas-dsc (default), vmss or templates"; exit 2; }
+	@test -n "$(DEMO_SCRIPT_$(SCENARIO))" || { echo "SCENARIO=$(SCENARIO): use iaas-dsc (default), vmss, templates or containers"; exit 2; }
 	$(BIN)/python $(DEMO_SCRIPT_$(SCENARIO)) $(DEMO_ARGS)
 
 bench: setup

@@ -35,6 +35,9 @@ _EXPORTS = {
     "Session": "session",
     "connect": "session",
     "local": "session",
+    "Docker": "docker",
+    "DockerError": "docker",
+    "ContainerCommandError": "operations.containerinstance",
     "TemplateSession": "template_mode",
     "template_session": "template_mode",
     "LoggingReporter": "progress",
@@ -110,6 +113,7 @@ __all__ = [
     "AzrmError",
     "BackendAddressPoolConfig",
     "Cloud",
+    "ContainerCommandError",
     "ContainerConfig",
     "ContainerGroupConfig",
     "ContainerGroupPort",
@@ -120,6 +124,8 @@ __all__ = [
     "DataDisk",
     "DeploymentError",
     "DeploymentFailure",
+    "Docker",
+    "DockerError",
     "DscExtension",
     "EnvironmentVariable",
     "FrontendIpConfig",
@@ -247,7 +253,9 @@ if TYPE_CHECKING:
         set_vmss_storage_profile,
     )
     from .credential import Credential, get_credential
+    from .docker import Docker, DockerError
     from .errors import AzrmError, DeploymentError, DeploymentFailure, StepError, ValidationError
+    from .operations.containerinstance import ContainerCommandError
     from .progress import LoggingReporter, NotebookReporter, Reporter, SilentReporter, TerminalReporter
     from .session import CLOUDS, Cloud, LocalSession, Session, connect, local
     from .template_mode import TemplateSession, template_session

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from .docker import Docker
 from .errors import ValidationError
 from .operations.autoscale import AutoscaleOperations
 from .operations.catalog import CatalogOperations
@@ -78,6 +79,13 @@ class Session(
     (``session.compute_client``...) for anything azrm does not cover. Use :func:`connect` or
     :func:`local` to make one.
     """
+
+    def docker(self, resource_group_name: str, registry_name: str, *, location: str | None = None) -> Docker:
+        """Return Docker's verbs (images, build, run, ps, logs...) over a registry and a resource group.
+
+        See :class:`azrm.Docker`; every verb is made of this session's container operations.
+        """
+        return Docker(self, resource_group_name, registry_name, location=location)
 
     def __repr__(self) -> str:
         sub = self._subscription_id or "(resolved on first use)"
