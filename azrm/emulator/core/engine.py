@@ -103,6 +103,7 @@ class Emulator:
         settings: EmulatorSettings | None = None,
         *,
         blob: Any = None,
+        containers: Any = None,
         install: Callable[[Emulator], list[Any]] | None = None,
     ) -> None:
         self.settings = settings or EmulatorSettings()
@@ -117,8 +118,9 @@ class Emulator:
         self.faults = FaultInjector(self.settings.faults, self.settings.seed)
         self.blob = blob
         #: the container engine and registries (a :class:`~azrm.emulator.containers.ContainerPlane`);
-        #: ``None`` in-process without :class:`~azrm.emulator.LocalAzure`
-        self.containers: Any = None
+        #: ``None`` in-process without :class:`~azrm.emulator.LocalAzure`; given here so that
+        #: providers' ``restore()`` can restart registries after a state file is loaded
+        self.containers: Any = containers
         self.router = Router()
         self._lock = threading.RLock()
         self.requests_served = 0
