@@ -137,9 +137,9 @@ class ContainerPlane:
                 return name, registry
         if host.endswith(".azurecr.io"):
             name = host.removesuffix(".azurecr.io")
-            registry = self._registries.get(name)
-            if registry is not None:
-                return name, registry
+            found = self._registries.get(name)
+            if found is not None:
+                return name, found
         return None
 
     def remove_registry(self, name: str) -> None:
