@@ -204,7 +204,7 @@ def test_import_from_a_registry_off_this_machine_fails_saying_how_to_bring_the_i
     text = str(info.value)
     assert "not available offline" in text and "podman load" in text
     no_tags = {"source": {"registryUri": "docker.io", "sourceImage": "library/nginx"}}
-    with pytest.raises(HttpResponseError, match="Missing property parameters.TargetTags"):
+    with pytest.raises(HttpResponseError, match=r"Missing property parameters\.TargetTags"):
         registries(acr).begin_import_image("rg1", name, no_tags).result()
 
 
