@@ -131,6 +131,11 @@ class BuildRun:
     run: Any = field(repr=False)
 
 
+def _text(value: Any) -> str:
+    """Return an SDK enum's value (``RunStatus.SUCCEEDED`` -> ``Succeeded``) or the string itself."""
+    return str(getattr(value, "value", value))
+
+
 def _name(name: str, field_name: str = "name") -> None:
     check(isinstance(name, str) and bool(_NAME.match(name)), field_name, name, _NAME_RULE)
 
@@ -568,15 +573,15 @@ class ContainerRegistryOperations(SessionBase):
         while run.status not in _TERMINAL:
             if time.monotonic() - start > timeout:
                 self.reporter.finish(step, False, time.monotonic() - start)
-                raise BuildFailedError(queued.run_id, str(run.status), f"still running after {timeout:.0f} s", "")
+                raise BuildFailedError(queued.run_id, _text(run.status), f"still running after {timeout:.0f} s", "")
             time.sleep(min(self.progress_interval, 1.0))
             run = tasks.runs.get(resource_group_name, registry_name, queued.run_id)
-            self.reporter.update(step, str(run.status), time.monotonic() - start)
+            self.reporter.update(step, _text(run.status), time.monotonic() - start)
         self.reporter.finish(step, run.status == "Succeeded", time.monotonic() - start)
         link = tasks.runs.get_log_sas_url(resource_group_name, registry_name, queued.run_id).log_link
         log = BlobClient.from_blob_url(link).download_blob().readall().decode("utf-8", "replace").replace("\r\n", "\n")
         if run.status != "Succeeded":
             tail = "\n".join(log.splitlines()[-30:])
-            raise BuildFailedError(queued.run_id, str(run.status), run.run_error_message or "the build failed", tail)
+            raise BuildFailedError(queued.run_id, _text(run.status), run.run_error_message or "the build failed", tail)
         pushed = [f"{o.registry}/{o.repository}:{o.tag}@{o.digest}" for o in run.output_images or []]
-        return BuildRun(queued.run_id, str(run.status), pushed, log, run)
+        return BuildRun(queued.run_id, _text(run.status), pushed, log, run)

@@ -356,3 +356,73 @@ def test_a_restart_with_state_keeps_registries_and_their_images(tmp_path: Path) 
         assert local.ca_bundle is not None
         status, tags = v2(again.login_server, "kept/tags/list", local.ca_bundle, ("keptregistry", password))
         assert status == 200 and tags["tags"] == ["v1"]
+
+
+# -- the library --------------------------------------------------------------------------------------
+@pytest.fixture
+def lib_acr(acr: Azure) -> Iterator[Any]:
+    from tests.conftest import session_on
+
+    session = session_on(acr)
+    yield session
+    session.close()
+
+
+def test_the_library_creates_builds_lists_imports_and_removes(
+    lib_acr: Any, acr: Azure, tmp_path: Path, unique: Any
+) -> None:
+    from azrm.errors import ValidationError
+    from azrm.operations.containerregistry import BuildFailedError, RepositoryAttributes, TagAttributes
+
+    writes = acr.emu.requests_by_method["PUT"]
+    with pytest.raises(ValidationError, match="5 to 50"):
+        lib_acr.new_container_registry("rg1", "no-dashes")
+    with pytest.raises(ValidationError, match="sku"):
+        lib_acr.new_container_registry("rg1", unique("skureg"), sku="Classic")
+    assert acr.emu.requests_by_method["PUT"] == writes  # refused before any request
+    name = unique("libreg")
+    reg = lib_acr.new_container_registry("rg1", name, enable_admin_user=True, tags={"team": "a"})
+    assert reg.admin_user_enabled and reg.tags == {"team": "a"}
+    assert lib_acr.get_container_registry("rg1", name).login_server == reg.login_server
+    assert [r.name for r in lib_acr.get_container_registry("rg1")] == [name]
+    cred = lib_acr.get_container_registry_credential("rg1", name)
+    assert cred.username == name and cred.password not in repr(cred)
+
+    shutil.copy(str(shutil.which("busybox")), tmp_path / "busybox")
+    (tmp_path / "Dockerfile").write_text('FROM scratch\nCOPY busybox /bin/busybox\nCMD ["/bin/busybox", "true"]\n')
+    build = lib_acr.acr_build("rg1", name, tmp_path, image="web/app:v1")
+    assert build.status == "Succeeded" and build.images[0].startswith(f"{reg.login_server}/web/app:v1@sha256:")
+    assert "Successfully pushed image" in build.log
+    assert lib_acr.get_container_registry_repository(name, resource_group_name="rg1") == ["web/app"]
+    repo = lib_acr.get_container_registry_repository(name, resource_group_name="rg1", name="web/app")
+    assert repo == RepositoryAttributes(reg.login_server, "web/app", 1, 1)
+    [tag] = lib_acr.get_container_registry_tag(name, "web/app", resource_group_name="rg1")
+    assert isinstance(tag, TagAttributes) and tag.name == "v1" and tag.digest.startswith("sha256:") and tag.size > 1000
+
+    lib_acr.import_container_registry_image(
+        "rg1", name, "web/app:v1", source_registry_resource_id=reg.id, target_tag="web/app:release"
+    )
+    assert {t.name for t in lib_acr.get_container_registry_tag(name, "web/app", resource_group_name="rg1")} == {
+        "v1",
+        "release",
+    }
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY nothing-here /x\n")
+    with pytest.raises(BuildFailedError) as info:
+        lib_acr.acr_build("rg1", name, tmp_path, image="web/app:broken")
+    assert info.value.status == "Failed" and "nothing-here" in info.value.log_tail
+
+    authfile = tmp_path / "auth.json"
+    assert lib_acr.connect_container_registry(
+        name, resource_group_name="rg1", engine="podman", cert_dir=str(tmp_path / "certs"), authfile=str(authfile)
+    )
+    assert reg.login_server in json.loads(authfile.read_text())["auths"]
+
+    new = lib_acr.update_container_registry_credential("rg1", name, password_name="password")
+    assert new.password != cred.password and new.password2 == cred.password2
+    deleted = lib_acr.remove_container_registry_repository(name, "web/app", resource_group_name="rg1")
+    assert deleted.tags_deleted == ["release", "v1"] and len(deleted.manifests_deleted) == 1
+    assert lib_acr.get_container_registry_repository(name, resource_group_name="rg1") == []
+    off = lib_acr.update_container_registry("rg1", name, enable_admin_user=False, sku="Standard")
+    assert off.admin_user_enabled is False and off.sku.name == "Standard"
+    lib_acr.remove_container_registry("rg1", name)
+    assert lib_acr.get_container_registry("rg1") == []

@@ -39,8 +39,10 @@ class RegistryHttpError(RuntimeError):
 
 def is_loopback(host: str) -> bool:
     """Whether ``host`` (``name[:port]``) is on this machine's loopback."""
-    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    name = name.strip("[]")
+    if host.startswith("["):  # [v6 address]:port
+        name = host[1:].split("]", 1)[0]
+    else:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
     if name.lower() == "localhost":
         return True
     try:
