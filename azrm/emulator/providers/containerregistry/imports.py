@@ -159,8 +159,8 @@ class ImportMixin(RegistryCore):
                 for t_repo, maybe_tag in targets:
                     if maybe_tag is not None and target.has_manifest(t_repo, maybe_tag):
                         raise _failed(
-                            f"The target tag {t_repo}:{maybe_tag} already exists in {record.name}; with mode NoForce an "
-                            "existing target tag fails the import before anything is copied (use mode Force)."
+                            f"The target tag {t_repo}:{maybe_tag} already exists in {record.name}; with mode NoForce "
+                            "an existing target tag fails the import before anything is copied (use mode Force)."
                         )
             copy_image(src, repo, reference, target, targets)
         except RegistryHttpError as err:
