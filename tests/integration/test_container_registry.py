@@ -24,6 +24,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.containerregistry import ContainerRegistryManagementClient
 from azure.mgmt.containerregistrytasks import ContainerRegistryTasksMgmtClient
+from azure.mgmt.resource.resources import ResourceManagementClient
 
 from azrm.emulator import EmulatorSettings, LocalAzure
 from azrm.emulator.azurite import Azurite, BlobPlane
@@ -336,17 +337,16 @@ def test_an_arm_template_deploys_a_registry(acr: Azure, unique: Any) -> None:
 def test_a_restart_with_state_keeps_registries_and_their_images(tmp_path: Path) -> None:
     settings = EmulatorSettings(state_path=str(tmp_path / "state.db"))
     with LocalAzure(settings) as local:
-        local.client(
-            __import__("azure.mgmt.resource.resources", fromlist=["x"]).ResourceManagementClient
-        ).resource_groups.create_or_update("rg1", {"location": LOCATION})
+        local.client(ResourceManagementClient).resource_groups.create_or_update("rg1", {"location": LOCATION})
         client = local.client(ContainerRegistryManagementClient)
         body = {"location": LOCATION, "sku": {"name": "Standard"}, "properties": {"adminUserEnabled": True}}
         reg = client.registries.begin_create("rg1", "keptregistry", body).result()
         assert local.containers is not None
         local.containers.engine.import_rootfs(_rootfs(tmp_path), f"{reg.login_server}/kept:v1", cmd=["/bin/sh"])
-        push_busybox_ref = f"{reg.login_server}/kept:v1"
         local.containers.engine.push(
-            push_busybox_ref, credentials=local.containers.service_credentials(), cert_dir=local.containers.cert_dir
+            f"{reg.login_server}/kept:v1",
+            credentials=local.containers.service_credentials(),
+            cert_dir=local.containers.cert_dir,
         )
         password = client.registries.list_credentials("rg1", "keptregistry").passwords[0].value
     with LocalAzure(settings) as local:
