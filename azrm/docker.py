@@ -120,20 +120,18 @@ class Docker:
         """List the registry's images, one row per tag (``docker images``), with their layers."""
         session = self.session
         rows = []
-        for repository in session.get_container_registry_repository(
-            self.registry_name, resource_group_name=self.resource_group_name
-        ):
+        for repository in self._repositories():
             tags = session.get_container_registry_tag(
                 self.registry_name, repository, resource_group_name=self.resource_group_name
             )
-            for tag in tags:
+            for tag in tags if isinstance(tags, list) else [tags]:
                 rows.append(
                     Image(
                         repository=repository,
                         tag=tag.name,
                         digest=tag.digest,
                         size=tag.size,
-                        layers=tuple(getattr(tag, "layers", ()) or ()),
+                        layers=tag.layers,
                         reference=f"{self.login_server}/{repository}:{tag.name}",
                     )
                 )
@@ -144,10 +142,13 @@ class Docker:
 
         Docker searches Docker Hub; here the shared repository is the registry.
         """
+        return sorted(r for r in self._repositories() if term.lower() in r.lower())
+
+    def _repositories(self) -> list[str]:
         found = self.session.get_container_registry_repository(
             self.registry_name, resource_group_name=self.resource_group_name
         )
-        return sorted(r for r in found if term.lower() in r.lower())
+        return found if isinstance(found, list) else [found.image_name]
 
     def pull(
         self, image: str, *, target_tag: str | None = None, username: str | None = None, password: str | None = None

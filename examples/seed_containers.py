@@ -32,7 +32,7 @@ from typing import Any
 import azrm
 
 RG_NAME = "KNContainers01"
-HTTPD = ["/bin/httpd", "-f", "-p", "8080", "-h", "/www"]
+HTTPD = ["/bin/httpd", "-f", "-v", "-p", "8080", "-h", "/www"]  # -v: one log line per request
 INSTALL_HINT = "sudo apt-get install podman runc docker-registry busybox-static"
 
 

@@ -80,10 +80,10 @@ class LocalAzure:
             if self.blob:
                 self.azurite = self._start_azurite()
                 plane = BlobPlane(self.azurite)
-            self.emulator = Emulator(self.settings, blob=plane)
             certs = make_certificates(self._workdir)
             self.containers = ContainerPlane(self._containers_folder(), certs)
-            self.emulator.attach_containers(self.containers)
+            # the plane is there before the providers' restore() (registries restart on their ports)
+            self.emulator = Emulator(self.settings, blob=plane, containers=self.containers)
             if self.http:
                 tls = certs if self.tls else None
                 self.server = ArmServer(self.emulator, host=self.host, port=self.port, tls=tls).start()

@@ -238,8 +238,6 @@ def test_corpus_entry(
 ) -> None:
     if entry.name in KNOWN_GAPS:
         request.applymarker(pytest.mark.xfail(reason=KNOWN_GAPS[entry.name], strict=True))
-    elif entry.category == "containers" and "registry" in entry.name:  # outside the gate until ACR is emulated
-        request.applymarker(pytest.mark.xfail(reason="registries are not emulated yet (not gated)", strict=False))
     azure = Azure(emulator, "http" if way == "rest" else "inprocess", http_server, str(certs.ca))
     azure.resources.resource_groups.create_or_update("corpus", {"location": LOCATION})
     started = time.monotonic()

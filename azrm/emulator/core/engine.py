@@ -103,6 +103,7 @@ class Emulator:
         settings: EmulatorSettings | None = None,
         *,
         blob: Any = None,
+        containers: Any = None,
         install: Callable[[Emulator], list[Any]] | None = None,
     ) -> None:
         self.settings = settings or EmulatorSettings()
@@ -117,8 +118,9 @@ class Emulator:
         self.faults = FaultInjector(self.settings.faults, self.settings.seed)
         self.blob = blob
         #: the container engine and registries (a :class:`~azrm.emulator.containers.ContainerPlane`);
-        #: ``None`` in-process without :class:`~azrm.emulator.LocalAzure`
-        self.containers: Any = None
+        #: ``None`` in-process without :class:`~azrm.emulator.LocalAzure`; given here so that
+        #: providers' ``restore()`` can restart registries after a state file is loaded
+        self.containers: Any = containers
         #: websocket streams providers serve (``/_azrm/<kind>/<session>``): kind -> f(session, password) -> text
         self.streams: dict[str, Callable[[str, str], str]] = {}
         self.router = Router()
@@ -257,19 +259,6 @@ class Emulator:
             if isinstance(provider, cls):
                 return provider
         raise LookupError(f"no backend {cls.__name__} is installed")
-
-    def attach_containers(self, plane: Any) -> None:
-        """Give the local Azure its container plane; providers with records of a state file bring theirs back.
-
-        Called once the plane exists (after the providers' ``restore()``): each provider that has a
-        ``containers_attached()`` restarts what it keeps there (registries, container groups).
-        """
-        with self._lock:
-            self.containers = plane
-            for provider in self.providers:
-                hook = getattr(provider, "containers_attached", None)
-                if hook is not None:
-                    hook()
 
     def on_delete(self, resource_type: str, hook: Callable[[Record], None]) -> None:
         """Run ``hook`` whenever a record of ``resource_type`` is removed (cleanups such as Azurite)."""

@@ -103,8 +103,8 @@ class ContainerGroupBackend(Provider):
         with self.emu._lock:
             return fn()
 
-    def containers_attached(self) -> None:
-        """Bring back the groups of a state file once the engine is there (their pods went with the last stop)."""
+    def restore(self) -> None:
+        """Bring back the groups of a state file (their pods went with the last stop) that were running."""
         for record in self.store.of_type(GROUP_TYPE):
             runtime_state = record.internal.get("runtime")
             if not runtime_state or runtime_state.get("stopped"):
