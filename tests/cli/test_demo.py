@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,52 @@ def test_templates_demo_previews_then_deploys_the_linked_templates() -> None:
     assert "Resource changes: 1 to modify, 5 no change." in out
     assert CANARY not in out + done.stderr
     assert not re.search(r"sig=(?!\*{8})", out + done.stderr)
+
+
+def _container_tools_missing() -> str | None:
+    from azrm.emulator.distribution import RegistryMissing, find_registry
+    from azrm.emulator.podman import EngineMissing, find_podman
+
+    try:
+        find_podman()
+        find_registry()
+    except (EngineMissing, RegistryMissing) as exc:
+        return str(exc)
+    return None
+
+
+@pytest.mark.skipif(_container_tools_missing() is not None, reason=_container_tools_missing() or "")
+def test_containers_demo_builds_tests_tags_and_deploys() -> None:
+    env = dict(os.environ)
+    env.pop("AZRM_LOCAL_ENDPOINT", None)
+    done = subprocess.run(
+        [sys.executable, "examples/seed_containers.py", "--remove"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-4000:]
+    out = done.stdout
+    assert re.search(r"^\s+app\s+v1\s+sha256:[0-9a-f]{12}\s+4\s+[\d,]+$", out, re.M), out  # three layers + app
+    assert "docker search web: ['web']" in out
+    assert re.search(r"Running: http://127\.[\d.]+:8080/ answers '<h1>azrm shop</h1><p>version 1</p>'", out)
+    assert "docker exec app ls /www: ['index.html', 'layer.txt']" in out
+    assert "docker commit: Azure Container Instances cannot turn a running container into an image" in out
+    assert "Tested app:v2 in app-test: '<h1>azrm shop</h1><p>version 2</p>'" in out
+    assert re.search(r"Deployed: http://127\.[\d.]+:8080/ answers '<h1>azrm shop</h1><p>version 2</p>'", out)
+    assert "job: Exited (3); its output: 'checking'" in out
+    assert re.search(r"^\s+app\s+Exited \(137\)", out, re.M)
+    assert re.search(r"^app\s+Microsoft\.ContainerInstance/containerGroups\s+Succeeded$", out, re.M)
+
+
+def test_containers_demo_says_what_to_install_without_podman(tmp_path: Path) -> None:
+    env = {**os.environ, "PATH": f"{tmp_path}:{Path(sys.executable).parent}"}
+    env.pop("AZRM_PODMAN", None)
+    env.pop("AZRM_LOCAL_ENDPOINT", None)
+    busybox = shutil.which("busybox")
+    if busybox:
+        (tmp_path / "busybox").symlink_to(busybox)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "seed_containers.py")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "apt-get install" in done.stdout + done.stderr and "podman" in done.stdout + done.stderr
