@@ -52,6 +52,7 @@ def test_every_notebook_is_tested() -> None:
         "01-iaas-dsc.ipynb",
         "02-vmss-web-farm.ipynb",
         "03-templates.ipynb",
+        "04-containers.ipynb",
     ]
 
 
@@ -113,3 +114,40 @@ def test_03_templates(monkeypatch: pytest.MonkeyPatch) -> None:
         "resource groups left: []",
     )
     assert CANARY not in text
+
+
+def _container_tools_missing() -> str | None:
+    import shutil
+
+    from azrm.emulator.distribution import RegistryMissing, find_registry
+    from azrm.emulator.podman import EngineMissing, find_podman
+
+    try:
+        find_podman()
+        find_registry()
+    except (EngineMissing, RegistryMissing) as exc:
+        return str(exc)
+    return None if shutil.which("busybox") else "busybox-static is not installed"
+
+
+@pytest.mark.skipif(_container_tools_missing() is not None, reason=_container_tools_missing() or "")
+def test_04_containers(monkeypatch: pytest.MonkeyPatch) -> None:
+    nb = run(NOTEBOOKS / "04-containers.ipynb", monkeypatch)
+    text = "\n".join(outputs(nb))
+    expect(
+        text,
+        "admin user: True",
+        "app    v1   4 layers",
+        "search 'ap': ['app']",
+        "answer: version 1",
+        "exec ls /www: ['index.html', 'layer.txt']",
+        "response:200",
+        "cannot turn a running container into an image",
+        "deployed answer: version 2",
+        "Succeeded Running 127.",
+        "'Pulling', 'Pulled', 'Created', 'Started'",
+        "image: 'Nginx:Latest'",
+        "job: Exited (3) 'checking\\n'",
+        "app   Exited (137)",
+        "resource groups left: []",
+    )
