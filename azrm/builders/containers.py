@@ -911,7 +911,6 @@ class ContainerGroupConfig(Builder):
                 self.dns_name_label,
                 "a DNS name label needs ip_address_type='Public'",
             )
-        exposed = {(p.port, p.protocol) for c in self.containers for p in c.ports}
         ports = self.ip_address_ports
         check(
             bool(ports),
@@ -919,14 +918,9 @@ class ContainerGroupConfig(Builder):
             [],
             "a group with an IP address exposes at least one port: give ports, or ports on the containers",
         )
+        # A group port that no container exposes is not refused by ACI (the address just does not
+        # answer there), so it is not refused here either.
         _unique([(p.port, p.protocol) for p in ports], "ports", "the group exposes each port once")
-        for p in ports:
-            check(
-                (p.port, p.protocol) in exposed,
-                "ports",
-                f"{p.port}/{p.protocol}",
-                "a group port is one a container exposes (same number and protocol)",
-            )
 
     def to_sdk(self) -> Any:
         """Return the azure-mgmt-containerinstance ``ContainerGroup`` model (secrets included)."""
