@@ -53,6 +53,7 @@ bench: setup
 	$(BIN)/python bench/library.py
 	$(BIN)/python bench/templates.py
 	$(BIN)/python bench/leniency.py
+	$(BIN)/python bench/containers.py
 
 # Re-pin the Python dependencies from a clean venv (run after changing pyproject.toml).
 lock:

@@ -572,11 +572,13 @@ class ContainerRegistryOperations(SessionBase):
         start = time.monotonic()
         self.reporter.start(step)
         run = queued
+        pause = 0.1  # short builds end in a second or two: poll often at first, then once a second
         while run.status not in _TERMINAL:
             if time.monotonic() - start > timeout:
                 self.reporter.finish(step, False, time.monotonic() - start)
                 raise BuildFailedError(queued.run_id, _text(run.status), f"still running after {timeout:.0f} s", "")
-            time.sleep(min(self.progress_interval, 1.0))
+            time.sleep(min(self.progress_interval, pause))
+            pause = min(1.0, pause * 2)
             run = tasks.runs.get(resource_group_name, registry_name, queued.run_id)
             self.reporter.update(step, _text(run.status), time.monotonic() - start)
         self.reporter.finish(step, run.status == "Succeeded", time.monotonic() - start)
