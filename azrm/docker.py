@@ -86,6 +86,9 @@ class Docker:
     :keyword location: where containers run (default: the session's).
     """
 
+    #: seconds a container may stay waiting with a warning event before ``run`` gives up on it
+    WARNING_GRACE = 5.0
+
     def __init__(
         self, session: Session, resource_group_name: str, registry_name: str, *, location: str | None = None
     ) -> None:
@@ -299,15 +302,26 @@ class Docker:
         return self._wait_started(name, timeout)
 
     def _wait_started(self, name: str, timeout: float) -> Container:
-        deadline = time.monotonic() + timeout
+        """Wait until every container runs (or has ended); a warning that lasts ``WARNING_GRACE`` s fails it.
+
+        Azure may warn while it retries a pull that then works, so one warning is not a failure.
+        """
+        start = time.monotonic()
+        warned: float | None = None
         while True:
             rows = [c for c in self._containers(name) if c.name.split("/")[0] == name]
             if rows and all(c.state in ("Running", "Terminated") for c in rows):
                 return rows[0]
             stuck = next((c for c in rows if c.state == "Waiting" and c.problem), None)
-            if stuck is not None:
+            now = time.monotonic()
+            warned = (warned or now) if stuck is not None else None
+            if (
+                stuck is not None
+                and warned is not None
+                and (now - warned >= self.WARNING_GRACE or now - start > timeout)
+            ):
                 raise DockerError(f"container {stuck.name} does not start: {stuck.problem}")
-            if time.monotonic() > deadline:
+            if now - start > timeout:
                 raise DockerError(f"container {name} did not start within {timeout:g} s")
             time.sleep(0.5)
 
@@ -368,7 +382,10 @@ class Docker:
         )
 
     def exec(self, name: str, command: str) -> str:
-        """Run a command in a running container and return its output (``docker exec NAME CMD``)."""
+        """Run an executable in a running container and return its output (``docker exec NAME CMD``).
+
+        ACI runs one executable with no arguments: ``exec("web", "ls")``, not ``"ls /www"``.
+        """
         group, container = self._split(name)
         return self.session.invoke_container_instance_command(self.resource_group_name, group, container, command)
 

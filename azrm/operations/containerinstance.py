@@ -211,7 +211,8 @@ class ContainerInstanceOperations(SessionBase):
 
         Azure answers the exec request with a websocket URL and a password; this connects, sends the
         password, and reads the output until the command ends (as the cmdlet does). ``command`` is
-        one string, such as ``"ls -l /www"`` (no shell: use ``"/bin/sh -c '...'"`` for pipes).
+        one executable, such as ``"ls"`` or ``"/bin/healthcheck"``: ACI passes no arguments (``"ls /"``
+        looks for an executable named ``ls /``), so put a longer command in a script in the image.
         """
         check(bool(command and command.strip()), "command", command, "give the command to run, such as 'ls /'")
         problem = container_group_name_problem(container_group_name)

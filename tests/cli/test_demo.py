@@ -116,10 +116,10 @@ def test_containers_demo_builds_tests_tags_and_deploys() -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-4000:]
     out = done.stdout
-    assert re.search(r"^\s+app\s+v1\s+sha256:[0-9a-f]{12}\s+4\s+[\d,]+$", out, re.M), out  # three layers + app
+    assert re.search(r"^\s+app\s+v1\s+sha256:[0-9a-f]{12}\s+5\s+[\d,]+$", out, re.M), out  # 2 base + 2 web + 1 app
     assert "docker search web: ['web']" in out
     assert re.search(r"Running: http://127\.[\d.]+:8080/ answers '<h1>azrm shop</h1><p>version 1</p>'", out)
-    assert "docker exec app ls /www: ['index.html', 'layer.txt']" in out
+    assert "docker exec app site-files: ['index.html', 'layer.txt']" in out
     assert "docker commit: Azure Container Instances cannot turn a running container into an image" in out
     assert "Tested app:v2 in app-test: '<h1>azrm shop</h1><p>version 2</p>'" in out
     assert re.search(r"Deployed: http://127\.[\d.]+:8080/ answers '<h1>azrm shop</h1><p>version 2</p>'", out)

@@ -6,6 +6,7 @@ Skipped with the install hint where Podman, the Distribution registry or busybox
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import tarfile
@@ -287,7 +288,9 @@ def test_stop_start_and_restart(az: Any) -> None:
 
 def test_exec_runs_the_command_in_the_container(az: Any) -> None:
     _create(az, "exec1", _group(_container("web", WEB)))
-    assert az.invoke_container_instance_command("rg", "exec1", "web", "ls /www") == "index.html\n"
+    assert "www" in az.invoke_container_instance_command("rg", "exec1", "web", "ls").split()
+    # as in ACI, the command is one executable with no arguments: "ls /www" is an executable that does not exist
+    assert "ls /www" in az.invoke_container_instance_command("rg", "exec1", "web", "ls /www")
     answer = az.container_instance_client.containers.execute_command(
         "rg", "exec1", "web", m.ContainerExecRequest(command="ls")
     )
@@ -330,6 +333,8 @@ def test_a_windows_group_is_kept_but_not_executed(az: Any) -> None:
             "ServiceUnavailable",
         ),
         (lambda g: setattr(g.containers[0], "name", "Bad_Name"), 400, "InvalidContainerName"),
+        (lambda g: setattr(g.containers[0].resources, "requests", None), 400, "ResourceRequestsNotSpecified"),
+        (lambda g: setattr(g, "os_type", "Solaris"), 400, "InvalidOsType"),
     ],
 )
 def test_what_aci_refuses_is_refused_with_its_code(az: Any, change: Any, status: int, code: str) -> None:
@@ -427,3 +432,85 @@ def test_without_podman_container_groups_say_what_to_install(monkeypatch: pytest
         assert err.value.status_code == 409 and err.value.error.code == "ContainerEngineUnavailable"
         assert "apt-get install podman" in err.value.error.message
         assert az.get_resource_group("rg").name == "rg"  # everything else works as before
+
+
+def test_what_cannot_change_in_place_asks_for_delete_and_create(az: Any) -> None:
+    _create(az, "update1", _group(_container("web", WEB)))
+    bigger = _group(_container("web", WEB))
+    bigger.containers[0].resources.requests.cpu = 1.0
+    with pytest.raises(HttpResponseError) as err:
+        _create(az, "update1", bigger)
+    assert err.value.status_code == 400 and "you must delete it first" in str(err.value.error.message)
+    tagged = _group(_container("web", WEB))
+    tagged.tags = {"env": "test"}
+    assert _create(az, "update1", tagged).tags == {"env": "test"}  # other changes are applied
+
+
+def test_a_group_deleted_while_being_created_leaves_no_pod(tmp_path: Path) -> None:
+    # with a latency the create is still running when the delete comes: it must not start a pod afterwards
+    with azrm.local(reporter=azrm.SilentReporter(), blob=False, location="westeurope", latency=1.0) as slow:
+        slow.local.containers.engine.import_rootfs(web_rootfs(tmp_path), IMAGE, cmd=["/bin/sh"])
+        slow.new_resource_group("rg")
+        groups = slow.container_instance_client.container_groups
+        poller = groups.begin_create_or_update("rg", "early1", _group(_container("web", WEB)))
+        assert poller.status() != "Succeeded"
+        groups.begin_delete("rg", "early1").result()
+        with contextlib.suppress(HttpResponseError):
+            poller.result()  # its final GET finds nothing, as on Azure
+        time.sleep(1.2)
+        slow.get_resource_group("rg")  # a request: due operations are settled
+        plane = slow.local.containers
+        assert plane.engine.pods(f"azrm.local={plane.id}") == []
+
+
+def test_init_containers_run_first_and_their_secrets_stay_theirs(az: Any) -> None:
+    init = _container(
+        "prepare",
+        ["/bin/sh", "-c", "echo prepared-with-$TOKEN > /work/ready"],
+        environment_variables=[m.EnvironmentVariable(name="TOKEN", secure_value="init-only")],
+        volume_mounts=[m.VolumeMount(name="work", mount_path="/work")],
+    )
+    main = _container(
+        "prepare",  # the same name as the init container: their secure values must not mix
+        ["/bin/sh", "-c", "cat /work/ready; echo token=$TOKEN"],
+        volume_mounts=[m.VolumeMount(name="work", mount_path="/work")],
+    )
+    group = _group(main, restart_policy="Never", volumes=[m.Volume(name="work", empty_dir={})])
+    group.init_containers = [m.InitContainerDefinition(
+        name=init.name, image=init.image, command=init.command,
+        environment_variables=init.environment_variables, volume_mounts=init.volume_mounts,
+    )]  # fmt: skip
+    _create(az, "init1", group)
+    assert _wait_for(lambda: az.get_container_instance_log("rg", "init1", "prepare")) == (
+        "prepared-with-init-only\ntoken=\n"
+    )
+    found = az.get_container_group("rg", "init1")
+    assert found.init_containers[0].instance_view.current_state.exit_code == 0
+
+
+def test_extension_protected_settings_are_never_answered(az: Any) -> None:
+    from azure.core.rest import HttpRequest
+
+    body = {
+        "location": "westeurope",
+        "properties": {
+            "osType": "Linux",
+            "containers": [
+                {"name": "web", "properties": {"image": IMAGE, "command": WEB,
+                                               "resources": {"requests": {"cpu": 0.5, "memoryInGB": 0.5}}}}
+            ],
+            "extensions": [
+                {"name": "kube", "properties": {"extensionType": "kube-proxy", "version": "1.0",
+                                                "settings": {"a": 1}, "protectedSettings": {"kubeConfig": "c2VjcmV0"}}}
+            ],
+        },
+    }  # fmt: skip
+    url = (f"{az.arm_endpoint}/subscriptions/{az.subscription_id}/resourceGroups/rg/providers/"
+           "Microsoft.ContainerInstance/containerGroups/ext1")  # fmt: skip
+    raw = az.container_instance_client.container_groups._client
+    answer = raw.send_request(HttpRequest("PUT", url, params={"api-version": "2023-05-01"}, json=body))
+    assert answer.status_code == 201 and "c2VjcmV0" not in answer.text()
+    got = raw.send_request(HttpRequest("GET", url, params={"api-version": "2023-05-01"}))
+    assert "c2VjcmV0" not in got.text() and got.json()["properties"]["extensions"][0]["properties"]["settings"] == {
+        "a": 1
+    }

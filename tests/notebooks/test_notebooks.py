@@ -137,10 +137,10 @@ def test_04_containers(monkeypatch: pytest.MonkeyPatch) -> None:
     expect(
         text,
         "admin user: True",
-        "app    v1   4 layers",
+        "app    v1   5 layers",
         "search 'ap': ['app']",
         "answer: version 1",
-        "exec ls /www: ['index.html', 'layer.txt']",
+        "exec site-files: ['index.html', 'layer.txt']",
         "response:200",
         "cannot turn a running container into an image",
         "deployed answer: version 2",

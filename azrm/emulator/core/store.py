@@ -35,7 +35,7 @@ class Record:
     id: str
     type: str
     body: dict[str, Any]
-    secrets: dict[str, Any] = field(default_factory=dict)
+    secrets: dict[str, Any] = field(default_factory=dict, repr=False)
     internal: dict[str, Any] = field(default_factory=dict)
 
     @property

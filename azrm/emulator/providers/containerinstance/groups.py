@@ -16,37 +16,27 @@ stay ``Waiting`` with an event that says why.
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import secrets as _secrets
-import ssl
-import urllib.error
-import urllib.request
-from base64 import b64encode
 from typing import TYPE_CHECKING, Any
 
-from ....container_rules import container_name_problem, dns_name_label_problem
 from ...containers import ContainersUnavailable, engine_unavailable
 from ...core.errors import ArmError
 from ...core.router import Router
 from ...core.store import Record
 from ...core.wire import Headers, Response
 from ...podman import EngineError
-from ..base import Provider, json_response, list_response
-from .runtime import GroupRuntime, Supervisor, group_state, split_image
+from ..base import json_response, list_response
+from .rules import GROUP_TYPE, GroupRules
+from .runtime import GroupRuntime, Supervisor, group_state, restart_policy
 
 if TYPE_CHECKING:
     from ...core.wire import Call
 
-GROUP_TYPE = "Microsoft.ContainerInstance/containerGroups"
 log = logging.getLogger("azrm.emulator.containers")
 
-#: what ACI allows one group in most regions (Location_ListCapabilities has the per-region figures)
-MAX_GROUP_CPU = 4.0
-MAX_GROUP_MEMORY_GB = 16.0
 
-
-class ContainerGroupBackend(Provider):
+class ContainerGroupBackend(GroupRules):
     """Container groups, their containers' logs and exec."""
 
     namespace = "Microsoft.ContainerInstance"
@@ -77,6 +67,7 @@ class ContainerGroupBackend(Provider):
         r.add("GET", group + "/outboundNetworkDependenciesEndpoints", self.outbound)
         self.emu.on_delete(GROUP_TYPE, self._on_delete)
         self.emu.streams["execstream"] = self.run_exec
+        self.emu.streams["attachstream"] = self.run_exec
 
     # -- the engine ---------------------------------------------------------------------------------------
     def runtime(self) -> GroupRuntime | None:
@@ -92,7 +83,7 @@ class ContainerGroupBackend(Provider):
         except ContainersUnavailable as exc:
             raise engine_unavailable(exc) from exc
         if self._runtime is None or self._runtime.plane is not plane:
-            self._runtime = GroupRuntime(plane, self.store.touch)
+            self._runtime = GroupRuntime(plane, self.store.touch, lambda r: self.store.get(r.id))
             self.supervisor = Supervisor(self._runtime, self._watched, self._locked)
         return self._runtime
 
@@ -153,166 +144,23 @@ class ContainerGroupBackend(Provider):
             view = views.get(str(container.get("name")))
             if view is not None:
                 container["properties"]["instanceView"] = view
+        inits = (record.internal.get("runtime") or {}).get("init") or {}
+        for container in props.get("initContainers") or []:
+            init = inits.get(str(container.get("name")))
+            if init is not None:
+                container.setdefault("properties", {})["instanceView"] = {
+                    "restartCount": 0,
+                    "currentState": init.get("currentState") or {"state": "Waiting"},
+                    "events": list(init.get("events") or []),
+                }
         stopped = bool((record.internal.get("runtime") or {}).get("stopped"))
-        group = "Pending" if state == "Pending" else group_state(views, props.get("restartPolicy") or "Always", stopped)
+        group = "Pending" if state == "Pending" else group_state(views, restart_policy(props), stopped)
         props["instanceView"] = {"events": [], "state": group}
         return body
 
     # -- request bodies ----------------------------------------------------------------------------------------
     def _group(self, call: Call) -> Record:
         return self.get_record(self.resource_id(call, "containerGroups", call.params["containerGroupName"]), GROUP_TYPE)
-
-    def _normalize(self, name: str, props_in: dict[str, Any], location: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Check a group's properties as ACI does; return them without secrets, and the secrets."""
-        props = copy.deepcopy(props_in)
-        secrets: dict[str, Any] = {"secureEnv": {}, "secretVolumes": {}, "registryPasswords": {}, "other": {}}
-        containers = props.get("containers")
-        if not isinstance(containers, list) or not containers:
-            raise ArmError(
-                400,
-                "InvalidContainerGroupContainers",
-                f"The container group '{name}' must have at least one container.",
-            )
-        total_cpu = total_memory = 0.0
-        for kind in ("containers", "initContainers"):
-            for container in props.get(kind) or []:
-                cname = str(container.get("name", ""))
-                if container_name_problem(cname) is not None:
-                    raise ArmError(
-                        400,
-                        "InvalidContainerName",
-                        f"The container name '{cname}' in container group '{name}' is invalid. The container name "
-                        "must contain no more than 63 characters and must match the regex "
-                        "'[a-z0-9]([-a-z0-9]*[a-z0-9])?' (e.g. 'my-name').",
-                    )
-                cprops = container.setdefault("properties", {})
-                env_out = []
-                for item in cprops.get("environmentVariables") or []:
-                    if item.get("secureValue") is not None:
-                        secrets["secureEnv"].setdefault(cname, {})[str(item["name"])] = str(item["secureValue"])
-                        env_out.append({"name": item["name"]})
-                    else:
-                        env_out.append(item)
-                cprops["environmentVariables"] = env_out
-                if kind == "containers":
-                    cpu, memory = self._resources(name, cname, cprops)
-                    total_cpu += cpu
-                    total_memory += memory
-        self._limits_within_group(name, props, total_cpu, total_memory)
-        if total_cpu > MAX_GROUP_CPU or total_memory > MAX_GROUP_MEMORY_GB:
-            raise ArmError(
-                409,
-                "ServiceUnavailable",
-                f"The requested resource is not available in the location '{location}' at this moment. Please retry "
-                "with a different resource request or in another location. Resource requested: "
-                f"'{total_cpu:g}' CPU '{total_memory:g}' GB memory '{props.get('osType', 'Linux')}' OS",
-            )
-        ip = props.get("ipAddress")
-        if isinstance(ip, dict):
-            if not ip.get("ports"):
-                raise ArmError(
-                    400,
-                    "MissingIpAddressPorts",
-                    f"The ports in the 'ipAddress' of container group '{name}' cannot be empty.",
-                )
-            for port in ip["ports"]:
-                port.setdefault("protocol", "TCP")
-            label = ip.get("dnsNameLabel")
-            if label and dns_name_label_problem(str(label)) is not None:
-                raise ArmError(
-                    400,
-                    "InvalidDnsNameLabel",
-                    f"The DNS name label '{label}' in container group '{name}' is invalid. It can contain only "
-                    "lowercase letters, numbers and hyphens. The first character must be a letter. The last "
-                    "character must be a letter or number. The value must be between 5 and 63 characters long.",
-                )
-        for volume in props.get("volumes") or []:
-            vname = str(volume.get("name"))
-            if volume.get("secret") is not None:
-                secrets["secretVolumes"][vname] = dict(volume["secret"])
-                volume["secret"] = {}
-            azure_file = volume.get("azureFile")
-            if isinstance(azure_file, dict) and "storageAccountKey" in azure_file:
-                secrets["other"][f"volume:{vname}"] = azure_file.pop("storageAccountKey")
-        for cred in props.get("imageRegistryCredentials") or []:
-            if "password" in cred:
-                secrets["registryPasswords"][str(cred.get("server", "")).lower()] = cred.pop("password")
-        analytics = (props.get("diagnostics") or {}).get("logAnalytics")
-        if isinstance(analytics, dict) and "workspaceKey" in analytics:
-            secrets["other"]["workspaceKey"] = analytics.pop("workspaceKey")
-        return props, secrets
-
-    @staticmethod
-    def _resources(group: str, cname: str, cprops: dict[str, Any]) -> tuple[float, float]:
-        resources = cprops.get("resources") or {}
-        requests = resources.get("requests") or {}
-        limits = resources.get("limits") or {}
-        cpu = float(requests.get("cpu") or 0)
-        memory = float(requests.get("memoryInGB") or 0)
-        for key, value in (("cpu", cpu), ("memoryInGB", memory)):
-            if key in requests:
-                requests[key] = float(requests[key])
-            if key in limits:
-                limits[key] = float(limits[key])
-                if limits[key] < value:
-                    label = "Cpu" if key == "cpu" else "MemoryInGB"
-                    raise ArmError(
-                        400,
-                        "ResourceLimitsLessThanRequests",
-                        f"The resource requirement '{json.dumps(resources, separators=(',', ':'))}' in container "
-                        f"'{cname}' of contain group '{group}' is invalid. The '{label}' limit value must be greater "
-                        "than or equal to the request value.",
-                    )
-        return cpu, memory
-
-    @staticmethod
-    def _limits_within_group(name: str, props: dict[str, Any], cpu: float, memory: float) -> None:
-        for container in props.get("containers") or []:
-            limits = ((container.get("properties") or {}).get("resources") or {}).get("limits") or {}
-            for key, total, label in (("cpu", cpu, "Cpu"), ("memoryInGB", memory, "MemoryInGB")):
-                if key in limits and float(limits[key]) > total:
-                    raise ArmError(
-                        400,
-                        "ContainerLimitGreaterThanContainerGroupTotalRequest",
-                        f"The '{label}' limit '{float(limits[key]):g}' in container '{container.get('name')}' is "
-                        f"greater than the total request '{total:g}' of container group '{name}'.",
-                    )
-
-    def _dns_label_taken(self, record_id: str, location: str, label: str, group: str) -> None:
-        for other in self.store.of_type(GROUP_TYPE):
-            if other.key == record_id.lower() or other.location != location:
-                continue
-            if str((other.properties.get("ipAddress") or {}).get("dnsNameLabel", "")).lower() == label.lower():
-                raise ArmError(
-                    400,
-                    "DnsNameLabelNotAvailable",
-                    f"The DNS name label '{label}' in container group '{group}' not available. Try using a "
-                    "different label.",
-                )
-
-    def _check_images(self, name: str, props: dict[str, Any], secrets: dict[str, Any]) -> None:
-        """Refuse, as ACI does, an image of a reachable (local) registry that is missing or not allowed."""
-        plane = self.emu.containers
-        if plane is None:
-            return
-        creds = {str(c.get("server", "")).lower(): c for c in props.get("imageRegistryCredentials") or []}
-        for kind in ("initContainers", "containers"):
-            for container in props.get(kind) or []:
-                image = str((container.get("properties") or {}).get("image", ""))
-                host, rest = split_image(image)
-                local = plane.registry_for_host(host) if host else None
-                if local is None:
-                    continue
-                cred = creds.get(str(host).lower())
-                user = str(cred.get("username", "")) if cred else ""
-                password = secrets["registryPasswords"].get(str(host).lower(), "")
-                if not _manifest_exists(local[1].address, rest, user, password, plane.certs.ca):
-                    raise ArmError(
-                        400,
-                        "InaccessibleImage",
-                        f"The image '{image}' in container group '{name}' is not accessible. Please check the image "
-                        "and registry credential.",
-                    )
 
     # -- handlers --------------------------------------------------------------------------------------------
     def put_group(self, call: Call) -> Response:
@@ -330,6 +178,7 @@ class ContainerGroupBackend(Provider):
         existing = self.store.get(rid)
         if existing is not None:
             self.busy(existing)
+            self._check_update(existing, props, name)
         plane = self.emu.containers
         address = plane.group_address(rid) if plane is not None else _address(rid)
         if isinstance(props.get("ipAddress"), dict):
@@ -357,8 +206,13 @@ class ContainerGroupBackend(Provider):
         record = self.store.put(Record(rid, GROUP_TYPE, record_body, secrets=secrets, internal=internal))
 
         def complete() -> None:
+            if self.store.get(rid) is not record:
+                return  # deleted (or replaced) meanwhile: nothing to run
             if runtime is not None:
+                stop_first = bool(record.internal.pop("stop_requested", False))
                 runtime.run(record, record.secrets)
+                if stop_first:
+                    runtime.stop(record)  # a stop acknowledged while it was being created
                 if self.supervisor is not None:
                     self.supervisor.ensure_running()
             record.properties["provisioningState"] = "Succeeded"
@@ -407,6 +261,8 @@ class ContainerGroupBackend(Provider):
         runtime = self.runtime()
         if runtime is not None and record.internal.get("runtime"):
             runtime.stop(record)
+        elif runtime is not None:
+            record.internal["stop_requested"] = True  # still being created: stopped once it exists
         else:
             record.internal.setdefault("runtime", {"containers": {}})["stopped"] = True
         self.store.touch(record)
@@ -420,6 +276,8 @@ class ContainerGroupBackend(Provider):
             return Response(204)  # already running or starting (ACI's 204, no operation)
 
         def complete() -> None:
+            if self.store.get(record.id) is not record:
+                return
             if runtime is not None:
                 runtime.run(record, record.secrets)
                 if self.supervisor is not None:
@@ -438,6 +296,8 @@ class ContainerGroupBackend(Provider):
         self.store.touch(record)
 
         def complete() -> None:
+            if self.store.get(record.id) is not record:
+                return
             if runtime is not None and record.internal.get("runtime"):
                 if record.internal["runtime"].get("stopped"):
                     runtime.run(record, record.secrets)
@@ -469,7 +329,12 @@ class ContainerGroupBackend(Provider):
         record, cname = self._container(call)
         runtime = self.runtime()
         tail_raw = call.req.query.get("tail")
-        tail = int(tail_raw) if tail_raw not in (None, "") else None
+        try:
+            tail = int(tail_raw) if tail_raw not in (None, "") else None
+        except ValueError:
+            raise ArmError(
+                400, "InvalidParameter", f"The value '{tail_raw}' of parameter 'tail' is not an integer."
+            ) from None
         timestamps = str(call.req.query.get("timestamps", "false")).lower() == "true"
         state = ((record.internal.get("runtime") or {}).get("containers") or {}).get(cname) or {}
         content = ""
@@ -486,7 +351,10 @@ class ContainerGroupBackend(Provider):
         record, cname = self._container(call)
         body = call.body()
         size = body.get("terminalSize") or {}
-        rows, cols = int(size.get("rows") or 24), int(size.get("cols") or 80)
+        try:
+            rows, cols = int(size.get("rows") or 24), int(size.get("cols") or 80)
+        except (TypeError, ValueError):
+            raise ArmError(400, "InvalidRequestContent", "The terminal size's rows and cols are integers.") from None
         session = self.guid()
         password = _secrets.token_urlsafe(24)
         self.exec_sessions[session] = {
@@ -516,8 +384,6 @@ class ContainerGroupBackend(Provider):
 
         Called from the websocket the exec answer named, with the password the client sends first.
         """
-        import shlex
-
         with self.emu._lock:
             session = self.exec_sessions.get(session_id)
             if session is None or not _secrets.compare_digest(session["password"], password):
@@ -531,7 +397,10 @@ class ContainerGroupBackend(Provider):
             name = runtime.container_name(record, session["container"])
         if not state.get("created"):
             return "The container is not running, so the command could not be executed.\n"
-        _, output = runtime.plane.engine.exec(name, shlex.split(session["command"] or "sh"))
+        if session["command"] is None:  # attach: what the container has written so far
+            return runtime.plane.engine.logs(name)
+        # ACI runs the command as one executable, with no arguments (its docs; azure-cli#10039)
+        _, output = runtime.plane.engine.exec(name, [session["command"]])
         return output
 
 
@@ -541,26 +410,3 @@ def _address(resource_id: str) -> str:
 
     digest = int(hashlib.sha256(resource_id.lower().encode()).hexdigest(), 16)
     return f"127.{64 + digest % 64}.{(digest >> 8) % 256}.{1 + (digest >> 16) % 254}"
-
-
-def _manifest_exists(address: str, reference: str, user: str, password: str, ca: str) -> bool:
-    """Ask a local registry for an image's manifest with the given credentials (a real pull's first step)."""
-    repo, _, digest = reference.partition("@")
-    tag = digest
-    if not digest:
-        repo, _, tag = repo.rpartition(":") if ":" in repo.rsplit("/", 1)[-1] else (repo, "", "latest")
-    url = f"https://{address}/v2/{repo}/manifests/{tag}"
-    request = urllib.request.Request(url, method="HEAD")
-    request.add_header(
-        "Accept",
-        "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, "
-        "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json",
-    )
-    if user:
-        request.add_header("Authorization", "Basic " + b64encode(f"{user}:{password}".encode()).decode())
-    context = ssl.create_default_context(cafile=ca)
-    try:
-        with urllib.request.urlopen(request, context=context, timeout=10) as answer:
-            return bool(answer.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False

@@ -23,7 +23,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -84,16 +84,21 @@ class Plan:
     name: str
     image: str
     waiting: str | None = None  #: why it cannot run here (an event message), or ``None``
-    pull_from: tuple[str, tuple[str, str]] | None = None  #: (registry address, service credentials)
+    #: (registry address, service credentials); kept out of reprs
+    pull_from: tuple[str, tuple[str, str]] | None = field(default=None, repr=False)
 
 
 class GroupRuntime:
     """The engine side of container groups for one local Azure (used under the emulator's lock)."""
 
-    def __init__(self, plane: ContainerPlane, touch: Callable[[Record], None]) -> None:
+    def __init__(
+        self, plane: ContainerPlane, touch: Callable[[Record], None], current: Callable[[Record], Record | None]
+    ) -> None:
         self.plane = plane
         #: saves a record whose runtime state changed (the store's ``touch``)
         self.touch = touch
+        #: the stored record of the same id now (``None`` once deleted), to tell a replaced group
+        self.current = current
 
     # -- names ---------------------------------------------------------------------------------------
     def pod_name(self, record: Record) -> str:
@@ -189,6 +194,8 @@ class GroupRuntime:
                 state["waiting"] = plan.waiting
         if all(p.waiting is not None for p in plans):
             return
+        init_failure = None
+        inits = list(record.properties.get("initContainers") or [])
         publish = []
         address = record.internal.get("address")
         for port in (record.properties.get("ipAddress") or {}).get("ports") or []:
@@ -196,10 +203,17 @@ class GroupRuntime:
             publish.append(f"{address}:{port['port']}:{port['port']}/{protocol}")
         pod = self.pod_name(record)
         engine.create_pod(pod, publish=publish, labels={LABEL: self.plane.id, "azrm.group": record.id.lower()})
+        if inits:
+            init_failure = self._run_inits(record, inits, secrets)
         containers = {str(c.get("name")): c for c in record.properties.get("containers") or []}
         started = []
         for plan in plans:
             if plan.waiting is not None:
+                continue
+            if init_failure is not None:
+                state = runtime["containers"][plan.name]
+                state["waiting"] = init_failure
+                self.event(state, "Failed", init_failure, "Warning")
                 continue
             state = runtime["containers"][plan.name]
             props = containers[plan.name].get("properties") or {}
@@ -214,7 +228,7 @@ class GroupRuntime:
                     plan.image,
                     pod=pod,
                     command=[str(c) for c in props.get("command") or []],
-                    env=self._environment(plan.name, props, secrets),
+                    env=self._environment(plan.name, props, secrets, secure_key=plan.name),
                     cpus=_float(((props.get("resources") or {}).get("limits") or {}).get("cpu"))
                     or _float(((props.get("resources") or {}).get("requests") or {}).get("cpu")),
                     memory_gb=_float(((props.get("resources") or {}).get("limits") or {}).get("memoryInGB"))
@@ -231,6 +245,47 @@ class GroupRuntime:
             started.append(plan.name)
         for name in started:
             self.start_container(record, name)
+
+    def _run_inits(self, record: Record, inits: list[dict[str, Any]], secrets: dict[str, Any]) -> str | None:
+        """Run the init containers one after the other to completion; return why the group cannot go on."""
+        engine = self.plane.engine
+        states: dict[str, Any] = record.internal["runtime"].setdefault("init", {})
+        for init in inits:
+            name = str(init.get("name"))
+            props = init.get("properties") or {}
+            state: dict[str, Any] = {"restartCount": 0, "events": []}
+            states[name] = state
+            plan = self.plan(record, init)
+            if plan.waiting is not None:
+                self.event(state, "Failed", plan.waiting, "Warning")
+                state["currentState"] = {"state": "Waiting", "detailStatus": plan.waiting}
+                return f"The init container '{name}' cannot run here: {plan.waiting}"
+            engine_name = f"{self.pod_name(record)}-init-{name}"
+            try:
+                if plan.pull_from is not None:
+                    address, creds = plan.pull_from
+                    engine.pull(plan.image, credentials={address: creds}, cert_dir=self.plane.cert_dir)
+                engine.create_container(
+                    engine_name,
+                    plan.image,
+                    pod=self.pod_name(record),
+                    command=[str(c) for c in props.get("command") or []],
+                    env=self._environment(name, props, secrets, secure_key=f"init:{name}"),
+                    mounts=self._mounts(record, props, secrets),
+                    labels={LABEL: self.plane.id},
+                )
+                engine.start(engine_name)
+                self.event(state, "Started", "Started container")
+                engine.run("wait", engine_name, timeout=600)
+                info = engine.inspect(engine_name)
+            except EngineError as exc:
+                state["currentState"] = {"state": "Waiting", "detailStatus": str(exc)}
+                return f"The init container '{name}' could not run: {exc}"
+            state["currentState"] = current_state((info[0] if info else {}).get("State") or {}, False)
+            code = state["currentState"].get("exitCode")
+            if code not in (0, None):
+                return f"The init container '{name}' exited with code {code}: the containers do not start."
+        return None
 
     def start_container(self, record: Record, name: str) -> None:
         """Start one created container and note it."""
@@ -306,26 +361,22 @@ class GroupRuntime:
             out[name] = view
         return out
 
-    def exit_info(self, record: Record) -> dict[str, dict[str, Any]]:
-        """Return ``{container: engine State}`` of the created containers (for the supervisor)."""
-        runtime = record.internal.get("runtime") or {}
-        created = [n for n, s in (runtime.get("containers") or {}).items() if s.get("created")]
-        if not created:
-            return {}
+    def exit_info_of(self, record: Record, names: list[str]) -> dict[str, dict[str, Any]]:
+        """Return ``{container: engine State}`` of the named containers (for the supervisor; no record access)."""
         prefix = self.pod_name(record) + "-"
         return {
             str(item.get("Name", "")).removeprefix(prefix): item.get("State") or {}
-            for item in self.plane.engine.inspect(*(self.container_name(record, n) for n in created))
+            for item in self.plane.engine.inspect(*(self.container_name(record, n) for n in names))
         }
 
     # -- inputs ---------------------------------------------------------------------------------------
     @staticmethod
-    def _environment(name: str, props: dict[str, Any], secrets: dict[str, Any]) -> dict[str, str]:
+    def _environment(name: str, props: dict[str, Any], secrets: dict[str, Any], *, secure_key: str) -> dict[str, str]:
         env = {}
         for item in props.get("environmentVariables") or []:
             if item.get("value") is not None:
                 env[str(item["name"])] = str(item["value"])
-        for key, value in (secrets.get("secureEnv", {}).get(name) or {}).items():
+        for key, value in (secrets.get("secureEnv", {}).get(secure_key) or {}).items():
             env[key] = str(value)
         return env
 
@@ -380,6 +431,12 @@ def group_state(views: dict[str, dict[str, Any]], policy: str, stopped: bool) ->
         if policy == "Never":
             return "Failed"
     return "Pending" if any(s.get("state") == "Waiting" for s in states) or not states else "Running"
+
+
+def restart_policy(props: dict[str, Any]) -> str:
+    """Return a group's restart policy in Azure's spelling (``Always`` when not given), whatever its case."""
+    policy = str(props.get("restartPolicy") or "Always")
+    return next((v for v in ("Always", "OnFailure", "Never") if v.lower() == policy.lower()), policy)
 
 
 def _engine_refs(image: str) -> list[str]:
@@ -453,17 +510,18 @@ class Supervisor:
         return float(min(self.backoff_max, self.backoff_first * (2 ** max(0, restarts))))
 
     def tick(self, now: float) -> int:
-        """Restart what is due now; returns how many containers were restarted."""
+        """Restart what is due now; returns how many containers were restarted.
+
+        What to watch is read under the emulator's lock, the engine is asked outside it, and each
+        restart is decided again under the lock (the group may have been replaced or stopped since).
+        """
         if self.runtime.plane.closed:
             return 0
+        watch = self.locked(self._snapshot)
         restarted = 0
-        for record in self.locked(self.groups):
-            policy = str(record.properties.get("restartPolicy") or "Always")
-            runtime = record.internal.get("runtime") or {}
-            if policy == "Never" or runtime.get("stopped"):
-                continue
+        for record, policy, names, restarts in watch:
             try:
-                exits = self.runtime.exit_info(record)
+                exits = self.runtime.exit_info_of(record, names)
             except EngineError:
                 continue
             for name, state in exits.items():
@@ -472,19 +530,31 @@ class Supervisor:
                 code = int(state.get("ExitCode", 0))
                 if policy == "OnFailure" and code == 0:
                     continue
-                mine = (runtime.get("containers") or {}).get(name) or {}
-                if mine.get("stopped_by_client"):
-                    continue
                 finished = _engine_seconds(state.get("FinishedAt")) or now
-                if now - finished < self.delay(int(mine.get("restartCount", 0))):
+                if now - finished < self.delay(restarts.get(name, 0)):
                     continue
                 restarted += int(self.locked(functools.partial(self._restart, record, name, state)))
         return restarted
 
+    def _snapshot(self) -> list[tuple[Record, str, list[str], dict[str, int]]]:
+        out = []
+        for record in self.groups():
+            policy = restart_policy(record.properties)
+            runtime = record.internal.get("runtime") or {}
+            if policy == "Never" or runtime.get("stopped"):
+                continue
+            states = runtime.get("containers") or {}
+            names = [n for n, s in states.items() if s.get("created") and not s.get("stopped_by_client")]
+            if names:
+                out.append((record, policy, names, {n: int(states[n].get("restartCount", 0)) for n in names}))
+        return out
+
     def _restart(self, record: Record, name: str, engine_state: dict[str, Any]) -> int:
+        if self.runtime.current(record) is not record:
+            return 0  # deleted or replaced since the snapshot
         runtime = record.internal.get("runtime") or {}
         mine = (runtime.get("containers") or {}).get(name)
-        if mine is None or runtime.get("stopped"):
+        if mine is None or runtime.get("stopped") or mine.get("stopped_by_client"):
             return 0
         mine["previousState"] = current_state(engine_state, False)
         mine["restartCount"] = int(mine.get("restartCount", 0)) + 1
