@@ -35,6 +35,9 @@ _EXPORTS = {
     "Session": "session",
     "connect": "session",
     "local": "session",
+    "PlanSession": "plan",
+    "PlanReport": "plan",
+    "PlanApplyError": "plan_apply",
     "Docker": "docker",
     "DockerError": "docker",
     "ContainerCommandError": "operations.containerinstance",
@@ -137,6 +140,9 @@ __all__ = [
     "LoggingReporter",
     "NotebookReporter",
     "OSDisk",
+    "PlanApplyError",
+    "PlanReport",
+    "PlanSession",
     "ProbeConfig",
     "Reporter",
     "SecurityRuleConfig",
@@ -256,6 +262,8 @@ if TYPE_CHECKING:
     from .docker import Docker, DockerError
     from .errors import AzrmError, DeploymentError, DeploymentFailure, StepError, ValidationError
     from .operations.containerinstance import ContainerCommandError
+    from .plan import PlanReport, PlanSession
+    from .plan_apply import PlanApplyError
     from .progress import LoggingReporter, NotebookReporter, Reporter, SilentReporter, TerminalReporter
     from .session import CLOUDS, Cloud, LocalSession, Session, connect, local
     from .template_mode import TemplateSession, template_session
