@@ -232,6 +232,9 @@ class PlanSession(TemplateSession):
                     continue
                 if step.key.startswith(other.key + "/") or (other.key in text):
                     step.depends_on.add(other.key)
+            for name, key in accounts.items():  # its endpoint is known only once the account exists
+                if key != step.key and f"http://127.0.0.1:10000/{name}/" in text:
+                    step.depends_on.add(key)
             if step.kind == "publish":
                 account = step.id.split("/", 1)[0].lower()
                 if account in accounts:
