@@ -253,7 +253,9 @@ class PlanSession(TemplateSession):
         changes = []
         for step in self.steps():
             if step.kind == "publish":
-                changes.append(Change(step, "publish"))
+                from .plan_apply import published_already
+
+                changes.append(Change(step, "no change" if published_already(self, step) else "publish"))
                 continue
             current = read_current(self.target, step)
             if step.kind == "delete":

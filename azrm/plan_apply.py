@@ -152,6 +152,20 @@ def read_current(target: Session, step: Step) -> dict[str, Any] | None:
     return dict(answer.json())
 
 
+def published_already(plan: PlanSession, step: Step) -> bool:
+    """Tell whether a publish step's archive is already in the target's storage with the same content."""
+    from azure.core.exceptions import AzureError
+
+    from .operations.dsc import SHA_METADATA
+
+    rg, account, container, archive = plan._publishes[step.key]
+    try:
+        blob = plan.target.blob_service(rg, account).get_blob_client(container, archive.name)
+        return bool(blob.get_blob_properties().metadata.get(SHA_METADATA) == archive.sha256)
+    except AzureError:
+        return False
+
+
 # -- applying ---------------------------------------------------------------------------------------------
 def apply(plan: PlanSession, *, parallelism: int | None = None) -> ApplyResult:
     """Run ``plan``'s steps against its target: dependencies first, ``parallelism`` at once (default 10)."""

@@ -185,3 +185,49 @@ def test_the_journal_survives_a_killed_process_and_the_run_resumes(
             assert az.get_vm_dsc_extension_status(RG, "KNVM01").statuses[0].message.startswith("DSC configuration")
             deleted = plan.rollback(confirm=False)
             assert [d.rsplit("/", 1)[-1] for d in deleted] == [RG]
+
+
+def test_injected_faults_give_a_partial_report_and_a_resume_finishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from azrm.emulator.core.faults import FaultPlan
+
+    monkeypatch.chdir(ROOT / "examples")
+    with azrm.local(reporter=azrm.SilentReporter(), location="westeurope", faults="rate=0.1,lro=0.3,seed=4") as az:
+        journal = tmp_path / "faults.jsonl"
+        with pytest.raises(azrm.PlanApplyError) as err:
+            planned(az, journal).apply()
+        first = {o.step.key: o.status for o in err.value.result.outcomes}
+        failed = [o for o in err.value.result.outcomes if o.status == "failed"]
+        assert failed and all("InternalExecutionError" in str(o.error) for o in failed)
+        assert set(first.values()) <= {"made", "published", "failed", "not started"}
+        az.emulator.faults.plan = FaultPlan()  # the faults pass
+        resumed = planned(az, journal).apply()
+        assert resumed.ok
+        for outcome in resumed.outcomes:
+            if first[outcome.step.key] == "made":
+                assert outcome.status == "unchanged"  # not redone
+        assert az.get_vm_dsc_extension_status(RG, "KNVM01").statuses[0].message.startswith("DSC configuration")
+
+
+def test_the_web_farm_script_plans_applies_and_reruns_with_no_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = importlib.util.spec_from_file_location("farm", ROOT / "examples" / "seed_vmss_web_farm.py")
+    assert spec is not None and spec.loader is not None
+    farm = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(farm)
+    monkeypatch.chdir(ROOT / "examples")
+    options = {"location": "westeurope", "storage_name": "knwebplan01", "password": PASSWORD, "dns_label": "knwebplan"}
+    with azrm.local(reporter=azrm.SilentReporter(), location="westeurope") as az:
+        plan = az.plan(journal=tmp_path / "farm.jsonl")
+        with plan:
+            farm.provision(plan, **options)
+        assert plan.show().counts() == {"create": 11, "publish": 1}
+        result = plan.apply()
+        assert result.ok and result.counts() == {"made": 11, "published": 1}
+        assert az.get_vmss(farm.RG_NAME, "webfarm").sku.capacity == 3
+        again = az.plan(journal=tmp_path / "farm.jsonl")
+        with again:
+            farm.provision(again, **options)
+        assert again.show().counts() == {"no change": 12}
