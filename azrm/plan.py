@@ -83,6 +83,16 @@ class Step:
         """The resource's (or blob's) name."""
         return self.id.rstrip("/").rsplit("/", 1)[-1]
 
+    @property
+    def label(self) -> str:
+        """How reports name the step: ``Microsoft.Compute/virtualMachines/web001/extensions/dsc``."""
+        if self.kind == "publish":
+            return f"DSC archive {self.id}"
+        if "/providers/" not in self.id:
+            return f"{self.type}/{self.name}"
+        namespace, _, path = self.id.split("/providers/", 1)[1].partition("/")
+        return f"{namespace}/{path}"
+
 
 @dataclass(frozen=True)
 class Change:
@@ -94,7 +104,7 @@ class Change:
 
     def __str__(self) -> str:
         mark = {"create": "+", "modify": "~", "delete": "-", "no change": "=", "publish": "^"}.get(self.action, "?")
-        head = f"{mark} {self.step.type}/{self.step.name}"
+        head = f"{mark} {self.step.label}"
         lines = [head] + [f"    ~ {p}: {json.dumps(a)} => {json.dumps(b)}" for p, a, b in self.deltas]
         return "\n".join(lines)
 
@@ -123,11 +133,11 @@ class PlanReport:
 
         def row(c: Change) -> str:
             deltas = "<br>".join(html.escape(f"{p}: {json.dumps(a)} => {json.dumps(b)}") for p, a, b in c.deltas)
-            cells = (html.escape(c.action), html.escape(c.step.type), html.escape(c.step.name), deltas)
+            cells = (html.escape(c.action), html.escape(c.step.label), deltas)
             return "<tr>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>"
 
         rows = "".join(row(c) for c in self.changes)
-        return f"<table><tr><th>action</th><th>type</th><th>name</th><th>changes</th></tr>{rows}</table>"
+        return f"<table><tr><th>action</th><th>resource</th><th>changes</th></tr>{rows}</table>"
 
 
 class PlanSession(TemplateSession):

@@ -59,7 +59,7 @@ class PlanApplyError(AzrmError):
 
     def __init__(self, result: ApplyResult) -> None:
         failed = [o for o in result.outcomes if o.status == "failed"]
-        lines = [f"{len(failed)} step(s) failed:"] + [f"  {o.step.type}/{o.step.name}: {o.error}" for o in failed]
+        lines = [f"{len(failed)} step(s) failed:"] + [f"  {o.step.label}: {o.error}" for o in failed]
         lines.append(str(result))
         super().__init__("\n".join(lines))
         self.result = result
@@ -86,10 +86,8 @@ class ApplyResult:
         return out
 
     def __str__(self) -> str:
-        width = max([len(f"{o.step.type}/{o.step.name}") for o in self.outcomes] + [8])
-        lines = [
-            f"  {f'{o.step.type}/{o.step.name}':<{width}}  {o.status:<11} {o.seconds:6.1f} s" for o in self.outcomes
-        ]
+        width = max([len(o.step.label) for o in self.outcomes] + [8])
+        lines = [f"  {o.step.label:<{width}}  {o.status:<11} {o.seconds:6.1f} s" for o in self.outcomes]
         summary = ", ".join(f"{n} {s}" for s, n in self.counts().items())
         return "\n".join([*lines, f"Applied in {self.seconds:.1f} s: {summary}."])
 
@@ -196,7 +194,7 @@ def apply(plan: PlanSession, *, parallelism: int | None = None) -> ApplyResult:
 
     def run_step(step: Step) -> Outcome:
         begun = time.monotonic()
-        label = f"{step.type}/{step.name}"
+        label = step.label
         target.reporter.start(label)
         try:
             status = _execute(plan, step, resolve, resolved, sas_for, lock, journal, known_existed, run)
@@ -333,7 +331,7 @@ def rollback(plan: PlanSession, *, confirm: bool = True) -> list[str]:
     if confirm:
         print("Rollback deletes what this plan created:" if doomed else "Rollback: nothing this plan created exists.")
         for step in doomed:
-            print(f"  - {step.type}/{step.name}")
+            print(f"  - {step.label}")
     deleted = []
     for step in doomed:
         if read_current(target, step) is None:
