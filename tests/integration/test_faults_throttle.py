@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -129,6 +130,67 @@ def test_compute_put_vm_bucket_per_vm(make_azure: Callable[..., Azure]) -> None:
         response = azure.raw("PATCH", path, {"tags": {"n": "1"}}, retry_total=0)
         assert response.status_code == 200
         headers.append(response.headers["x-ms-ratelimit-remaining-resource"])
-    assert headers[-1].endswith("Microsoft.Compute/PutVMResource;0")
-    refused = azure.raw("PATCH", path, {"tags": {"n": "2"}}, retry_total=0)
+    # Azure's shape (recorded answers): the operation group's 3- and 30-minute windows, per subscription.
+    assert headers[-1] == "Microsoft.Compute/PutVM3Min;228,Microsoft.Compute/PutVM30Min;1188"
+    refused = azure.raw("PATCH", path, {"tags": {"n": "2"}}, retry_total=0)  # the VM's own bucket is empty
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert refused.json()["error"]["code"] == "OperationNotAllowed"
+
+
+def test_compute_operation_group_refuses_as_compute_does(make_azure: Callable[..., Azure]) -> None:
+    """A spent PutVM3Min window: Compute's 429 body (troubleshooting guide), Retry-After, then the SDK waits."""
+    clock = ManualClock()
+    azure = make_azure(EmulatorSettings(throttle=True, clock=clock))
+    make_group(azure)
+    nic = make_nic(azure, make_vnet(azure).subnets[0].id)
+    vms = azure.compute.virtual_machines
+    vms.begin_create_or_update("rg1", "vm1", windows_vm_body(nic.id), polling=False)
+    azure.emu.settle()
+    # Spend the subscription's 3-minute PutVM allowance on many VMs' PATCHes (each VM's own bucket holds 12).
+    bucket = azure.emu.throttler._buckets[("compute", azure.sub.lower(), "PutVM", "3Min")]
+    bucket.tokens = 0.5
+    path = azure.path("rg1", "Microsoft.Compute/virtualMachines", "vm1", "2024-07-01")
+    refused = azure.raw("PATCH", path, {"tags": {"n": "1"}}, retry_total=0)
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "1"  # half a token at 240 per 180 s: 0.375 s
+    assert refused.headers["x-ms-ratelimit-remaining-resource"].startswith("Microsoft.Compute/PutVM3Min;0,")
+    error = refused.json()["error"]
+    assert error["code"] == "OperationNotAllowed"
+    assert error["message"] == (
+        "The server rejected the request because too many requests have been received for this subscription."
+    )
+    (detail,) = error["details"]
+    assert (detail["code"], detail["target"]) == ("TooManyRequests", "PutVM3Min")
+    usage = json.loads(detail["message"])
+    assert usage["operationGroup"] == "PutVM3Min" and usage["allowedRequestCount"] == 240
+    # ARM's own bucket is not what refused: the ARM header still has writes left.
+    assert int(refused.headers["x-ms-ratelimit-remaining-subscription-writes"]) > 0
+
+    seen: list[int] = []
+
+    def hook(response: Any) -> None:
+        seen.append(response.http_response.status_code)
+        if response.http_response.status_code == 429:
+            clock.advance(1)
+
+    bucket.tokens = 0.5
+    vm = vms.update("rg1", "vm1", {"tags": {"n": "2"}}, raw_response_hook=hook) if hasattr(vms, "update") else None
+    if vm is None:
+        vm = vms.begin_update("rg1", "vm1", {"tags": {"n": "2"}}, raw_response_hook=hook).result()
+    assert seen[0] == 429 and 200 in seen
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_every_throttled_answer_carries_retry_after(make_azure: Callable[..., Azure], method: str) -> None:
+    azure = make_azure(EmulatorSettings(throttle=True, clock=ManualClock()))
+    path = f"/subscriptions/{azure.sub}/resourcegroups/rg?api-version=2022-09-01"
+    azure.raw("PUT", path, {"location": LOCATION}, retry_total=0)
+    cls = {"GET": "reads", "PUT": "writes", "DELETE": "deletes"}[method]
+    azure.raw(method, path.replace("/rg?", "/other?"), None, retry_total=0)  # the bucket exists once used
+    azure.emu.throttler._buckets[("arm", azure.sub.lower(), cls)].tokens = 0
+    body = {"location": LOCATION} if method == "PUT" else None
+    refused = azure.raw(method, path, body, retry_total=0)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "SubscriptionRequestsThrottled"
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert refused.headers[f"x-ms-ratelimit-remaining-subscription-{cls}"] == "0"

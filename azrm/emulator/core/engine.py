@@ -569,6 +569,6 @@ class Emulator:
             "faults": self.faults.injected,
             "requests_served": self.requests_served,
             "resources": len(self.store),
-            "pending_operations": len(self.ops.pending()),
+            "pending_operations": self.ops.pending_count,
             "blob": self.blob is not None,
         }

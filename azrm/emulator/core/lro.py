@@ -23,12 +23,22 @@ second remains the emulator sends ``retry-after-ms`` instead: an integer ``Retry
 azure-core fall back to its 30-second default, while ``retry-after-ms`` (which azure-core and the other
 Azure SDKs honour) keeps an instant operation instant. This is the one deliberate departure from
 ARM's headers; ``retry_after=`` on the emulator settings pins a fixed value instead.
+
+Cost stays flat as operations pile up: unfinished operations sit in a heap ordered by due time (settling
+looks only at the ones whose time has come) and in an index by resource (``pending_for``). Finished
+operations are kept for :data:`RETENTION_SECONDS` of emulator time after they end, and at most
+:data:`RETAINED_FINISHED` of them; after that their status URLs answer as Azure does for an operation
+it does not know (404 ``OperationNotFound``, see the resources provider). Azure documents no retention
+for operation status; ARM's deployment operations and activity log keep far longer, so an hour is a
+floor no client polling an operation it started will notice, and it keeps memory bounded.
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
 import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,12 +47,17 @@ from .clock import iso_compute, iso_utc
 from .errors import ArmError
 from .wire import Headers, Response
 
-__all__ = ["Operation", "Operations"]
+__all__ = ["RETAINED_FINISHED", "RETENTION_SECONDS", "Operation", "Operations"]
 
 log = logging.getLogger("azrm.emulator")
 
 TERMINAL = frozenset({"Succeeded", "Failed", "Canceled"})
 _MAX_RETRY_AFTER = 10
+
+#: how long (emulator seconds) a finished operation's status stays readable after it ended
+RETENTION_SECONDS = 3600.0
+#: how many finished operations are kept at most (the oldest-ended go first)
+RETAINED_FINISHED = 50_000
 
 
 @dataclass
@@ -78,13 +93,23 @@ class Operation:
 
 @dataclass
 class Operations:
-    """All operations of one emulator."""
+    """All operations of one emulator, indexed by id, by due time and by resource."""
 
     retry_after: float | None = None
     _ops: dict[str, Operation] = field(default_factory=dict)
     _seq: int = 0
     #: shapes a final answer for the api-version that started the operation (set by the emulator)
     shape_final: Callable[[Operation, Any], Any] | None = None
+    #: finished operations are forgotten this long after they end (emulator seconds)
+    retention: float = RETENTION_SECONDS
+    #: and at most this many are kept
+    retained: int = RETAINED_FINISHED
+    #: unfinished operations as (due, seq, operation); entries whose due moved are stale and skipped
+    _heap: list[tuple[float, int, Operation]] = field(default_factory=list)
+    #: unfinished operations by lower-cased resource id, then seq
+    _by_resource: dict[str, dict[int, Operation]] = field(default_factory=dict)
+    #: finished operations in the order they ended (for pruning)
+    _ended: deque[Operation] = field(default_factory=deque)
 
     def start(
         self,
@@ -128,11 +153,22 @@ class Operations:
             final=final,
             forced_failure=forced_failure,
         )
+        old = self._ops.pop(op_id.lower(), None)
+        if old is not None:
+            self._unindex(old)
         self._ops[op_id.lower()] = op
+        self._by_resource.setdefault(op.resource_id.lower(), {})[op.seq] = op
+        heapq.heappush(self._heap, (op.due, op.seq, op))
         return op
 
+    def reschedule(self, op: Operation, due: float) -> None:
+        """Move an unfinished operation's due time (a deployment learns when it will end)."""
+        op.due = due
+        if not op.done:
+            heapq.heappush(self._heap, (due, op.seq, op))
+
     def get(self, op_id: str) -> Operation | None:
-        """Return the operation with this id."""
+        """Return the operation with this id (``None`` if unknown or no longer retained)."""
         return self._ops.get(op_id.lower())
 
     def pending_for(self, resource_key: str, *, kind: str | None = None, exact: bool = True) -> Operation | None:
@@ -140,13 +176,21 @@ class Operations:
 
         ``exact=False`` also looks at operations on resources under it.
         """
+        if exact:
+            candidates: Any = (self._by_resource.get(resource_key) or {}).values()
+        else:
+            prefix = resource_key + "/"
+            candidates = (
+                op
+                for rkey, ops in self._by_resource.items()
+                if rkey == resource_key or rkey.startswith(prefix)
+                for op in ops.values()
+            )
         found = None
-        for op in self._ops.values():
+        for op in candidates:
             if op.done or (kind is not None and op.kind != kind):
                 continue
-            rkey = op.resource_id.lower()
-            matches = rkey == resource_key or (not exact and rkey.startswith(resource_key + "/"))
-            if matches and (found is None or (op.due, op.seq) > (found.due, found.seq)):
+            if found is None or (op.due, op.seq) > (found.due, found.seq):
                 found = op
         return found
 
@@ -156,23 +200,61 @@ class Operations:
         return self._seq
 
     def since(self, seq: int) -> list[Operation]:
-        """Operations started after ``seq`` (see :attr:`last_seq`)."""
-        return [op for op in self._ops.values() if op.seq > seq]
+        """Operations started after ``seq`` (see :attr:`last_seq`), oldest first."""
+        found: list[Operation] = []
+        for op in reversed(self._ops.values()):  # insertion order is seq order
+            if op.seq <= seq:
+                break
+            found.append(op)
+        found.reverse()
+        return found
 
     def pending(self) -> list[Operation]:
         """Unfinished operations, in due order."""
-        return sorted((op for op in self._ops.values() if not op.done), key=lambda o: (o.due, o.seq))
+        ops = (op for ops in self._by_resource.values() for op in ops.values() if not op.done)
+        return sorted(ops, key=lambda o: (o.due, o.seq))
+
+    @property
+    def pending_count(self) -> int:
+        """How many operations are unfinished."""
+        return sum(1 for ops in self._by_resource.values() for op in ops.values() if not op.done)
+
+    def __len__(self) -> int:
+        return len(self._ops)
 
     def settle(self, now: float) -> int:
-        """Finish every operation due by ``now``; returns how many finished."""
+        """Finish every operation due by ``now``, in due order; returns how many finished."""
         finished = 0
-        while True:
-            due = [op for op in self.pending() if op.due <= now]
-            if not due:
-                return finished
-            for op in due:
-                self._finish(op, now)
-                finished += 1
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            due, _, op = heapq.heappop(heap)
+            if op.done or due != op.due:
+                if not op.done and op.due > due:  # moved later without reschedule(): keep it queued
+                    heapq.heappush(heap, (op.due, op.seq, op))
+                continue
+            self._finish(op, now)
+            finished += 1
+        self._prune(now)
+        return finished
+
+    def _unindex(self, op: Operation) -> None:
+        rkey = op.resource_id.lower()
+        ops = self._by_resource.get(rkey)
+        if ops is not None:
+            ops.pop(op.seq, None)
+            if not ops:
+                del self._by_resource[rkey]
+
+    def _ended_now(self, op: Operation) -> None:
+        self._unindex(op)
+        self._ended.append(op)
+
+    def _prune(self, now: float) -> None:
+        ended = self._ended
+        while ended and (len(ended) > self.retained or (ended[0].ended or 0.0) < now - self.retention):
+            op = ended.popleft()
+            if self._ops.get(op.id.lower()) is op:
+                del self._ops[op.id.lower()]
 
     def _finish(self, op: Operation, now: float) -> None:
         try:
@@ -187,6 +269,7 @@ class Operations:
             log.exception("operation %s on %s crashed", op.id, op.resource_id)
             self._fail(op, ArmError(500, "InternalServerError", f"The local Azure failed the operation: {exc!r}"))
         op.ended = now
+        self._ended_now(op)
 
     @staticmethod
     def _fail(op: Operation, err: ArmError) -> None:
@@ -201,6 +284,9 @@ class Operations:
     def clear(self) -> None:
         """Forget all operations."""
         self._ops.clear()
+        self._heap.clear()
+        self._by_resource.clear()
+        self._ended.clear()
 
     # -- wire -------------------------------------------------------------------------------
     def _timing_headers(self, op: Operation, now: float) -> dict[str, str]:

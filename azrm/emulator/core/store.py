@@ -1,6 +1,8 @@
 """The local Azure's state: resource records in memory, optionally written through to SQLite.
 
-Records are keyed by their lower-cased id (ARM ids are case-insensitive) and indexed by type. The
+Records are keyed by their lower-cased id (ARM ids are case-insensitive) and indexed by type, by
+position in the id tree (``under``) and by what they refer to (:class:`RefIndex`, registered by the
+providers), so no lookup scans every record. The
 SQLite file (``--state FILE``) receives every change at the end of the request that made it, so a
 killed server loses at most the request in flight. It holds secrets (account keys, passwords), so it
 is created readable by its owner only.
@@ -8,18 +10,19 @@ is created readable by its owner only.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .ids import ResourceId, key
 
-__all__ = ["Record", "Store"]
+__all__ = ["Record", "RefIndex", "Store"]
 
 
 @dataclass
@@ -77,12 +80,83 @@ class Record:
         return copy.deepcopy(self)
 
 
+class RefIndex:
+    """Which records (of some types) refer to a value: a NIC to a public IP, a VM to a NIC.
+
+    ``extract(record)`` yields the values a record refers to (lower-cased ids, addresses...). The
+    index is brought up to date lazily: the store marks a record stale whenever it is put, touched or
+    deleted, and a lookup re-extracts only the stale ones. A lookup returns *candidates* in creation
+    order; callers still check the reference, so a record changed in place without ``touch`` can at
+    worst be missed until it is touched (as it would be missed by the state file).
+    """
+
+    def __init__(self, store: Store, types: Iterable[str], extract: Callable[[Record], Iterable[str]]) -> None:
+        self._store = store
+        self.types = frozenset(t.lower() for t in types)
+        self._extract = extract
+        self._stale: set[str] = set()
+        self._emitted: dict[str, tuple[str, ...]] = {}
+        self._by_value: dict[str, set[str]] = {}
+        for record in store._records.values():
+            if record.type.lower() in self.types:
+                self._stale.add(record.key)
+
+    def mark(self, record_key: str) -> None:
+        """Note that a record changed (the store calls this)."""
+        self._stale.add(record_key)
+
+    def reset(self) -> None:
+        """Forget everything (the store was cleared)."""
+        self._stale.clear()
+        self._emitted.clear()
+        self._by_value.clear()
+
+    def _refresh(self) -> None:
+        records = self._store._records
+        for k in self._stale:
+            for value in self._emitted.pop(k, ()):
+                holders = self._by_value.get(value)
+                if holders is not None:
+                    holders.discard(k)
+                    if not holders:
+                        del self._by_value[value]
+            record = records.get(k)
+            if record is None or record.type.lower() not in self.types:
+                continue
+            values = tuple(dict.fromkeys(self._extract(record)))
+            if values:
+                self._emitted[k] = values
+                for value in values:
+                    self._by_value.setdefault(value, set()).add(k)
+        self._stale.clear()
+
+    def records(self, value: str, resource_type: str | None = None) -> list[Record]:
+        """Return the records referring to ``value`` (of ``resource_type`` when given), oldest first."""
+        if self._stale:
+            self._refresh()
+        holders = self._by_value.get(value)
+        if not holders:
+            return []
+        records = self._store._records
+        found = [records[k] for k in holders if k in records]
+        if resource_type is not None:
+            wanted = resource_type.lower()
+            found = [r for r in found if r.type.lower() == wanted]
+        return self._store.in_creation_order(found)
+
+
 class Store:
-    """Records by key and by type, with optional SQLite write-through."""
+    """Records by key, by type and by id prefix, with optional SQLite write-through."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self._records: dict[str, Record] = {}
         self._by_type: dict[str, dict[str, Record]] = {}
+        #: every key, sorted (ranges of it are the records under a scope)
+        self._sorted: list[str] = []
+        #: creation number of each key (answers keep creation order)
+        self._born: dict[str, int] = {}
+        self._births = 0
+        self._indexes: dict[str, RefIndex] = {}
         self.meta: dict[str, Any] = {}
         self._dirty: set[str] = set()
         self._meta_dirty = False
@@ -150,8 +224,33 @@ class Store:
 
     # -- records -----------------------------------------------------------------------------
     def _index(self, record: Record) -> None:
-        self._records[record.key] = record
-        self._by_type.setdefault(record.type.lower(), {})[record.key] = record
+        k = record.key
+        if k not in self._records:
+            self._births += 1
+            self._born[k] = self._births
+            bisect.insort(self._sorted, k)
+        self._records[k] = record
+        self._by_type.setdefault(record.type.lower(), {})[k] = record
+        self._changed(record)
+
+    def _changed(self, record: Record) -> None:
+        rtype = record.type.lower()
+        for index in self._indexes.values():
+            if rtype in index.types:
+                index.mark(record.key)
+
+    def ref_index(self, name: str, types: Iterable[str], extract: Callable[[Record], Iterable[str]]) -> RefIndex:
+        """Return the reference index called ``name``, creating it on first use (see :class:`RefIndex`)."""
+        with self._lock:
+            index = self._indexes.get(name)
+            if index is None:
+                index = self._indexes[name] = RefIndex(self, types, extract)
+            return index
+
+    def in_creation_order(self, records: Iterable[Record]) -> list[Record]:
+        """Sort records the way :meth:`of_type` lists them (oldest first)."""
+        born = self._born
+        return sorted(records, key=lambda r: born.get(r.key, 0))
 
     def get(self, resource_id: str) -> Record | None:
         """Return the record with this id (any casing), or ``None``."""
@@ -163,6 +262,7 @@ class Store:
             old = self._records.get(record.key)
             if old is not None and old.type.lower() != record.type.lower():
                 self._by_type.get(old.type.lower(), {}).pop(old.key, None)
+                self._changed(old)
             self._index(record)
             self._dirty.add(record.key)
             return record
@@ -170,6 +270,7 @@ class Store:
     def touch(self, record: Record) -> None:
         """Mark a record changed in place."""
         self._dirty.add(record.key)
+        self._changed(record)
 
     def delete(self, resource_id: str) -> Record | None:
         """Remove and return the record (``None`` if absent)."""
@@ -179,6 +280,11 @@ class Store:
             if record is not None:
                 self._by_type.get(record.type.lower(), {}).pop(k, None)
                 self._dirty.add(k)
+                self._born.pop(k, None)
+                i = bisect.bisect_left(self._sorted, k)
+                if i < len(self._sorted) and self._sorted[i] == k:
+                    del self._sorted[i]
+                self._changed(record)
             return record
 
     def of_type(self, resource_type: str) -> list[Record]:
@@ -188,7 +294,11 @@ class Store:
     def under(self, scope_id: str) -> list[Record]:
         """Return records whose id lies under ``scope_id`` (children, grandchildren...)."""
         prefix = key(scope_id) + "/"
-        return [r for k, r in self._records.items() if k.startswith(prefix)]
+        keys = self._sorted
+        # every key starting with "<scope>/" sorts between "<scope>/" and "<scope>0" ("0" follows "/")
+        lo = bisect.bisect_left(keys, prefix)
+        hi = bisect.bisect_left(keys, prefix[:-1] + "0", lo)
+        return self.in_creation_order(self._records[k] for k in keys[lo:hi])
 
     def __iter__(self) -> Iterator[Record]:
         return iter(list(self._records.values()))
@@ -207,3 +317,7 @@ class Store:
             self._dirty.update(self._records)
             self._records.clear()
             self._by_type.clear()
+            self._sorted.clear()
+            self._born.clear()
+            for index in self._indexes.values():
+                index.reset()

@@ -2,18 +2,31 @@
 
 The buckets are always counted, so every answer carries ``x-ms-ratelimit-remaining-subscription-*``
 headers as Azure's do; only when throttling is enabled does an empty bucket refuse the request with
-429 ``SubscriptionRequestsThrottled`` and a ``Retry-After``.
+a 429 and a ``Retry-After``.
+
+Two levels, as in Azure (docs/local-azure.md, "Throttling", lists the sources):
+
+- ARM, per subscription (or tenant): reads 250 burst / 25 per second, writes and deletes 200 / 10.
+  A refusal is 429 ``SubscriptionRequestsThrottled``.
+- Compute, per subscription and *operation group*, two windows each, reported the way recorded Azure
+  answers report them: ``x-ms-ratelimit-remaining-resource: Microsoft.Compute/PutVM3Min;239,
+  Microsoft.Compute/PutVM30Min;1199``. Each window is a bucket of the window's allowance refilled
+  evenly over the window. VM writes and deletes also have a per-VM bucket (4 per minute, 12 burst).
+  A refusal is Compute's 429 ``OperationNotAllowed`` with a ``TooManyRequests`` detail naming the
+  operation group, as in Azure's troubleshooting guide.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .clock import iso_utc
 from .errors import ArmError
 
-__all__ = ["ARM_POLICIES", "COMPUTE_POLICIES", "BucketPolicy", "Throttler", "TokenBucket"]
+__all__ = ["ARM_POLICIES", "COMPUTE_GROUPS", "COMPUTE_POLICIES", "BucketPolicy", "Throttler", "TokenBucket"]
 
 
 @dataclass(frozen=True)
@@ -63,16 +76,35 @@ ARM_POLICIES: Mapping[str, BucketPolicy] = {
     "deletes": BucketPolicy(200, 10.0),
 }
 
-#: Compute RP buckets: name -> (per-resource policy or None, per-subscription policy). Refills per minute.
-COMPUTE_POLICIES: Mapping[str, tuple[BucketPolicy | None, BucketPolicy]] = {
-    "PutVM": (BucketPolicy(12, 4 / 60), BucketPolicy(1500, 500 / 60)),
-    "DeleteVM": (BucketPolicy(12, 4 / 60), BucketPolicy(1500, 500 / 60)),
-    "GetVM": (BucketPolicy(36, 12 / 60), BucketPolicy(24000, 8000 / 60)),
-    "ListVMs": (None, BucketPolicy(900, 300 / 60)),
-    "GetOperation": (BucketPolicy(45, 15 / 60), BucketPolicy(15000, 5000 / 60)),
-    "PutVMSS": (BucketPolicy(12, 4 / 60), BucketPolicy(375, 125 / 60)),
-    "DeleteVMSS": (BucketPolicy(12, 4 / 60), BucketPolicy(525, 175 / 60)),
+#: Compute RP per-VM buckets (per minute refill, burst), from Compute's throttling limits page
+#: (ARM-FACTS.md); ``None`` where the page lists no per-resource limit.
+COMPUTE_POLICIES: Mapping[str, BucketPolicy | None] = {
+    "PutVM": BucketPolicy(12, 4 / 60),
+    "DeleteVM": BucketPolicy(12, 4 / 60),
+    "GetVM": BucketPolicy(36, 12 / 60),
+    "ListVMs": None,
+    "GetOperation": BucketPolicy(45, 15 / 60),
+    "PutVMSS": BucketPolicy(12, 4 / 60),
+    "DeleteVMSS": BucketPolicy(12, 4 / 60),
 }
+
+#: Compute operation groups, per subscription: policy -> (Azure's group name, allowance per 3 minutes,
+#: allowance per 30 minutes). Names and allowances as recorded Azure answers report them (PutVM
+#: 240/1,200, LowCostGet 4,000/32,000, GetOperation 50,000/400,000) or as Azure's troubleshooting guide
+#: shows them (HighCostGet 160/800, DeleteVMScaleSet); where no recording gives a figure (DeleteVM, the
+#: scale set groups) the group of the same cost is used.
+COMPUTE_GROUPS: Mapping[str, tuple[str, int, int]] = {
+    "PutVM": ("PutVM", 240, 1200),
+    "DeleteVM": ("DeleteVM", 240, 1200),
+    "GetVM": ("LowCostGet", 4000, 32000),
+    "ListVMs": ("HighCostGet", 160, 800),
+    "GetOperation": ("GetOperation", 50000, 400000),
+    "PutVMSS": ("PutVMScaleSet", 240, 1200),
+    "DeleteVMSS": ("DeleteVMScaleSet", 240, 1200),
+}
+
+_WINDOWS = (("3Min", 180.0), ("30Min", 1800.0))
+_COMPUTE_REFUSAL = "The server rejected the request because too many requests have been received for this subscription."
 
 
 def request_class(method: str) -> str:
@@ -113,20 +145,27 @@ class Throttler:
         arm = self._bucket(("arm", scope, cls), ARM_POLICIES[cls], now)
         buckets: list[tuple[str, TokenBucket]] = [("arm", arm)]
         compute_names: list[tuple[str, TokenBucket]] = []
+        per_vm: TokenBucket | None = None
         if compute_policy is not None:
-            per_resource, per_sub = COMPUTE_POLICIES[compute_policy]
-            sub_bucket = self._bucket(("compute", scope, compute_policy), per_sub, now)
-            compute_names.append((f"Microsoft.Compute/{compute_policy}Subscription", sub_bucket))
+            group, *allowances = COMPUTE_GROUPS[compute_policy]
+            for (suffix, window), allowance in zip(_WINDOWS, allowances, strict=True):
+                policy = BucketPolicy(allowance, allowance / window)
+                bucket = self._bucket(("compute", scope, group, suffix), policy, now)
+                compute_names.append((f"{group}{suffix}", bucket))
+            per_resource = COMPUTE_POLICIES[compute_policy]
             if per_resource is not None and resource_key is not None:
-                res_bucket = self._bucket(("compute", scope, compute_policy, resource_key), per_resource, now)
-                compute_names.append((f"Microsoft.Compute/{compute_policy}Resource", res_bucket))
+                per_vm = self._bucket(("compute", scope, compute_policy, resource_key), per_resource, now)
             buckets.extend(compute_names)
+            if per_vm is not None:
+                buckets.append((f"{compute_policy}Resource", per_vm))
 
-        empty = [b for _, b in buckets if b.remaining(now) < 1]
+        empty = [(name, b) for name, b in buckets if b.remaining(now) < 1]
         if self.enabled and empty:
-            wait = max(b.seconds_until_token(now) for b in empty)
+            wait = max(b.seconds_until_token(now) for _, b in empty)
             headers = self._headers(cls, arm, compute_names, now)
             headers["Retry-After"] = str(max(1, math.ceil(wait)))
+            if empty[0][0] != "arm":
+                raise self._compute_refusal(empty[0][0], empty[0][1], now, headers)
             kind = cls[:-1]  # read / write / delete
             raise ArmError(
                 429,
@@ -141,12 +180,32 @@ class Throttler:
         return self._headers(cls, arm, compute_names, now)
 
     @staticmethod
+    def _compute_refusal(name: str, bucket: TokenBucket, now: float, headers: dict[str, str]) -> ArmError:
+        """Build Compute's 429: ``OperationNotAllowed`` with a ``TooManyRequests`` detail naming the group."""
+        window = bucket.policy.burst / bucket.policy.per_second
+        allowed = bucket.policy.burst
+        usage = {
+            "operationGroup": name,
+            "startTime": iso_utc(now - window),
+            "endTime": iso_utc(now),
+            "allowedRequestCount": allowed,
+            "measuredRequestCount": allowed + 1,
+        }
+        return ArmError(
+            429,
+            "OperationNotAllowed",
+            _COMPUTE_REFUSAL,
+            details=[{"code": "TooManyRequests", "target": name, "message": json.dumps(usage, separators=(",", ":"))}],
+            headers=headers,
+        )
+
+    @staticmethod
     def _headers(
         cls: str, arm: TokenBucket, compute_names: list[tuple[str, TokenBucket]], now: float
     ) -> dict[str, str]:
         headers = {f"x-ms-ratelimit-remaining-subscription-{cls}": str(arm.remaining(now))}
         if compute_names:
             headers["x-ms-ratelimit-remaining-resource"] = ",".join(
-                f"{name};{bucket.remaining(now)}" for name, bucket in compute_names
+                f"Microsoft.Compute/{name};{bucket.remaining(now)}" for name, bucket in compute_names
             )
         return headers

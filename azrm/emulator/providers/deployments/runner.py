@@ -116,7 +116,7 @@ class DeploymentRunner(Provider):
         record = self.store.get(run.deployment_id)
         if record is None:  # the group went away under it
             self.runs.pop(key(run.deployment_id), None)
-            run.op.due = at
+            self.emu.ops.reschedule(run.op, at)
             return True
         progressed = False
         if run.canceled:
@@ -366,7 +366,7 @@ class DeploymentRunner(Provider):
                     {"id": r.id} for r in run.template.plan() if r.condition and not r.is_deployment
                 ]
         self.store.touch(record)
-        run.op.due = at
+        self.emu.ops.reschedule(run.op, at)
         self.emu.ops.settle(at)
         if props["provisioningState"] == "Failed" and props.get("onErrorDeployment"):
             self._roll_back(record)

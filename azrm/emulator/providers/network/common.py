@@ -17,6 +17,7 @@ from ...core.router import Router
 from ...core.store import Record
 from ...core.wire import Headers, Response
 from ..base import Provider, json_response, list_response
+from . import refs
 
 if TYPE_CHECKING:
     from ...core.wire import Call
@@ -189,15 +190,24 @@ class NetworkBase(Provider):
         for source in self.emu.ip_config_sources:
             yield from source.scale_set_ip_configs()
 
+    def _scale_set_ip_configs(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        for source in self.emu.ip_config_sources:
+            yield from source.scale_set_ip_configs()
+
+    def _in_subnet(self, wanted: str) -> tuple[list[Record], list[Record]]:
+        """Return the NICs and the load balancers with a configuration in the subnet (lower-cased id)."""
+        holders = refs.by_subnet(self.store).records(wanted)
+        nic, lb = NIC_TYPE.lower(), LB_TYPE.lower()
+        return [r for r in holders if r.type.lower() == nic], [r for r in holders if r.type.lower() == lb]
+
     def ip_config_users_of_subnet(self, subnet_id: str) -> list[str]:
         """Ids of IP configurations (NICs, scale set instances, load balancer frontends) placed in a subnet."""
         wanted = key(subnet_id)
-        users = [
-            ipc["id"]
-            for _, ipc in self.all_ip_configs()
-            if key(ref_id(ipc["properties"].get("subnet")) or "") == wanted
-        ]
-        for lb in self.store.of_type(LB_TYPE):
+        nics, lbs = self._in_subnet(wanted)
+        ipcs = [ipc for nic in nics for ipc in nic.properties.get("ipConfigurations", [])]
+        ipcs.extend(ipc for _, ipc in self._scale_set_ip_configs())
+        users = [ipc["id"] for ipc in ipcs if key(ref_id(ipc["properties"].get("subnet")) or "") == wanted]
+        for lb in lbs:
             for fe in lb.properties.get("frontendIPConfigurations", []):
                 if key(ref_id(fe["properties"].get("subnet")) or "") == wanted:
                     users.append(fe["id"])
@@ -206,13 +216,16 @@ class NetworkBase(Provider):
     def allocated_ips(self, subnet_id: str, exclude_owner: str | None = None) -> dict[str, str]:
         """Private addresses taken in a subnet -> id of what holds them."""
         wanted = key(subnet_id)
+        nics, lbs = self._in_subnet(wanted)
+        owned = [(nic.id, ipc) for nic in nics for ipc in nic.properties.get("ipConfigurations", [])]
+        owned.extend(self._scale_set_ip_configs())
         taken: dict[str, str] = {}
-        for owner, ipc in self.all_ip_configs():
+        for owner, ipc in owned:
             props = ipc["properties"]
             in_subnet = key(ref_id(props.get("subnet")) or "") == wanted and props.get("privateIPAddress")
             if in_subnet and (exclude_owner is None or key(owner) != key(exclude_owner)):
                 taken[props["privateIPAddress"]] = ipc["id"]
-        for lb in self.store.of_type(LB_TYPE):
+        for lb in lbs:
             if exclude_owner is not None and key(lb.id) == key(exclude_owner):
                 continue
             for fe in lb.properties.get("frontendIPConfigurations", []):
@@ -280,11 +293,17 @@ class NetworkBase(Provider):
     def public_ip_user(self, pip_id: str) -> str | None:
         """Id of the IP configuration (NIC or load balancer frontend) holding a public IP."""
         wanted = key(pip_id)
-        for _, ipc in self.all_ip_configs():
+        holders = refs.by_public_ip(self.store).records(wanted)
+        nic, lb = NIC_TYPE.lower(), LB_TYPE.lower()
+        ipcs = [ipc for r in holders if r.type.lower() == nic for ipc in r.properties.get("ipConfigurations", [])]
+        ipcs.extend(ipc for _, ipc in self._scale_set_ip_configs())
+        for ipc in ipcs:
             if key(ref_id(ipc["properties"].get("publicIPAddress")) or "") == wanted:
                 return str(ipc["id"])
-        for lb in self.store.of_type(LB_TYPE):
-            for fe in lb.properties.get("frontendIPConfigurations", []):
+        for record in holders:
+            if record.type.lower() != lb:
+                continue
+            for fe in record.properties.get("frontendIPConfigurations", []):
                 if key(ref_id(fe["properties"].get("publicIPAddress")) or "") == wanted:
                     return str(fe["id"])
         return None
@@ -306,7 +325,7 @@ class NetworkBase(Provider):
         wanted = key(nic_id)
         return [
             vm
-            for vm in self.store.of_type(VM_TYPE)
+            for vm in refs.by_nic(self.store).records(wanted, VM_TYPE)
             if any(
                 key(n.get("id", "")) == wanted
                 for n in vm.properties.get("networkProfile", {}).get("networkInterfaces", [])

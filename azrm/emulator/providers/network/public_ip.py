@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ...core.errors import ArmError
 from ...core.router import Router
 from ...core.store import Record
+from . import refs
 from .common import PIP_TYPE, NetworkBase
 
 if TYPE_CHECKING:
@@ -35,11 +36,11 @@ class PublicIpBackend(NetworkBase):
 
     def new_address(self) -> str:
         """Return a public address not yet handed out (from 20.0.0.0/8, like many Azure regions)."""
-        taken = {p.properties.get("ipAddress") for p in self.store.of_type(PIP_TYPE)}
+        holders = refs.by_address(self.store)
         while True:
             value = self.emu.rng.randrange(1 << 24)
             address = f"20.{value >> 16}.{(value >> 8) & 255}.{max(1, value & 255)}"
-            if address not in taken:
+            if not any(p.properties.get("ipAddress") == address for p in holders.records(address)):
                 return address
 
     def on_provisioned(self, record: Record) -> None:
@@ -98,7 +99,7 @@ class PublicIpBackend(NetworkBase):
                     "^[a-z][a-z0-9-]{1,61}[a-z0-9]$.",
                 )
             fqdn = f"{label}.{location}.cloudapp.azure.com"
-            for other in self.store.of_type(PIP_TYPE):
+            for other in refs.by_fqdn(self.store).records(fqdn):
                 if other.key != rid.lower() and other.properties.get("dnsSettings", {}).get("fqdn") == fqdn:
                     raise ArmError(
                         400,
