@@ -161,12 +161,14 @@ class DscOperations(StorageOperations):
         _check_container(container_name)
 
         def upload() -> str:
-            from azure.core.exceptions import ClientAuthenticationError
+            from azure.core.exceptions import HttpResponseError
 
             try:
                 return upload_with(fresh=False)
-            except ClientAuthenticationError:  # the key this session knew was regenerated elsewhere
-                return upload_with(fresh=True)
+            except HttpResponseError as err:
+                if err.status_code != 403:
+                    raise
+                return upload_with(fresh=True)  # the key this session knew was regenerated elsewhere: read it
 
         def upload_with(*, fresh: bool) -> str:
             from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
