@@ -69,6 +69,11 @@ class DscOperations(StorageOperations):
         With ``output_archive_path`` (a file or a directory) the archive is only written there (no
         group or storage account needed): an artifact for a template, for instance.
 
+        There is no ``begin_`` twin: publishing is a blob upload, done when the call returns, not a
+        long-running operation with a poller. The account's endpoint and keys are read once a session
+        (see :meth:`blob_service`); :meth:`begin_new_vm` publishes a configuration's archive before it
+        returns its poller.
+
         :returns: the blob URL (without a SAS), or the local path with ``output_archive_path``.
         :raises ValidationError: for a missing script or module, before anything is uploaded.
         :raises azure.core.exceptions.ResourceExistsError: when a different archive of that name
