@@ -1,13 +1,16 @@
 """What every operation of a session uses.
 
-The SDK clients (created on first use), waiting on long-running operations with progress, and the
-subscription's regions.
+The SDK clients (created on first use, with :class:`ThrottleRetryPolicy`), waiting on long-running
+operations with progress, the subscription's regions, and a small cache of what this session made
+or read and will not change under it (a storage account's endpoints and keys, a VM's region).
 """
 
 from __future__ import annotations
 
 import inspect
 import os
+import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -16,7 +19,7 @@ from . import _secrets
 from .errors import ValidationError
 from .progress import Reporter, default_reporter
 
-__all__ = ["SessionBase"]
+__all__ = ["THROTTLE_STATUS_CODES", "SessionBase", "ThrottleRetryPolicy", "waiting_twin"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -35,6 +38,85 @@ _CLIENTS = {
     "containerregistry": ("azure.mgmt.containerregistry", "ContainerRegistryManagementClient"),
     "containerregistrytasks": ("azure.mgmt.containerregistrytasks", "ContainerRegistryTasksMgmtClient"),
 }
+
+#: what a throttled or busy service answers; :class:`ThrottleRetryPolicy` gives them their own budget
+THROTTLE_STATUS_CODES = frozenset({429, 503})
+
+
+def ThrottleRetryPolicy(**kwargs: Any) -> Any:
+    """Return azure-core's ``RetryPolicy`` made to outlast ARM throttling; see :class:`_ThrottleRetry`.
+
+    :keyword retry_throttled: retries of a 429 or 503 answer (default 12); they do not spend
+        ``retry_status`` (3 by default, for the other retried codes: 408, 500, 502, 504).
+    :keyword retry_total: all retries together (default 20 here, 10 in azure-core).
+    :keyword retry_jitter: each wait is stretched by a random fraction in ``[0, retry_jitter]``
+        (default 0.5), so threads throttled together do not all come back together.
+    :keyword retry_backoff_factor, retry_backoff_max, retry_status, retry_connect, retry_read, timeout:
+        as azure-core's ``RetryPolicy``.
+    """
+    return _throttle_retry_class()(**kwargs)
+
+
+_THROTTLE_RETRY: type | None = None
+
+
+def _throttle_retry_class() -> type:
+    global _THROTTLE_RETRY
+    if _THROTTLE_RETRY is not None:
+        return _THROTTLE_RETRY
+    from azure.core.pipeline import PipelineResponse
+    from azure.core.pipeline.policies import RetryPolicy
+
+    class _ThrottleRetry(RetryPolicy):
+        """azure-core's ``RetryPolicy``, with throttling answers (429, 503) counted apart and jittered waits.
+
+        azure-core already sleeps for a ``Retry-After`` when the answer has one (seconds or an HTTP
+        date) and otherwise backs off exponentially; but it spends ``retry_status`` (3) on 429s like
+        on any other code, and every thread told ``Retry-After: 1`` comes back at the same instant,
+        to be throttled again together. Here a 429 or 503 spends ``retry_throttled`` instead, and
+        every wait (``Retry-After`` or backoff) is stretched by a random fraction up to
+        ``retry_jitter`` (never shortened: Azure's ``Retry-After`` is a minimum).
+        """
+
+        def __init__(self, **options: Any) -> None:
+            self.throttled_retries: int = int(options.pop("retry_throttled", 12))
+            self.jitter: float = float(options.pop("retry_jitter", 0.5))
+            options.setdefault("retry_total", 20)
+            super().__init__(**options)
+
+        def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
+            settings: dict[str, Any] = super().configure_retries(options)
+            settings["throttled"] = options.pop("retry_throttled", self.throttled_retries)
+            return settings
+
+        def increment(self, settings: dict[str, Any], response: Any = None, error: Exception | None = None) -> bool:
+            throttled = (
+                error is None
+                and isinstance(response, PipelineResponse)
+                and response.http_response.status_code in THROTTLE_STATUS_CODES
+            )
+            if throttled:
+                settings["throttled"] -= 1
+                settings["status"] += 1  # the base class takes it off again: a throttle has its own budget
+            more = bool(super().increment(settings, response=response, error=error))
+            return more and settings["throttled"] >= 0
+
+        def _stretch(self, seconds: float) -> float:
+            return seconds * (1 + random.uniform(0, self.jitter)) if seconds > 0 else seconds
+
+        def _sleep_for_retry(self, response: Any, transport: Any) -> bool:
+            retry_after = self.get_retry_after(response)
+            if retry_after:
+                transport.sleep(self._stretch(retry_after))
+                return True
+            return False
+
+        def get_backoff_time(self, settings: dict[str, Any]) -> float:
+            return self._stretch(float(super().get_backoff_time(settings)))
+
+    _ThrottleRetry.__name__ = _ThrottleRetry.__qualname__ = "ThrottleRetryPolicy"
+    _THROTTLE_RETRY = _ThrottleRetry
+    return _ThrottleRetry
 
 
 class SessionBase:
@@ -64,6 +146,8 @@ class SessionBase:
         self.progress_interval = progress_interval
         self._clients: dict[str, Any] = {}
         self._locations: set[str] | None = None
+        self._known: dict[tuple[str, str, str], Any] = {}
+        self._known_lock = threading.Lock()
         _secrets.install()
 
     # -- identity ------------------------------------------------------------------------------
@@ -98,6 +182,11 @@ class SessionBase:
                 "credential_scopes": self.credential_scopes,
                 **self.client_options,
             }
+            if "retry_policy" not in options:
+                retry = {k: v for k, v in options.items() if k.startswith("retry_") or k == "timeout"}
+                options["retry_policy"] = ThrottleRetryPolicy(**retry)
+                for key in ("retry_throttled", "retry_jitter"):  # ours alone: the SDK's other policies do not know them
+                    options.pop(key, None)
             if name == "subscriptions":
                 client = cls(self.credential, **options)
             else:
@@ -161,6 +250,46 @@ class SessionBase:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- what this session knows --------------------------------------------------------------------
+    # Things that do not change under a session once made or read (a storage account's endpoints, a
+    # VM's region), or change only through a call azrm sees (an account's keys: New-AzStorageAccountKey).
+    # Keyed by (kind, resource group, name), lower case; forgotten when azrm removes, recreates or
+    # regenerates them, or removes their group.
+    def _recall(self, kind: str, resource_group_name: str, name: str) -> Any:
+        with self._known_lock:
+            return self._known.get((kind, resource_group_name.lower(), name.lower()))
+
+    def _remember(self, kind: str, resource_group_name: str, name: str, value: Any) -> Any:
+        with self._known_lock:
+            self._known[(kind, resource_group_name.lower(), name.lower())] = value
+        return value
+
+    def _forget(self, resource_group_name: str, name: str | None = None, *kinds: str) -> None:
+        """Forget what is known of a resource (of ``kinds``, or all), or of a whole group (``name=None``)."""
+        group = resource_group_name.lower()
+        with self._known_lock:
+            for key in [k for k in self._known if k[1] == group]:
+                if (name is None or key[2] == name.lower()) and (not kinds or key[0] in kinds):
+                    del self._known[key]
+
+    def _when_done(self, poller: Any, record: Callable[[Any], object]) -> Any:
+        """Call ``record`` with a poller's result once it succeeds (in the poller's thread; errors ignored).
+
+        For :meth:`_remember`: ``begin_*`` callers and waiting twins alike fill the cache, with no read.
+        """
+
+        def done(polling: Any) -> None:
+            try:
+                if str(polling.status()).lower() == "succeeded":
+                    record(polling.resource())
+            except Exception:  # a cache is best effort: the poller's own result() reports any failure
+                return
+
+        add = getattr(poller, "add_done_callback", None)
+        if add is not None:
+            add(done)
+        return poller
 
     # -- running steps ----------------------------------------------------------------------------
     def _run(self, step: str, call: Callable[[], T]) -> T:
@@ -238,3 +367,50 @@ def waiting_twin(
     operation.__module__ = begin.__module__
     operation.__signature__ = signature  # type: ignore[attr-defined]  # for help() and IDEs
     return operation
+
+
+def chain_poller(first: Any, then: Callable[[Any], T], status: str = "InProgress") -> Any:
+    """Return an azure-core ``LROPoller`` over two stages: ``first`` (a poller), then ``then(first.result())``.
+
+    Its ``result()`` is what ``then`` returns and raises what either stage raised; ``done()``,
+    ``wait()``, ``status()`` and ``add_done_callback()`` work as on any SDK poller. There is no
+    continuation token: the second stage is azrm's, not one operation of Azure's.
+    """
+    from azure.core.polling import LROPoller, PollingMethod
+
+    class _Chain(PollingMethod):
+        def __init__(self) -> None:
+            self._status = status
+            self._finished = False
+            self._result: Any = None
+
+        def initialize(self, client: Any, initial_response: Any, deserialization_callback: Any) -> None:
+            return None
+
+        def run(self) -> None:
+            try:
+                self._result = then(first.result())
+            except BaseException:
+                self._status = "Failed"
+                raise
+            finally:
+                self._finished = True
+            self._status = "Succeeded"
+
+        def status(self) -> str:
+            return self._status
+
+        def finished(self) -> bool:
+            return self._finished
+
+        def resource(self) -> Any:
+            return self._result
+
+        def get_continuation_token(self) -> str:
+            raise ValueError("this poller chains an Azure operation and azrm's steps: it has no continuation token")
+
+        @classmethod
+        def from_continuation_token(cls, continuation_token: str, **kwargs: Any) -> Any:
+            raise ValueError("this poller has no continuation token")
+
+    return LROPoller(None, None, lambda response: response, _Chain())

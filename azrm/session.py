@@ -78,6 +78,25 @@ class Session(
     SDK's poller instead (PowerShell's ``-AsJob``). The SDK clients are there too
     (``session.compute_client``...) for anything azrm does not cover. Use :func:`connect` or
     :func:`local` to make one.
+
+    **Retries.** The SDK clients retry with :func:`azrm._session_base.ThrottleRetryPolicy`, azure-core's
+    ``RetryPolicy`` made to outlast ARM throttling: it waits the ``Retry-After`` Azure sends (as
+    azure-core does; exponential backoff when there is none), but gives 429 and 503 answers their own
+    budget of 12 retries (``retry_throttled``) instead of spending the 3 of ``retry_status``, allows 20
+    retries in all (``retry_total``), and stretches every wait by a random 0-50% (``retry_jitter=0.5``;
+    never shorter than ``Retry-After``) so threads throttled together do not come back together.
+    Measured on the local Azure with ``throttle=True``, 16 threads creating 399 resource groups: 56
+    calls fail with 429 under azure-core's default policy, none with this one. Tune it through the
+    client options (``azrm.connect(retry_throttled=20, retry_jitter=1.0)``, any ``retry_*`` of
+    azure-core), or replace it (``retry_policy=azure.core.pipeline.policies.RetryPolicy()``). Long-running
+    operations are polled at the ``Retry-After`` their status answers give, as the SDK's pollers do.
+
+    **Requests.** A session remembers what it made or read that will not change under it: a storage
+    account's endpoint (from its create) and keys (read once; read again after
+    :meth:`new_storage_account_key`, a recreate or a remove through the session, or a refused upload),
+    a VM's region (from its create) and a NIC's create answer (the checks of the VM that uses it). So
+    the seed's VM with its DSC configuration costs the requests of the plain SDK (19), not 23.
+    Everything is still checked before a write, and operations return the SDK's models.
     """
 
     def plan(self, *, journal: str | os.PathLike[str] | None = None) -> Any:

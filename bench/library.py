@@ -10,6 +10,7 @@ Figures:
                and with the plain SDK, same emulator, same bodies: seconds per run, requests per run,
                and the ratio azrm / SDK. Then azrm's whole seed scenario (with DSC publish + extension).
                In-process (no sockets) isolates azrm's own overhead; HTTPS is what `azrm.local()` serves.
+               Requests per VM: the whole seed VM (with DSC) through azrm beside the SDK's minimum.
   scale sets   a scale set behind a load balancer: create and scale-out time per instance (the
                emulator allocates addresses and NAT ports per instance), and an hour of autoscale.
 
@@ -76,8 +77,8 @@ def with_azrm(az: Any, rg: str) -> None:
     az.new_vm(rg, location="westeurope", vm=vm)
 
 
-def with_sdk(az: Any, rg: str) -> None:
-    """The same resources with the SDK clients alone (the bodies azrm would send)."""
+def with_sdk(az: Any, rg: str) -> Any:
+    """The same resources with the SDK clients alone (the bodies azrm would send); returns the account."""
     loc = "westeurope"
     az.resource_client.resource_groups.create_or_update(rg, {"location": loc})
     account = az.storage_client.storage_accounts.begin_create(
@@ -123,6 +124,38 @@ def with_sdk(az: Any, rg: str) -> None:
         },
     }
     az.compute_client.virtual_machines.begin_create_or_update(rg, "KNVM01", body).result()
+    return account
+
+
+def with_sdk_and_dsc(az: Any, rg: str, script: Path) -> None:
+    """The SDK's minimum for the whole seed VM: the resources, then listKeys, the upload and the extension."""
+    import datetime
+
+    from azure.storage.blob import BlobSasPermissions, BlobServiceClient, generate_blob_sas
+
+    from azrm.dsc.archive import build_archive
+
+    account = with_sdk(az, rg)
+    listed = az.storage_client.storage_accounts.list_keys(rg, account.name)
+    key = (getattr(listed, "keys_property", None) or listed["keys"])[0].value
+    archive = build_archive(script)
+    blob = account.primary_endpoints.blob
+    container = BlobServiceClient(blob, credential=key).get_container_client("windows-powershell-dsc")
+    container.create_container()
+    container.upload_blob(archive.name, archive.data, overwrite=True)
+    expiry = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+    sas = generate_blob_sas(account.name, "windows-powershell-dsc", archive.name, account_key=key,
+                            permission=BlobSasPermissions(read=True), expiry=expiry)  # fmt: skip
+    settings = {
+        "wmfVersion": "latest",
+        "configuration": {"url": f"{blob}windows-powershell-dsc/{archive.name}", "script": "webdsc.ps1",
+                          "function": "webdsc"},
+    }  # fmt: skip
+    properties = {"publisher": "Microsoft.Powershell", "type": "DSC", "typeHandlerVersion": "2.77",
+                  "settings": settings, "protectedSettings": {"configurationUrlSasToken": f"?{sas}"}}  # fmt: skip
+    az.compute_client.virtual_machine_extensions.begin_create_or_update(
+        rg, "KNVM01", "Microsoft.Powershell.DSC", {"location": "westeurope", "properties": properties}
+    ).result()
 
 
 def with_azrm_and_dsc(az: Any, rg: str, script: Path) -> None:
@@ -165,12 +198,15 @@ def bench_scenario(runs: int) -> None:
         with azrm.local(in_process=in_process, reporter=azrm.SilentReporter()) as az:
             sdk_s, sdk_n = measure(az, with_sdk, runs, "sdk")
             lib_s, lib_n = measure(az, with_azrm, runs, "lib")
+            sdk_dsc_s, sdk_dsc_n = measure(az, lambda a, rg: with_sdk_and_dsc(a, rg, script), runs, "sdkdsc")
             dsc_s, dsc_n = measure(az, lambda a, rg: with_azrm_and_dsc(a, rg, script), runs, "dsc")
         print(f"scenario, {label} (median of {runs} runs)")
         print(f"  plain SDK, 6 resources            {sdk_s * 1000:7.1f} ms  {sdk_n:4.0f} ARM requests")
         print(f"  azrm, the same 6 resources        {lib_s * 1000:7.1f} ms  {lib_n:4.0f} ARM requests")
         print(f"  azrm / SDK                        {lib_s / sdk_s:7.2f}")
+        print(f"  plain SDK, + DSC publish and ext. {sdk_dsc_s * 1000:7.1f} ms  {sdk_dsc_n:4.0f} ARM requests")
         print(f"  azrm, + DSC publish and extension {dsc_s * 1000:7.1f} ms  {dsc_n:4.0f} ARM requests")
+        print(f"  requests per VM, azrm / SDK       {dsc_n:4.0f} / {sdk_dsc_n:.0f}")
 
 
 def bench_scale_sets() -> None:

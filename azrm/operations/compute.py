@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._session_base import chain_poller
 from ..builders._base import check
 from ..builders.compute import VMConfig
+from ..builders.dsc import DscExtension
 from ..errors import StepError, ValidationError
 from .dsc import DscOperations
 from .network import NetworkOperations
@@ -20,7 +22,12 @@ class ComputeOperations(DscOperations, NetworkOperations):
     """Virtual machine operations (they publish and attach DSC configurations, and check NICs)."""
 
     def _prepare_vm(self, resource_group_name: str, location: str | None, vm: VMConfig) -> tuple[str, dict[str, Any]]:
-        """Check everything a create needs before sending anything; returns (region, body)."""
+        """Check everything a create needs before sending anything; returns (region, body).
+
+        Each NIC must exist, be in the VM's region and not be attached to another VM. A NIC this
+        session has just created is checked against its create's answer (no read; used once, then
+        forgotten); any other NIC is read.
+        """
         from azure.core.exceptions import ResourceNotFoundError
 
         check(isinstance(vm, VMConfig), "vm", type(vm).__name__, "must be an azrm.VMConfig (azrm.new_vm_config)")
@@ -28,12 +35,16 @@ class ComputeOperations(DscOperations, NetworkOperations):
         region = self._location(location)
         for ref in vm.network_interfaces:
             parts = ref.id.split("/")
-            try:
-                nic = self.network_client.network_interfaces.get(parts[4], parts[-1])
-            except ResourceNotFoundError:
-                raise ValidationError(
-                    "vm.network_interfaces", ref.id, "the NIC does not exist; create it first"
-                ) from None
+            nic = self._recall("nic", parts[4], parts[-1])
+            if nic is not None and str(getattr(nic, "id", "")).lower() == ref.id.lower():
+                self._forget(parts[4], parts[-1], "nic")  # a VM may attach it now: read it next time
+            else:
+                try:
+                    nic = self.network_client.network_interfaces.get(parts[4], parts[-1])
+                except ResourceNotFoundError:
+                    raise ValidationError(
+                        "vm.network_interfaces", ref.id, "the NIC does not exist; create it first"
+                    ) from None
             check(
                 nic.location == region,
                 "vm.network_interfaces",
@@ -48,27 +59,101 @@ class ComputeOperations(DscOperations, NetworkOperations):
                 )
         return region, vm.to_body(region)
 
-    def begin_new_vm(self, resource_group_name: str, *, location: str | None = None, vm: VMConfig) -> Any:
-        """Start creating a VM; returns the SDK poller (``New-AzVM -AsJob``).
-
-        Only the VM itself: a configuration with DSC extensions needs :meth:`new_vm`, which publishes and
-        attaches them after the VM exists.
-        """
-        check(
-            isinstance(vm, VMConfig) and not vm.dsc_extensions,
-            "vm.dsc_extensions",
-            "...",
-            "begin_new_vm starts the VM only; use new_vm for a configuration with DSC extensions",
+    def _begin_vm(self, resource_group_name: str, vm: VMConfig, body: dict[str, Any]) -> Any:
+        """Send the VM's PUT; its region is remembered once it exists (for its extensions)."""
+        self._forget(resource_group_name, vm.vm_name, "vm-region")
+        poller = self.compute_client.virtual_machines.begin_create_or_update(resource_group_name, vm.vm_name, body)
+        return self._when_done(
+            poller, lambda made: self._remember("vm-region", resource_group_name, vm.vm_name, made.location)
         )
-        _, body = self._prepare_vm(resource_group_name, location, vm)
-        return self.compute_client.virtual_machines.begin_create_or_update(resource_group_name, vm.vm_name, body)
+
+    def _dsc_step(
+        self,
+        resource_group_name: str,
+        vm: VMConfig,
+        ext: DscExtension,
+        region: str,
+        storage_rg: str,
+        report: bool = True,
+    ) -> Any:
+        """Attach one DSC extension of a VM configuration (with the cmdlet's one retry); returns its model."""
+        step = f"Attaching DSC extension {ext.name} ({ext.resolved_configuration_name}) to {vm.vm_name}"
+        body = self._dsc_extension_body(
+            resource_group_name,
+            vm.vm_name,
+            archive_blob_name=ext.archive_blob_name,
+            archive_storage_account_name=ext.storage_account_name,
+            archive_resource_group_name=storage_rg,
+            archive_container_name=ext.container_name,
+            configuration_name=ext.resolved_configuration_name,
+            configuration_argument=ext.arguments,
+            configuration_data_path=ext.configuration_data_path,
+            version=ext.version,
+            wmf_version=ext.wmf_version,
+            auto_update=ext.auto_update,
+            location=region,
+        )
+        return self._attach_dsc(resource_group_name, vm.vm_name, ext.name, body, step, report)
+
+    @staticmethod
+    def _with_extensions(machine: Any, extensions: list[Any]) -> Any:
+        """Return the VM model with the extensions just attached in its ``resources``, as a read lists them."""
+        if not extensions:
+            return machine
+        ids = {str(e.id).lower() for e in extensions}
+        kept = [r for r in (getattr(machine, "resources", None) or []) if str(r.id).lower() not in ids]
+        machine.resources = [*kept, *extensions]
+        return machine
+
+    def begin_new_vm(self, resource_group_name: str, *, location: str | None = None, vm: VMConfig) -> Any:
+        """Start creating a VM; returns a poller (``New-AzVM -AsJob``).
+
+        Without DSC extensions it is the SDK's own poller of the VM's PUT. With DSC extensions
+        (:meth:`azrm.VMConfig.add_dsc_extension`) the configurations are built and **published first,
+        before this returns** (a blob upload, not a long-running operation: a missing module or a
+        refused upload then stops everything before the VM exists), and the poller returned is a
+        chain: the VM's PUT, then each DSC extension, attached in the poller's thread. Its
+        ``result()`` is the ``VirtualMachine`` with the extensions in ``resources``; a failure after
+        the VM exists raises :class:`~azrm.errors.StepError` (what completed, what exists). A chain,
+        rather than the VM's poller with a done callback, because errors of a callback are lost and
+        ``result()`` would return before the extensions are attached. It has no continuation token.
+        """
+        region, body = self._prepare_vm(resource_group_name, location, vm)
+        if not vm.dsc_extensions:
+            return self._begin_vm(resource_group_name, vm, body)
+        archives = self._dsc_archives(vm.dsc_extensions)
+        completed: list[str] = []
+        storage_groups = {}
+        for ext in vm.dsc_extensions:
+            storage_groups[ext.name] = self._publish_for(resource_group_name, ext, archives, completed)
+        first = self._begin_vm(resource_group_name, vm, body)
+
+        def attach(machine: Any) -> Any:
+            completed.append(f"Creating virtual machine {vm.vm_name}")
+            attached: list[Any] = []
+            for ext in vm.dsc_extensions:
+                step = f"Attaching DSC extension {ext.name} ({ext.resolved_configuration_name}) to {vm.vm_name}"
+                try:
+                    attached.append(
+                        self._dsc_step(resource_group_name, vm, ext, region, storage_groups[ext.name], report=False)
+                    )
+                except Exception as exc:
+                    existing = self._existing_after(resource_group_name, vm)
+                    raise StepError(step, completed=completed, existing=existing, cause=exc) from exc
+                completed.append(step)
+            return self._with_extensions(machine, attached)
+
+        return chain_poller(first, attach)
 
     def new_vm(self, resource_group_name: str, *, location: str | None = None, vm: VMConfig) -> Any:
         """Create a VM from a :class:`azrm.VMConfig` (``New-AzVM -VM``); returns the SDK's ``VirtualMachine``.
 
         With DSC extensions added (:meth:`azrm.VMConfig.add_dsc_extension`) it then, step by step,
         publishes each configuration to blob storage (unless already published) and attaches the DSC
-        extension, reporting each step.
+        extension, reporting each step; the VM returned lists them in ``resources``.
+
+        Requests: the VM's PUT and polling, one read per NIC not created by this session, and per
+        extension its PUT and polling (the storage account's endpoint and key are read once a session).
 
         :raises ValidationError: before any request, for anything Azure would refuse that can be known
             here: names, passwords, missing parts, NICs in another region, DSC modules not found.
@@ -78,9 +163,9 @@ class ComputeOperations(DscOperations, NetworkOperations):
         archives = self._dsc_archives(vm.dsc_extensions)
         completed: list[str] = []
         step = f"Creating virtual machine {vm.vm_name}"
+        attached: list[Any] = []
         try:
-            poller = self.compute_client.virtual_machines.begin_create_or_update(resource_group_name, vm.vm_name, body)
-            result = self._wait(step, poller)
+            result = self._wait(step, self._begin_vm(resource_group_name, vm, body))
             completed.append(step)
             if not vm.dsc_extensions:
                 return result
@@ -88,23 +173,7 @@ class ComputeOperations(DscOperations, NetworkOperations):
                 step = f"Publishing DSC configuration {ext.archive_blob_name} to {ext.storage_account_name}"
                 storage_rg = self._publish_for(resource_group_name, ext, archives, completed)
                 step = f"Attaching DSC extension {ext.name} ({ext.resolved_configuration_name}) to {vm.vm_name}"
-                self.set_vm_dsc_extension(
-                    resource_group_name,
-                    vm.vm_name,
-                    archive_blob_name=ext.archive_blob_name,
-                    archive_storage_account_name=ext.storage_account_name,
-                    archive_resource_group_name=storage_rg,
-                    archive_container_name=ext.container_name,
-                    configuration_name=ext.resolved_configuration_name,
-                    configuration_argument=ext.arguments,
-                    configuration_data_path=ext.configuration_data_path,
-                    version=ext.version,
-                    wmf_version=ext.wmf_version,
-                    name=ext.name,
-                    auto_update=ext.auto_update,
-                    location=region,
-                    step=step,
-                )
+                attached.append(self._dsc_step(resource_group_name, vm, ext, region, storage_rg))
                 completed.append(step)
         except Exception as exc:
             # A lone VM create fails as the SDK call it is; so does bad input found before anything exists.
@@ -113,7 +182,7 @@ class ComputeOperations(DscOperations, NetworkOperations):
             raise StepError(
                 step, completed=completed, existing=self._existing_after(resource_group_name, vm), cause=exc
             ) from exc
-        return self.compute_client.virtual_machines.get(resource_group_name, vm.vm_name)
+        return self._with_extensions(result, attached)
 
     def _existing_after(self, resource_group_name: str, vm: VMConfig) -> list[str]:
         """Ids of what a failed :meth:`new_vm` left: the VM and its extensions, when they exist."""
@@ -186,6 +255,7 @@ class ComputeOperations(DscOperations, NetworkOperations):
 
     def begin_remove_vm(self, resource_group_name: str, name: str) -> Any:
         """Start deleting a VM; returns the SDK poller."""
+        self._forget(resource_group_name, name, "vm-region")
         return self.compute_client.virtual_machines.begin_delete(resource_group_name, name)
 
     def remove_vm(self, resource_group_name: str, name: str) -> None:

@@ -69,6 +69,11 @@ class DscOperations(StorageOperations):
         With ``output_archive_path`` (a file or a directory) the archive is only written there (no
         group or storage account needed): an artifact for a template, for instance.
 
+        There is no ``begin_`` twin: publishing is a blob upload, done when the call returns, not a
+        long-running operation with a poller. The account's endpoint and keys are read once a session
+        (see :meth:`blob_service`); :meth:`begin_new_vm` publishes a configuration's archive before it
+        returns its poller.
+
         :returns: the blob URL (without a SAS), or the local path with ``output_archive_path``.
         :raises ValidationError: for a missing script or module, before anything is uploaded.
         :raises azure.core.exceptions.ResourceExistsError: when a different archive of that name
@@ -161,10 +166,20 @@ class DscOperations(StorageOperations):
         _check_container(container_name)
 
         def upload() -> str:
+            from azure.core.exceptions import HttpResponseError
+
+            try:
+                return upload_with(fresh=False)
+            except HttpResponseError as err:
+                if err.status_code != 403:
+                    raise
+                return upload_with(fresh=True)  # the key this session knew was regenerated elsewhere: read it
+
+        def upload_with(*, fresh: bool) -> str:
             from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
             from azure.storage.blob import ContentSettings
 
-            service = self.blob_service(resource_group_name, storage_account_name)
+            service = self.blob_service(resource_group_name, storage_account_name, fresh=fresh)
             container = service.get_container_client(container_name)
             with contextlib.suppress(ResourceExistsError):
                 container.create_container()  # private: no public access
@@ -271,9 +286,8 @@ class DscOperations(StorageOperations):
             else:
                 public_args[key] = value
 
-        account = self.get_storage_account(resource_group_name, archive_storage_account_name)
-        key = self.get_storage_account_key(resource_group_name, archive_storage_account_name)[0].value
-        endpoint = account.primary_endpoints.blob
+        endpoint = self._blob_endpoint(resource_group_name, archive_storage_account_name)
+        key = self._account_key(resource_group_name, archive_storage_account_name)
         url = f"{endpoint}{archive_container_name}/{archive_blob_name}"
         settings: dict[str, Any] = {
             "wmfVersion": wmf_version,
@@ -309,6 +323,74 @@ class DscOperations(StorageOperations):
             "protectedSettings": protected,
         }
 
+    def begin_set_vm_dsc_extension(
+        self,
+        resource_group_name: str,
+        vm_name: str,
+        *,
+        archive_blob_name: str,
+        archive_storage_account_name: str,
+        configuration_name: str,
+        version: str,
+        archive_container_name: str = DEFAULT_CONTAINER,
+        archive_resource_group_name: str | None = None,
+        configuration_argument: Mapping[str, Any] | None = None,
+        configuration_data_path: str | os.PathLike[str] | None = None,
+        wmf_version: str = "latest",
+        name: str = DEFAULT_EXTENSION_NAME,
+        auto_update: bool = False,
+        location: str | None = None,
+        data_collection: str | None = None,
+        sas_lifetime: datetime.timedelta = datetime.timedelta(hours=1),
+    ) -> Any:
+        """Start attaching the DSC extension; returns the SDK poller (``Set-AzVMDscExtension -AsJob``).
+
+        Same parameters as :meth:`set_vm_dsc_extension`, which also retries once after an
+        ``InternalExecutionError`` as the cmdlet does; this poller does not.
+        """
+        body = self._dsc_extension_body(
+            resource_group_name,
+            vm_name,
+            archive_blob_name=archive_blob_name,
+            archive_storage_account_name=archive_storage_account_name,
+            configuration_name=configuration_name,
+            version=version,
+            archive_container_name=archive_container_name,
+            archive_resource_group_name=archive_resource_group_name,
+            configuration_argument=configuration_argument,
+            configuration_data_path=configuration_data_path,
+            wmf_version=wmf_version,
+            auto_update=auto_update,
+            location=location,
+            data_collection=data_collection,
+            sas_lifetime=sas_lifetime,
+        )
+        return self.compute_client.virtual_machine_extensions.begin_create_or_update(
+            resource_group_name, vm_name, name, body
+        )
+
+    def _vm_region(self, resource_group_name: str, vm_name: str, location: str | None) -> str:
+        """Return the region for a VM's extension: given, else the VM's (known from its create, else read)."""
+        if location:
+            return self._location(location)
+        known = self._recall("vm-region", resource_group_name, vm_name)
+        if known is None:
+            vm = self.compute_client.virtual_machines.get(resource_group_name, vm_name)
+            known = self._remember("vm-region", resource_group_name, vm_name, vm.location)
+        return str(known)
+
+    def _dsc_extension_body(
+        self,
+        resource_group_name: str,
+        vm_name: str,
+        *,
+        archive_resource_group_name: str | None,
+        location: str | None,
+        **properties: Any,
+    ) -> dict[str, Any]:
+        built = self.dsc_extension_properties(archive_resource_group_name or resource_group_name, **properties)
+        return {"location": self._vm_region(resource_group_name, vm_name, location), "properties": built}
+
     def set_vm_dsc_extension(
         self,
         resource_group_name: str,
@@ -328,7 +410,6 @@ class DscOperations(StorageOperations):
         location: str | None = None,
         data_collection: str | None = None,
         sas_lifetime: datetime.timedelta = datetime.timedelta(hours=1),
-        step: str | None = None,
     ) -> Any:
         """Attach the DSC extension that applies a published configuration (``Set-AzVMDscExtension``).
 
@@ -336,40 +417,54 @@ class DscOperations(StorageOperations):
         ``sas_lifetime``, goes in the **protected** settings (never returned by Azure), as do
         :class:`azrm.Credential` configuration arguments (as ``{userName, password}``).
 
+        Requests: the extension's PUT and its polling. The storage account's endpoint and key are read
+        once a session (see :meth:`blob_service`); the VM's region is ``location``, or known from the
+        VM's create in this session, or read. :meth:`begin_set_vm_dsc_extension` returns the poller.
+
         :returns: the SDK's ``VirtualMachineExtension``.
         :raises azure.core.exceptions.HttpResponseError: ``VMExtensionProvisioningError`` when the
             extension fails in the VM, e.g. because the archive was not published first.
         """
-        from azure.core.exceptions import HttpResponseError
-
-        properties = self.dsc_extension_properties(
-            archive_resource_group_name or resource_group_name,
+        body = self._dsc_extension_body(
+            resource_group_name,
+            vm_name,
             archive_blob_name=archive_blob_name,
             archive_storage_account_name=archive_storage_account_name,
             configuration_name=configuration_name,
             version=version,
             archive_container_name=archive_container_name,
+            archive_resource_group_name=archive_resource_group_name,
             configuration_argument=configuration_argument,
             configuration_data_path=configuration_data_path,
             wmf_version=wmf_version,
             auto_update=auto_update,
+            location=location,
             data_collection=data_collection,
             sas_lifetime=sas_lifetime,
         )
-        vm = self.compute_client.virtual_machines.get(resource_group_name, vm_name)
-        region = self._location(location) if location else vm.location
-        body = {"location": region, "properties": properties}
-        label = step or f"Setting DSC extension {name} ({configuration_name}) on {vm_name}"
+        label = f"Setting DSC extension {name} ({configuration_name}) on {vm_name}"
+        return self._attach_dsc(resource_group_name, vm_name, name, body, label)
+
+    def _attach_dsc(
+        self, resource_group_name: str, vm_name: str, name: str, body: dict[str, Any], label: str, report: bool = True
+    ) -> Any:
+        """PUT a DSC extension and wait, retrying once after ``InternalExecutionError`` as the cmdlet does.
+
+        ``report=False`` waits without the reporter (in a poller's thread: ``-AsJob`` prints nothing).
+        """
+        from azure.core.exceptions import HttpResponseError
+
+        def wait(step: str, poller: Any) -> Any:
+            return self._wait(step, poller) if report else poller.result()
+
         extensions = self.compute_client.virtual_machine_extensions
         try:
-            return self._wait(label, extensions.begin_create_or_update(resource_group_name, vm_name, name, body))
+            return wait(label, extensions.begin_create_or_update(resource_group_name, vm_name, name, body))
         except HttpResponseError as err:
             if getattr(err.error, "code", None) != "InternalExecutionError":
                 raise
             # Set-AzVMDscExtension retries once after an internal execution error; so do we.
-            return self._wait(
-                f"{label} (retry)", extensions.begin_create_or_update(resource_group_name, vm_name, name, body)
-            )
+            return wait(f"{label} (retry)", extensions.begin_create_or_update(resource_group_name, vm_name, name, body))
 
     def get_vm_dsc_extension(
         self, resource_group_name: str, vm_name: str, *, name: str = DEFAULT_EXTENSION_NAME

@@ -213,7 +213,10 @@ class NetworkOperations(SessionBase):
         """Start creating a NIC; returns the SDK poller."""
         builder = self._nic(nic, subnet_id, public_ip_address_id, network_security_group_id, private_ip_address, tags)
         body = builder.to_body(self._location(location))
-        return self.network_client.network_interfaces.begin_create_or_update(resource_group_name, builder.name, body)
+        self._forget(resource_group_name, builder.name, "nic")
+        poller = self.network_client.network_interfaces.begin_create_or_update(resource_group_name, builder.name, body)
+        # What a VM create checks of its NICs (region, attachment) is in this answer: no read needed then.
+        return self._when_done(poller, lambda nic: self._remember("nic", resource_group_name, builder.name, nic))
 
     @staticmethod
     def _nic(nic: NIC | str, subnet_id: Any, pip_id: Any, nsg_id: Any, private_ip: str | None, tags: Any) -> NIC:
@@ -255,6 +258,7 @@ class NetworkOperations(SessionBase):
 
     def remove_network_interface(self, resource_group_name: str, name: str) -> None:
         """Delete a NIC (``Remove-AzNetworkInterface -Force``); fine when already gone."""
+        self._forget(resource_group_name, name, "nic")
         self._wait(
             f"Removing network interface {name}",
             self.network_client.network_interfaces.begin_delete(resource_group_name, name),

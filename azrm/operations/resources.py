@@ -42,6 +42,7 @@ class ResourceOperations(SessionBase):
 
     def begin_remove_resource_group(self, name: str) -> Any:
         """Start deleting a resource group and everything in it; returns the SDK poller (``-AsJob``)."""
+        self._forget(name)  # what this session knew of its resources
         return self.resource_client.resource_groups.begin_delete(name)
 
     def remove_resource_group(self, name: str) -> None:

@@ -85,7 +85,9 @@ class StorageOperations(SessionBase):
             allow_blob_public_access=allow_blob_public_access,
             min_tls_version=min_tls_version,
         )
-        return self.storage_client.storage_accounts.begin_create(resource_group_name, name, body)
+        self._forget(resource_group_name, name, "account", "keys")  # a new account has new keys
+        poller = self.storage_client.storage_accounts.begin_create(resource_group_name, name, body)
+        return self._when_done(poller, lambda account: self._remember("account", resource_group_name, name, account))
 
     new_storage_account = waiting_twin(
         begin_new_storage_account,
@@ -104,7 +106,8 @@ class StorageOperations(SessionBase):
 
     def get_storage_account(self, resource_group_name: str, name: str) -> Any:
         """Get a storage account (``Get-AzStorageAccount``)."""
-        return self.storage_client.storage_accounts.get_properties(resource_group_name, name)
+        account = self.storage_client.storage_accounts.get_properties(resource_group_name, name)
+        return self._remember("account", resource_group_name, name, account)
 
     def get_storage_account_key(self, resource_group_name: str, name: str) -> list[Any]:
         """Return the account's keys (``Get-AzStorageAccountKey``): ``StorageAccountKey`` models, key1 first.
@@ -115,22 +118,58 @@ class StorageOperations(SessionBase):
         keys = list(getattr(result, "keys_property", None) or result["keys"])
         for key in keys:
             _secrets.register(key.value)
-        return keys
+        return self._remember("keys", resource_group_name, name, keys)
+
+    def new_storage_account_key(self, resource_group_name: str, name: str, *, key_name: str = "key1") -> list[Any]:
+        """Regenerate one of the account's keys (``New-AzStorageAccountKey``); returns the keys, key1 first.
+
+        What was signed with the old key (SAS tokens in DSC extensions, for instance) stops working.
+        """
+        check(key_name in ("key1", "key2"), "key_name", key_name, "key1 or key2")
+        self._forget(resource_group_name, name, "keys")
+        result = self._run(
+            f"Regenerating {key_name} of storage account {name}",
+            lambda: self.storage_client.storage_accounts.regenerate_key(
+                resource_group_name, name, {"keyName": key_name}
+            ),
+        )
+        keys = list(getattr(result, "keys_property", None) or result["keys"])
+        for key in keys:
+            _secrets.register(key.value)
+        return self._remember("keys", resource_group_name, name, keys)
 
     def remove_storage_account(self, resource_group_name: str, name: str) -> None:
         """Delete a storage account and its data (``Remove-AzStorageAccount -Force``); fine when already gone."""
+        self._forget(resource_group_name, name)
         self._run(
             f"Removing storage account {name}",
             lambda: self.storage_client.storage_accounts.delete(resource_group_name, name),
         )
 
-    def blob_service(self, resource_group_name: str, account_name: str) -> Any:
+    # -- what a publish needs, read once a session ----------------------------------------------------
+    def _blob_endpoint(self, resource_group_name: str, account_name: str) -> str:
+        """Return the blob endpoint: known from the account's create or an earlier read here, else read."""
+        account = self._recall("account", resource_group_name, account_name)
+        if account is None:
+            account = self.get_storage_account(resource_group_name, account_name)
+        return str(account.primary_endpoints.blob)
+
+    def _account_key(self, resource_group_name: str, account_name: str, *, fresh: bool = False) -> str:
+        """Return the account's first key: read once a session (``fresh=True`` reads again)."""
+        keys = None if fresh else self._recall("keys", resource_group_name, account_name)
+        if keys is None:
+            keys = self.get_storage_account_key(resource_group_name, account_name)
+        return str(keys[0].value)
+
+    def blob_service(self, resource_group_name: str, account_name: str, *, fresh: bool = False) -> Any:
         """Return an azure-storage-blob ``BlobServiceClient`` on the account, with its first key.
 
-        The Az cmdlets use the first key the same way.
+        The Az cmdlets use the first key the same way. The account's endpoint and keys are read once
+        a session (its create gives the endpoint), and again after :meth:`new_storage_account_key`,
+        a recreate or a remove through this session, or with ``fresh=True``.
         """
         from azure.storage.blob import BlobServiceClient
 
-        account = self.get_storage_account(resource_group_name, account_name)
-        key = self.get_storage_account_key(resource_group_name, account_name)[0].value
-        return BlobServiceClient(account.primary_endpoints.blob, credential=key)
+        endpoint = self._blob_endpoint(resource_group_name, account_name)
+        key = self._account_key(resource_group_name, account_name, fresh=fresh)
+        return BlobServiceClient(endpoint, credential=key)

@@ -222,6 +222,49 @@ class TemplateOperations(StorageOperations):
         return self._run(f"Staging {len(local.files)} template file(s) in {account}/{container}", upload)
 
     # -- deploying --------------------------------------------------------------------------------------
+    def _prepare_deployment(
+        self,
+        resource_group_name: str,
+        *,
+        name: str | None = None,
+        template_file: str | Path | None = None,
+        template_uri: str | None = None,
+        template_object: Mapping[str, Any] | None = None,
+        template_parameter_file: str | Path | None = None,
+        template_parameter_object: Mapping[str, Any] | None = None,
+        template_parameter_uri: str | None = None,
+        mode: Mode = "Incremental",
+        what_if: bool = False,
+        confirm: bool | Callable[[Any], bool] = False,
+        rollback_to_last_deployment: bool = False,
+        artifacts_directory: str | Path | None = None,
+        **template_parameters: Any,
+    ) -> tuple[str, dict[str, Any]] | None:
+        """Check and build a deployment (showing the what-if, asking when told); ``None`` when declined."""
+        name, body = self._deployment_request(
+            resource_group_name,
+            name=name,
+            template_file=template_file,
+            template_uri=template_uri,
+            template_object=template_object,
+            template_parameter_file=template_parameter_file,
+            template_parameter_object=template_parameter_object,
+            template_parameter_uri=template_parameter_uri,
+            template_parameters=template_parameters,
+            mode=mode,
+            artifacts_directory=artifacts_directory,
+        )
+        if what_if or confirm:
+            report = self._what_if(resource_group_name, name, body)
+            _show(report)
+            if confirm:
+                agreed = confirm(report) if callable(confirm) else _ask(f"Deploy {name} to {resource_group_name}?")
+                if not agreed:
+                    return None
+        if rollback_to_last_deployment:
+            body["properties"]["onErrorDeployment"] = {"type": "LastSuccessful"}
+        return name, body
+
     def new_resource_group_deployment(
         self,
         resource_group_name: str,
@@ -262,7 +305,7 @@ class TemplateOperations(StorageOperations):
         :raises ValidationError: bad input or parameters that do not fit the template (nothing is sent).
         :raises DeploymentError: the deployment failed; names each failing resource, nested ones too.
         """
-        name, body = self._deployment_request(
+        prepared = self._prepare_deployment(
             resource_group_name,
             name=name,
             template_file=template_file,
@@ -271,20 +314,62 @@ class TemplateOperations(StorageOperations):
             template_parameter_file=template_parameter_file,
             template_parameter_object=template_parameter_object,
             template_parameter_uri=template_parameter_uri,
-            template_parameters=template_parameters,
             mode=mode,
+            what_if=what_if,
+            confirm=confirm,
+            rollback_to_last_deployment=rollback_to_last_deployment,
             artifacts_directory=artifacts_directory,
+            **template_parameters,
         )
-        if what_if or confirm:
-            report = self._what_if(resource_group_name, name, body)
-            _show(report)
-            if confirm:
-                agreed = confirm(report) if callable(confirm) else _ask(f"Deploy {name} to {resource_group_name}?")
-                if not agreed:
-                    return None
-        if rollback_to_last_deployment:
-            body["properties"]["onErrorDeployment"] = {"type": "LastSuccessful"}
-        return self._deploy(resource_group_name, name, body)
+        if prepared is None:
+            return None
+        return self._deploy(resource_group_name, *prepared)
+
+    def begin_new_resource_group_deployment(
+        self,
+        resource_group_name: str,
+        *,
+        name: str | None = None,
+        template_file: str | Path | None = None,
+        template_uri: str | None = None,
+        template_object: Mapping[str, Any] | None = None,
+        template_parameter_file: str | Path | None = None,
+        template_parameter_object: Mapping[str, Any] | None = None,
+        template_parameter_uri: str | None = None,
+        mode: Mode = "Incremental",
+        what_if: bool = False,
+        confirm: bool | Callable[[Any], bool] = False,
+        rollback_to_last_deployment: bool = False,
+        artifacts_directory: str | Path | None = None,
+        **template_parameters: Any,
+    ) -> Any:
+        """Start a deployment; returns the SDK poller (``New-AzResourceGroupDeployment -AsJob``).
+
+        Same parameters as :meth:`new_resource_group_deployment`: the template is checked, staged and
+        (with ``what_if`` or ``confirm``) previewed before anything starts; declined, ``None`` is
+        returned. The poller's ``result()`` is the ``DeploymentExtended``; a failed deployment raises
+        the SDK's ``HttpResponseError`` (the waiting twin raises :class:`~azrm.errors.DeploymentError`,
+        which names every failing resource). The poller has the SDK's continuation token.
+        """
+        prepared = self._prepare_deployment(
+            resource_group_name,
+            name=name,
+            template_file=template_file,
+            template_uri=template_uri,
+            template_object=template_object,
+            template_parameter_file=template_parameter_file,
+            template_parameter_object=template_parameter_object,
+            template_parameter_uri=template_parameter_uri,
+            mode=mode,
+            what_if=what_if,
+            confirm=confirm,
+            rollback_to_last_deployment=rollback_to_last_deployment,
+            artifacts_directory=artifacts_directory,
+            **template_parameters,
+        )
+        if prepared is None:
+            return None
+        return self.deployment_client.deployments.begin_create_or_update(resource_group_name, *prepared)
 
     def _deploy(self, resource_group_name: str, name: str, body: dict[str, Any]) -> Any:
         from azure.core.exceptions import HttpResponseError
