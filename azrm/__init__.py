@@ -37,6 +37,7 @@ _EXPORTS = {
     "local": "session",
     "PlanSession": "plan",
     "PlanReport": "plan",
+    "plan_session": "plan",
     "PlanApplyError": "plan_apply",
     "Docker": "docker",
     "DockerError": "docker",
@@ -188,6 +189,7 @@ __all__ = [
     "new_vm_config",
     "new_vmss_config",
     "new_vmss_ip_config",
+    "plan_session",
     "set_vm_boot_diagnostic",
     "set_vm_operating_system",
     "set_vm_os_disk",
@@ -262,7 +264,7 @@ if TYPE_CHECKING:
     from .docker import Docker, DockerError
     from .errors import AzrmError, DeploymentError, DeploymentFailure, StepError, ValidationError
     from .operations.containerinstance import ContainerCommandError
-    from .plan import PlanReport, PlanSession
+    from .plan import PlanReport, PlanSession, plan_session
     from .plan_apply import PlanApplyError
     from .progress import LoggingReporter, NotebookReporter, Reporter, SilentReporter, TerminalReporter
     from .session import CLOUDS, Cloud, LocalSession, Session, connect, local

@@ -19,7 +19,7 @@ from . import _secrets
 from .errors import ValidationError
 from .progress import Reporter, default_reporter
 
-__all__ = ["THROTTLE_STATUS_CODES", "SessionBase", "ThrottleRetryPolicy", "waiting_twin"]
+__all__ = ["THROTTLE_STATUS_CODES", "SessionBase", "ThrottleRetryPolicy", "waiting_twin", "with_retry_policy"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -119,6 +119,21 @@ def _throttle_retry_class() -> type:
     return _ThrottleRetry
 
 
+def with_retry_policy(options: dict[str, Any]) -> dict[str, Any]:
+    """Return SDK client options with a :func:`ThrottleRetryPolicy` built from their ``retry_*`` keys.
+
+    Options that already name a ``retry_policy`` are returned unchanged.
+    """
+    if "retry_policy" in options:
+        return options
+    options = dict(options)
+    retry = {k: v for k, v in options.items() if k.startswith("retry_") or k == "timeout"}
+    options["retry_policy"] = ThrottleRetryPolicy(**retry)
+    for key in ("retry_throttled", "retry_jitter"):  # ours alone: the SDK's other policies do not know them
+        options.pop(key, None)
+    return options
+
+
 class SessionBase:
     """The plumbing of :class:`azrm.Session`."""
 
@@ -182,11 +197,7 @@ class SessionBase:
                 "credential_scopes": self.credential_scopes,
                 **self.client_options,
             }
-            if "retry_policy" not in options:
-                retry = {k: v for k, v in options.items() if k.startswith("retry_") or k == "timeout"}
-                options["retry_policy"] = ThrottleRetryPolicy(**retry)
-                for key in ("retry_throttled", "retry_jitter"):  # ours alone: the SDK's other policies do not know them
-                    options.pop(key, None)
+            options = with_retry_policy(options)
             if name == "subscriptions":
                 client = cls(self.credential, **options)
             else:

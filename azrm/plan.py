@@ -2,7 +2,7 @@
 
 ::
 
-    with az.plan() as plan:            # az: azrm.connect() or azrm.local()
+    with azrm.plan_session(az) as plan:  # az: azrm.connect() or azrm.local()
         provision(plan)                # the unchanged script: nothing is written to Azure
     print(plan.show())                 # create / modify (with deltas) / no change / delete, secrets masked
     result = plan.apply()              # independent steps at once, each as soon as what it needs exists
@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import _secrets
+from .plan_delta import delta
 from .progress import Reporter
 from .template_mode import RecordedResource, TemplateSession
 
@@ -45,23 +45,9 @@ if TYPE_CHECKING:
     from .plan_apply import ApplyResult
     from .session import Session
 
-__all__ = ["Change", "PlanReport", "PlanSession", "Step"]
+__all__ = ["Change", "PlanReport", "PlanSession", "Step", "plan_session"]
 
 _RG_PATH = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)$", re.IGNORECASE)
-#: what Azure never returns: not compared (a password cannot be read back to tell a change)
-WRITE_ONLY = frozenset(
-    {
-        "adminpassword",
-        "protectedsettings",
-        "customdata",
-        "securevalue",
-        "password",
-        "storageaccountkey",
-        "workspacekey",
-        "protectedsettingsfromkeyvault",
-    }
-)
-_SECRET_KEYS = re.compile(r"password|secret|sastoken|accountkey|protectedsettings", re.IGNORECASE)
 
 
 @dataclass
@@ -160,7 +146,7 @@ class PlanSession(TemplateSession):
         self._groups: dict[str, dict[str, Any]] = {}
         self._deletes: dict[str, tuple[str, str, str]] = {}
         self._publishes: dict[str, tuple[str, str, str, Any]] = {}
-        super().__init__(location=location or target.default_location, reporter=reporter)
+        super().__init__(location=location or target.default_location, reporter=reporter or target.reporter)
         self.journal_path = Path(journal) if journal is not None else _default_journal()
 
     def __repr__(self) -> str:
@@ -309,58 +295,6 @@ class PlanSession(TemplateSession):
         return rollback(self, confirm=confirm)
 
 
-def delta(desired: Any, current: Any, path: str = "") -> list[tuple[str, Any, Any]]:
-    """Return ``(path, now, after)`` for each value the script sets that differs from the target's.
-
-    Keys match case-insensitively; strings compare case-insensitively (Azure's names, ids, enums and
-    regions do); what Azure never returns is not compared; secrets are masked.
-    """
-    out: list[tuple[str, Any, Any]] = []
-    if isinstance(desired, dict):
-        if not isinstance(current, dict):
-            return [(path, _mask(path, current), _mask(path, desired))] if desired else []
-        for key, value in desired.items():
-            if key.lower() in WRITE_ONLY:
-                continue
-            sub = f"{path}.{key}" if path else key
-            match = next((k for k in current if k.lower() == key.lower()), None)
-            if match is None:
-                if value not in (None, [], {}, ""):
-                    out.append((sub, None, _mask(sub, value)))
-                continue
-            out.extend(delta(value, current[match], sub))
-        return out
-    if isinstance(desired, list):
-        if not isinstance(current, list) or len(current) != len(desired):
-            return [(path, _mask(path, current), _mask(path, desired))]
-        for index, (a, b) in enumerate(zip(desired, current, strict=True)):
-            out.extend(delta(a, b, f"{path}[{index}]"))
-        return out
-    if _same(desired, current):
-        return []
-    return [(path, _mask(path, current), _mask(path, desired))]
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, str) and isinstance(b, str):
-        norm = (lambda s: s.replace(" ", "").lower()) if path_free(a, b) else str.lower
-        return bool(norm(a) == norm(b))
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
-        return float(a) == float(b)
-    return bool(a == b)
-
-
-def path_free(a: str, b: str) -> bool:
-    """Tell strings that are regions ("West Europe" is "westeurope")."""
-    return " " in a or " " in b
-
-
-def _mask(path: str, value: Any) -> Any:
-    if isinstance(value, str) and (_SECRET_KEYS.search(path) or _secrets.is_registered(value)):
-        return "********"
-    return value
-
-
 def _without_placeholders(node: Any, marks: list[str]) -> Any:
     if isinstance(node, dict):
         return {
@@ -406,3 +340,14 @@ def _default_journal() -> Path:
     if script is not None and script.suffix == ".py" and script.exists():
         return script.with_name(script.stem + ".plan-journal.jsonl")
     return Path.cwd() / "azrm-plan-journal.jsonl"
+
+
+def plan_session(target: Session, *, journal: str | os.PathLike[str] | None = None) -> PlanSession:
+    """Return a :class:`PlanSession` for ``target``: run a script on it to plan, then ``show()``, ``apply()``.
+
+    The script's calls write nothing; :meth:`PlanSession.apply` applies them to ``target`` (a session
+    from :func:`azrm.connect` or :func:`azrm.local`) in parallel, with a journal (``journal=``, default
+    beside the script) to resume or roll back. Like :func:`azrm.template_session`, it is a session of
+    its own rather than a method of ``target``: planning sits above the session it plans for.
+    """
+    return PlanSession(target, journal=journal)

@@ -133,12 +133,13 @@ class Journal:
 
 # -- reading the target ---------------------------------------------------------------------------------
 def paced_client(target: Session) -> Any:
-    """Return a resource client for one run: paced by ARM's remaining budgets, retrying 429s after Retry-After."""
+    """Return a resource client for one run: paced by ARM's remaining budgets, retrying throttling (429/503)."""
     from azure.mgmt.resource.resources import ResourceManagementClient
 
+    from ._session_base import with_retry_policy
     from .pacing import RateLimitPacer
 
-    options = {"retry_total": 10, "retry_backoff_factor": 0.5, **target.client_options}
+    options = with_retry_policy(dict(target.client_options))
     return ResourceManagementClient(
         target.credential,
         target.subscription_id,
@@ -267,7 +268,7 @@ def _execute(
     run: str,
 ) -> str:
     """Do one step; returns its status (the journal gets ``started`` and ``succeeded``/``skipped``)."""
-    from .plan import delta
+    from .plan_delta import delta
     from .templates.writer import strip_read_only
 
     target = plan.target

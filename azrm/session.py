@@ -99,16 +99,6 @@ class Session(
     Everything is still checked before a write, and operations return the SDK's models.
     """
 
-    def plan(self, *, journal: str | os.PathLike[str] | None = None) -> Any:
-        """Return a :class:`~azrm.plan.PlanSession`: run a script on it to plan, then ``show()``, ``apply()``.
-
-        The script's calls write nothing; :meth:`~azrm.plan.PlanSession.apply` applies them to this
-        session's Azure in parallel, with a journal (``journal=``) to resume or roll back.
-        """
-        from .plan import PlanSession
-
-        return PlanSession(self, journal=journal, reporter=self.reporter)
-
     def docker(self, resource_group_name: str, registry_name: str, *, location: str | None = None) -> Docker:
         """Return Docker's verbs (images, build, run, ps, logs...) over a registry and a resource group.
 

@@ -79,7 +79,7 @@ def throttle_bound(write_count: int) -> float:
 def p1(count: int, sequential: int, latency: str) -> Any:
     print(f"P1  {count} VMs, latency {latency}, throttling on")
     with session(latency) as az:
-        plan = az.plan(journal=Path(tempfile.mkdtemp()) / "p1.jsonl")
+        plan = azrm.plan_session(az, journal=Path(tempfile.mkdtemp()) / "p1.jsonl")
         with plan:
             fleet.provision_fleet(plan, count, location="westeurope", storage_name="knbenchfleet", password=PASSWORD)
         before = writes(az)
@@ -92,7 +92,7 @@ def p1(count: int, sequential: int, latency: str) -> Any:
         print(f"    plan.apply(parallelism={PARALLELISM}) {makespan:7.1f} s   lower bound {bound:6.1f} s   "
               f"ratio {makespan / bound:5.2f}   writes {made} ({made / count:.1f}/VM)   failed {failed}")  # fmt: skip
         # P4 on the finished fleet
-        again = az.plan(journal=plan.journal_path)
+        again = azrm.plan_session(az, journal=plan.journal_path)
         with again:
             fleet.provision_fleet(again, count, location="westeurope", storage_name="knbenchfleet", password=PASSWORD)
         counts_before = Counter(az.emulator.requests_by_method)
@@ -205,7 +205,7 @@ def p3(count: int) -> None:
     with azrm.local(reporter=azrm.SilentReporter(), location="westeurope") as az:
         tracemalloc.start()
         start = time.monotonic()
-        plan = az.plan(journal=Path(tempfile.mkdtemp()) / "p3.jsonl")
+        plan = azrm.plan_session(az, journal=Path(tempfile.mkdtemp()) / "p3.jsonl")
         with plan:
             fleet.provision_fleet(plan, count, location="westeurope", storage_name="knbenchp3", password=PASSWORD)
         steps = plan.steps()

@@ -6,7 +6,7 @@
 
 The script is a plain step-by-step azrm script (``provision_fleet``): a shared storage account and
 network, then per VM a public IP, a NIC, a Windows VM and the DSC extension from one published
-archive. Run directly it would make them one call at a time; ``az.plan()`` runs the same script to
+archive. Run directly it would make them one call at a time; ``azrm.plan_session(az)`` runs the same script to
 record it, ``plan.show()`` says what it will change, and ``plan.apply()`` makes it with independent
 steps at once. Run it twice: the second plan shows no change and the apply writes nothing.
 """
@@ -82,7 +82,7 @@ def main() -> int:
     with az:
         # a name stable for the subscription, so that running the script again changes nothing
         storage = "knfleet" + hashlib.sha256(az.subscription_id.encode()).hexdigest()[:8]
-        plan = az.plan(journal=args.journal)
+        plan = azrm.plan_session(az, journal=args.journal)
         with plan:
             provision_fleet(plan, args.count, location=args.location, storage_name=storage, password=admin_password())
         report = plan.show()

@@ -51,7 +51,7 @@ def writes(az: Any) -> int:
 
 
 def planned(az: Any, journal: Path, **kwargs: Any) -> Any:
-    plan = az.plan(journal=journal)
+    plan = azrm.plan_session(az, journal=journal)
     with plan:
         provision(plan, **kwargs)
     return plan
@@ -144,7 +144,7 @@ import azrm
 spec = importlib.util.spec_from_file_location("seed", sys.argv[1]); seed = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(seed)
 with azrm.local(reporter=azrm.SilentReporter(), location="westeurope") as az:
-    plan = az.plan(journal=sys.argv[2])
+    plan = azrm.plan_session(az, journal=sys.argv[2])
     with plan:
         seed.provision(plan, location="westeurope", storage_name="knstor5050", password=os.environ["PW"])
     plan.apply(parallelism=1)
@@ -220,14 +220,14 @@ def test_the_web_farm_script_plans_applies_and_reruns_with_no_change(
     monkeypatch.chdir(ROOT / "examples")
     options = {"location": "westeurope", "storage_name": "knwebplan01", "password": PASSWORD, "dns_label": "knwebplan"}
     with azrm.local(reporter=azrm.SilentReporter(), location="westeurope") as az:
-        plan = az.plan(journal=tmp_path / "farm.jsonl")
+        plan = azrm.plan_session(az, journal=tmp_path / "farm.jsonl")
         with plan:
             farm.provision(plan, **options)
         assert plan.show().counts() == {"create": 11, "publish": 1}
         result = plan.apply()
         assert result.ok and result.counts() == {"made": 11, "published": 1}
         assert az.get_vmss(farm.RG_NAME, "webfarm").sku.capacity == 3
-        again = az.plan(journal=tmp_path / "farm.jsonl")
+        again = azrm.plan_session(az, journal=tmp_path / "farm.jsonl")
         with again:
             farm.provision(again, **options)
         assert again.show().counts() == {"no change": 12}
