@@ -59,14 +59,24 @@ class StepError(AzrmError):
     :param completed: the steps done before it.
     :param existing: ids of the resources that exist now because of the operation (nothing is
         rolled back; the caller decides).
+    :param resource_id: the resource the step was making, when it was one.
     The SDK's exception is the ``__cause__``; ``arm_code``, ``arm_message`` and ``correlation_id``
     repeat what ARM said, when it said something.
     """
 
     code = "step"
 
-    def __init__(self, step: str, *, completed: Sequence[str], existing: Sequence[str], cause: BaseException) -> None:
+    def __init__(
+        self,
+        step: str,
+        *,
+        completed: Sequence[str],
+        existing: Sequence[str],
+        cause: BaseException,
+        resource_id: str | None = None,
+    ) -> None:
         self.step = step
+        self.resource_id = resource_id
         self.completed = tuple(completed)
         self.existing = tuple(existing)
         details = arm_error_details(cause)

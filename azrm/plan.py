@@ -220,16 +220,19 @@ class PlanSession(TemplateSession):
 
     def _link(self, steps: list[Step]) -> None:
         puts = [s for s in steps if s.kind == "put"]
+        put_keys = {s.key for s in puts}
         accounts = {s.name.lower(): s.key for s in puts if s.type.lower() == "microsoft.storage/storageaccounts"}
         for step in steps:
             text = json.dumps(step.body).lower()
-            for other in puts:
-                if other is step:
-                    continue
-                if step.key.startswith(other.key + "/") or (other.key in text):
-                    step.depends_on.add(other.key)
-            for name, key in accounts.items():  # its endpoint is known only once the account exists
-                if key != step.key and f"http://127.0.0.1:10000/{name}/" in text:
+            # the ids a body names, and their parents; and the step's own parents (linear in the body's size)
+            named = [step.key, *_ID_IN_TEXT.findall(text)] if step.key.startswith("/") else _ID_IN_TEXT.findall(text)
+            for rid in named:
+                for prefix in _prefixes(rid):
+                    if prefix in put_keys and prefix != step.key:
+                        step.depends_on.add(prefix)
+            for name in _ENDPOINT_IN_TEXT.findall(text):  # its endpoint is known only once the account exists
+                key = accounts.get(name)
+                if key is not None and key != step.key:
                     step.depends_on.add(key)
             if step.kind == "publish":
                 account = step.id.split("/", 1)[0].lower()
@@ -305,6 +308,23 @@ def _without_placeholders(node: Any, marks: list[str]) -> Any:
     if isinstance(node, list):
         return [_without_placeholders(v, marks) for v in node]
     return node
+
+
+#: a resource id in a JSON text (lower-cased), and a storage endpoint of the private local Azure
+_ID_IN_TEXT = re.compile(r"/subscriptions/[^\"\s?#]+")
+_ENDPOINT_IN_TEXT = re.compile(r"http://127\.0\.0\.1:10000/([a-z0-9]+)/")
+
+
+def _prefixes(rid: str) -> list[str]:
+    """Return an id and each of its ancestors' paths (cut at ``/`` boundaries)."""
+    rid = rid.rstrip("/")
+    out = [rid]
+    cut = rid.rfind("/")
+    while cut > 0:
+        rid = rid[:cut]
+        out.append(rid)
+        cut = rid.rfind("/")
+    return out
 
 
 def _type_of(rid: str) -> str:

@@ -13,6 +13,7 @@ first touched it (what :func:`rollback` relies on to delete only what the plan c
 
 from __future__ import annotations
 
+import builtins
 import concurrent.futures
 import datetime
 import io
@@ -21,12 +22,12 @@ import os
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import _secrets
-from .errors import AzrmError
+from .errors import AzrmError, StepError
 
 if TYPE_CHECKING:
     from .plan import PlanSession, Step
@@ -50,19 +51,69 @@ class Outcome:
     status: str
     seconds: float = 0.0
     error: str | None = None  #: ARM's code and message (and correlation id) when it failed
+    exception: BaseException | None = field(default=None, repr=False, compare=False)  #: what the step raised
 
 
-class PlanApplyError(AzrmError):
-    """Some steps failed (their dependants did not start); ``result`` says, per resource, what exists."""
+#: Python 3.11's ExceptionGroup (3.10 has none: ``exceptions`` is still there, ``except*`` is not)
+_GROUP: Any = getattr(builtins, "ExceptionGroup", None)
+
+
+class PlanApplyError(AzrmError, _GROUP or Exception):  # type: ignore[misc]
+    """Some steps failed (their dependants did not start); ``result`` says, per resource, what exists.
+
+    An exception group (Python 3.11+: ``except* StepError``) of one :class:`~azrm.errors.StepError`
+    per failed step, each naming the resource and carrying ARM's code, message and correlation id
+    (its ``__cause__`` is the SDK's exception).
+    """
 
     code = "plan-apply"
+    exceptions: tuple[StepError, ...]
+
+    def __new__(cls, result: ApplyResult) -> PlanApplyError:
+        """Make the group of the result's failed steps."""
+        failures = _step_errors(result)
+        text = _summary(result, failures)
+        if _GROUP is not None:
+            return super().__new__(cls, text, failures)
+        self = super().__new__(cls, text)
+        self.exceptions = tuple(failures)
+        return self
 
     def __init__(self, result: ApplyResult) -> None:
-        failed = [o for o in result.outcomes if o.status == "failed"]
-        lines = [f"{len(failed)} step(s) failed:"] + [f"  {o.step.label}: {o.error}" for o in failed]
-        lines.append(str(result))
-        super().__init__("\n".join(lines))
+        failures = self.exceptions
+        if _GROUP is not None:
+            super().__init__(_summary(result, list(failures)), failures)
+        else:
+            super().__init__(_summary(result, list(failures)))
         self.result = result
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    def derive(self, excs: Any) -> Any:
+        """Return a plain exception group of a subset (what ``except*`` splits off)."""
+        return _GROUP(str(self.args[0]), excs) if _GROUP is not None else self
+
+
+def _step_errors(result: ApplyResult) -> list[StepError]:
+    made = [o.step.id for o in result.outcomes if o.status in ("made", "changed", "published")]
+    done = [o.step.label for o in result.outcomes if o.status not in ("failed", "not started")]
+    out = []
+    for o in result.outcomes:
+        if o.status != "failed":
+            continue
+        cause = o.exception if o.exception is not None else AzrmError(o.error or "failed")
+        error = StepError(o.step.label, completed=done, existing=made, cause=cause, resource_id=o.step.id)
+        error.__cause__ = cause
+        out.append(error)
+    return out
+
+
+def _summary(result: ApplyResult, failures: list[StepError]) -> str:
+    failed = [o for o in result.outcomes if o.status == "failed"]
+    lines = [f"{len(failed)} step(s) failed:"] + [f"  {o.step.label}: {o.error}" for o in failed]
+    lines.append(str(result))
+    return "\n".join(lines)
 
 
 @dataclass
@@ -225,7 +276,7 @@ def apply(plan: PlanSession, *, parallelism: int | None = None) -> ApplyResult:
             error = _describe(exc)
             journal.write(event="failed", run=run, key=step.key, id=step.id, kind=step.kind, error=error)
             target.reporter.finish(label, False, time.monotonic() - begun)
-            return Outcome(step, "failed", time.monotonic() - begun, error)
+            return Outcome(step, "failed", time.monotonic() - begun, error, exc)
         target.reporter.finish(label, True, time.monotonic() - begun)
         return Outcome(step, status, time.monotonic() - begun)
 

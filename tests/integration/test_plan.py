@@ -112,6 +112,13 @@ def test_a_failed_step_fails_its_dependants_only_then_resume_and_rollback(az: An
     assert status["webdsc.ps1.zip"] == status["Microsoft.Powershell.DSC"] == status["KNVM01"] == "not started"
     assert status["KNVnet01"] == "made" and status["vmvNic"] == "made"  # the independent branch finished
     assert "StorageAccountAlreadyExists" in str(err.value) and "correlation id" in str(err.value)
+    # one exception per failed step (an exception group), each naming the resource and ARM's answer
+    (failure,) = err.value.exceptions
+    assert isinstance(failure, azrm.StepError) and failure.arm_code == "StorageAccountAlreadyExists"
+    assert failure.resource_id is not None and failure.resource_id.endswith("/storageAccounts/knstor5050")
+    assert failure.correlation_id and any(i.endswith("/virtualNetworks/KNVnet01") for i in failure.existing)
+    if sys.version_info >= (3, 11):
+        assert "BaseExceptionGroup" in {c.__name__ for c in type(err.value).__mro__}  # except* StepError works
 
     az.remove_resource_group("other")  # the cause is gone: resume
     before = az.emulator.requests_by_method["PUT"]
