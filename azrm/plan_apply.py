@@ -19,6 +19,7 @@ import datetime
 import io
 import json
 import os
+import random
 import threading
 import time
 import uuid
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import _secrets
+from ._session_base import THROTTLE_STATUS_CODES, with_retry_policy
 from .errors import AzrmError, StepError
 
 if TYPE_CHECKING:
@@ -38,6 +40,9 @@ __all__ = ["ApplyResult", "Journal", "Outcome", "PlanApplyError", "apply", "read
 RG_API = "2022-09-01"
 #: default parallelism: enough for a 50-VM fleet to run at its critical path, well under ARM's write burst (200)
 DEFAULT_PARALLELISM = 50
+#: how long a step may be kept waiting by throttling before it counts as failed (Terraform's azurerm
+#: provider waits out 429s within its 30-minute create timeouts in the same way)
+THROTTLE_PATIENCE = 1800.0
 
 
 @dataclass
@@ -187,7 +192,6 @@ def paced_client(target: Session) -> Any:
     """Return a resource client for one run: paced by ARM's remaining budgets, retrying throttling (429/503)."""
     from azure.mgmt.resource.resources import ResourceManagementClient
 
-    from ._session_base import with_retry_policy
     from .pacing import RateLimitPacer
 
     options = with_retry_policy(dict(target.client_options))
@@ -264,14 +268,17 @@ def apply(plan: PlanSession, *, parallelism: int | None = None) -> ApplyResult:
         label = step.label
         target.reporter.start(label)
         try:
-            for attempt in range(6):
+            attempt = 0
+            while True:
                 try:
                     status = _execute(plan, client, step, resolve, resolved, sas_for, lock, journal, known_existed, run)
                     break
-                except Exception as exc:  # throttled beyond the client's retries: wait and do the step again
-                    if getattr(exc, "status_code", None) != 429 or attempt == 5:
+                except Exception as exc:  # throttled beyond the client's retries: wait, then do the step again
+                    throttled = getattr(exc, "status_code", None) in THROTTLE_STATUS_CODES
+                    if not throttled or time.monotonic() - begun > THROTTLE_PATIENCE:
                         raise
-                    time.sleep(2**attempt)
+                    time.sleep(_retry_after(exc, attempt))
+                    attempt += 1
         except Exception as exc:  # a step's failure is reported, never raised from a worker
             error = _describe(exc)
             journal.write(event="failed", run=run, key=step.key, id=step.id, kind=step.kind, error=error)
@@ -379,6 +386,17 @@ def _learn(target: Session, step: Step, answer: dict[str, Any], resolved: dict[s
         if endpoint:
             with lock:
                 resolved[f"http://127.0.0.1:10000/{step.name}/"] = str(endpoint)
+
+
+def _retry_after(exc: BaseException, attempt: int) -> float:
+    """Return how long to wait before doing a throttled step again: ``Retry-After``, else a backoff; jittered."""
+    response = getattr(exc, "response", None)
+    value = response.headers.get("Retry-After") if response is not None else None
+    try:
+        wait = float(value) if value is not None else min(60.0, 2.0**attempt)
+    except ValueError:
+        wait = min(60.0, 2.0**attempt)
+    return wait * (1 + random.uniform(0, 0.5))
 
 
 def _describe(exc: BaseException) -> str:
