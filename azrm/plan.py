@@ -101,6 +101,9 @@ class PlanReport:
 
     changes: list[Change]
 
+    def __repr__(self) -> str:
+        return f"PlanReport({self.counts()})"
+
     def counts(self) -> dict[str, int]:
         """How many steps of each action."""
         out: dict[str, int] = {}

@@ -335,6 +335,7 @@ def _execute(
         archive = step.artifact
         journal.write(event="started", run=run, key=step.key, id=step.id, kind=step.kind,
                       existed=known_existed.get(step.key, False))  # fmt: skip
+        already = published_already(plan, step)
         url = target.publish_archive(rg, archive, storage_account_name=account, container_name=container)
         key = target.get_storage_account_key(rg, account)[0].value
         token = target._sas(key, account, container, archive.name, datetime.timedelta(days=7))
@@ -343,7 +344,7 @@ def _execute(
             sas_for[planned] = token
             sas_for[url] = token
         journal.write(event="succeeded", run=run, key=step.key, id=step.id, kind=step.kind)
-        return "published"
+        return "unchanged" if already else "published"
     current = read_current(target, step, client)
     existed = known_existed.get(step.key, current is not None)
     if step.kind == "delete":

@@ -53,6 +53,7 @@ def test_every_notebook_is_tested() -> None:
         "02-vmss-web-farm.ipynb",
         "03-templates.ipynb",
         "04-containers.ipynb",
+        "05-fleet.ipynb",
     ]
 
 
@@ -151,3 +152,26 @@ def test_04_containers(monkeypatch: pytest.MonkeyPatch) -> None:
         "app   Exited (137)",
         "resource groups left: []",
     )
+
+
+def test_05_fleet(monkeypatch: pytest.MonkeyPatch) -> None:
+    nb = run(NOTEBOOKS / "05-fleet.ipynb", monkeypatch)
+    text = "\n".join(outputs(nb))
+    expect(
+        text,
+        "24 steps; web003 waits for: ['networkinterfaces/web003-nic', 'resourcegroups/knfleet05']",
+        "writes so far: 0",  # planning and show wrote nothing
+        "<th>action</th>",  # show() as a table
+        "{'made': 23, 'published': 1}",
+        "DSC configuration was applied successfully.",
+        "{'no change': 24}",
+        "{'unchanged': 24} - writes: 0",  # a re-run writes nothing
+        "{'no change': 19, 'modify': 5, 'create': 4}",
+        'properties.hardwareProfile.vmSize: "Standard_A2" => "Standard_D2s_v3"',
+        "failed: ['storageAccounts', 'kntakenname'] StorageAccountAlreadyExists",
+        "{'made': 8, 'failed': 1, 'not started': 3}",
+        "{'unchanged': 8, 'made': 3, 'published': 1}",  # resumed: nothing redone
+        "  - Microsoft.Resources/resourceGroups/KNFleet05b",
+        "resource groups left: ['KNFleet05']",
+    )
+    assert CANARY not in text
