@@ -54,6 +54,7 @@ bench: setup
 	$(BIN)/python bench/templates.py
 	$(BIN)/python bench/leniency.py
 	$(BIN)/python bench/containers.py
+	$(BIN)/python bench/fleet.py
 
 # Re-pin the Python dependencies from a clean venv (run after changing pyproject.toml).
 lock:
