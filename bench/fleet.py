@@ -10,7 +10,8 @@ Against the local Azure with Azure's durations scaled (``--latency 0.02``) and t
       lower bound is the larger of the critical path (the longest chain of the measured durations of
       single steps) and the throttle bound (writes beyond ARM's write burst / its refill rate).
       Beside it: the same script run one call at a time (measured on ``--sequential`` VMs, scaled
-      to the fleet), the script's VM chains in a pool of 10 threads, and the script written out as
+      to the fleet), each VM's chain with the plain SDK in a pool of 10 threads (Terraform's default
+      parallelism), the script's azrm chains in 10 threads, and the script written out as
       one template (``template_session``) and deployed as one ARM deployment.
   P2  status reads per long-running operation against ceil(duration / Retry-After) + 1, at
       Retry-After 1 s and 5 s.
@@ -120,6 +121,10 @@ def p1(count: int, sequential: int, latency: str) -> Any:
         print(f"    one call at a time          {per_vm * count:7.1f} s   (measured {per_vm:.1f} s per VM on "
               f"{sequential} VMs, scaled)   ratio {per_vm * count / bound:5.1f}")  # fmt: skip
     with session(latency) as az:
+        spent, throttled, other = plain_sdk_chains(az, count)
+        print(f"    plain SDK, 10 threads       {spent:7.1f} s   ratio {spent / bound:5.2f}   VMs failed by a 429 "
+              f"{throttled}, otherwise {other} (azure-core's default retry)")  # fmt: skip
+    with session(latency) as az:
         threaded = threaded_chains(az, count)
         print(f"    VM chains in 10 threads     {threaded[0]:7.1f} s   ratio {threaded[0] / bound:5.2f}   "
               f"429s surfaced {threaded[1]}")  # fmt: skip
@@ -177,6 +182,64 @@ def threaded_chains(az: Any, count: int) -> tuple[float, int]:
             except HttpResponseError as exc:
                 failures += exc.status_code == 429
     return time.monotonic() - start, failures
+
+
+def plain_sdk_chains(az: Any, count: int) -> tuple[float, int, int]:
+    """Each VM's chain with the plain SDK (azure-core's default retry) in a pool of 10 threads, as
+    Terraform's default parallelism; returns seconds, chains failed by a 429 and chains failed otherwise."""
+    import datetime
+
+    from azure.core.exceptions import HttpResponseError
+    from azure.mgmt.compute import ComputeManagementClient
+    from azure.mgmt.network import NetworkManagementClient
+
+    rg = az.new_resource_group(fleet.RG_NAME, "westeurope")
+    storage = az.new_storage_account(rg.name, "knbenchsdk", location="westeurope")
+    subnet = azrm.new_virtual_network_subnet_config("web", address_prefix="10.1.0.0/20")
+    vnet = az.new_virtual_network(rg.name, "fleet-vnet", location="westeurope", address_prefix="10.1.0.0/16",
+                                  subnet=[subnet])  # fmt: skip
+    url = az.publish_vm_dsc_configuration(rg.name, ROOT / "examples" / "webdsc.ps1", storage_account_name=storage.name)
+    key = az.get_storage_account_key(rg.name, storage.name)[0].value
+    sas = az._sas(key, storage.name, "windows-powershell-dsc", "webdsc.ps1.zip", datetime.timedelta(hours=2))
+    options = {"base_url": az.arm_endpoint, "credential_scopes": az.credential_scopes,
+               "connection_verify": az.client_options.get("connection_verify", True)}  # fmt: skip
+    network = NetworkManagementClient(az.credential, az.subscription_id, **options)
+    compute = ComputeManagementClient(az.credential, az.subscription_id, **options)
+    loc = "westeurope"
+
+    def chain(i: int) -> None:  # the bodies in the REST shape, as bench/library.py's SDK scenario sends them
+        name = f"web{i:03d}"
+        pip = network.public_ip_addresses.begin_create_or_update(rg.name, f"{name}-ip", {"location": loc}).result()
+        ip_config = {"subnet": {"id": vnet.subnets[0].id}, "publicIPAddress": {"id": pip.id}}
+        nic = network.network_interfaces.begin_create_or_update(rg.name, f"{name}-nic", {
+            "location": loc, "properties": {"ipConfigurations": [{"name": "ipconfig1", "properties": ip_config}]},
+        }).result()  # fmt: skip
+        image = {"publisher": "MicrosoftWindowsServer", "offer": "WindowsServer", "sku": "2016-Datacenter",
+                 "version": "latest"}  # fmt: skip
+        compute.virtual_machines.begin_create_or_update(rg.name, name, {"location": loc, "properties": {
+            "hardwareProfile": {"vmSize": "Standard_A2"},
+            "storageProfile": {"imageReference": image, "osDisk": {"createOption": "FromImage"}},
+            "osProfile": {"computerName": name, "adminUsername": "knadmin", "adminPassword": PASSWORD},
+            "networkProfile": {"networkInterfaces": [{"id": nic.id}]},
+        }}).result()  # fmt: skip
+        settings = {"wmfVersion": "latest",
+                    "configuration": {"url": url, "script": "webdsc.ps1", "function": "webdsc"}}  # fmt: skip
+        compute.virtual_machine_extensions.begin_create_or_update(rg.name, name, "Microsoft.Powershell.DSC", {
+            "location": loc, "properties": {"publisher": "Microsoft.Powershell", "type": "DSC",
+                                            "typeHandlerVersion": "2.77", "settings": settings,
+                                            "protectedSettings": {"configurationUrlSasToken": sas}},
+        }).result()  # fmt: skip
+
+    throttled = other = 0
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=10) as pool:
+        for future in [pool.submit(chain, i) for i in range(count)]:
+            try:
+                future.result()
+            except HttpResponseError as exc:
+                throttled += exc.status_code == 429
+                other += exc.status_code != 429
+    return time.monotonic() - start, throttled, other
 
 
 def status_counter(az: Any) -> Counter[Any]:
