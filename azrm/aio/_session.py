@@ -59,8 +59,8 @@ class Session:
         a function that makes one, called in a worker thread when the session opens.
     :keyword max_workers: how many cmdlets run at once in worker threads (the rest wait their turn).
 
-    Where each part runs is in the module's docstring (:mod:`azrm.aio._session`); ``docker()`` is
-    not mirrored (the Docker verbs are sync): call ``az.sync.docker(...)`` in a thread.
+    What runs on the loop and what in threads: the module's docstring and ``docs/async.md``.
+    ``docker()`` is not mirrored (the Docker verbs are sync): call ``az.sync.docker(...)`` in a thread.
     """
 
     #: sync methods without a coroutine twin, and why

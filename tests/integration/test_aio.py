@@ -8,6 +8,7 @@ with aiohttp, verifying the local Azure's certificate).
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import threading
 import time
@@ -289,3 +290,12 @@ def test_progress_is_reported_on_the_loop(monkeypatch: pytest.MonkeyPatch) -> No
     assert ("start", created) in steps and ("finish", created) in steps
     assert any(step.startswith("Removing public IP address") for _, step in steps)
     assert all(on_main for _, _, on_main in seen)  # asyncio.run's loop runs on the main thread
+
+
+def test_the_docs_example_runs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("AZRM_LOCAL_ENDPOINT", raising=False)
+    text = (ROOT / "docs" / "async.md").read_text()
+    block = re.search(r"```python\n(.*?)```", text, re.S)
+    assert block
+    exec(block.group(1), {"__name__": "docs_async"})
+    assert capsys.readouterr().out.strip() == "KNRGTest01 ['web0', 'web1', 'web2']"
