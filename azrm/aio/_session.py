@@ -97,13 +97,17 @@ class Session:
                 return self
             loop = asyncio.get_running_loop()
             self._executor = ThreadPoolExecutor(self.max_workers, thread_name_prefix="azrm-aio")
-            if self._sync is None:
-                assert self._opener is not None
-                self._sync = await self._call(self._opener)
-            sync = self._sync
-            if isinstance(sync.credential, BridgedCredential):
-                sync.credential.bind(loop)
-            await self._call(lambda: sync.subscription_id)  # may list subscriptions: not on the loop
+            try:
+                if self._sync is None:
+                    assert self._opener is not None
+                    self._sync = await self._call(self._opener)
+                sync = self._sync
+                if isinstance(sync.credential, BridgedCredential):
+                    sync.credential.bind(loop)
+                await self._call(lambda: sync.subscription_id)  # may list subscriptions: not on the loop
+            except BaseException:
+                await self.close()  # a session that failed to open leaves nothing running
+                raise
             if not isinstance(sync.reporter, LoopReporter):
                 sync.reporter = LoopReporter(sync.reporter, loop)
             self._loop = loop

@@ -262,6 +262,42 @@ def test_local_opens_and_closes_everything(monkeypatch: pytest.MonkeyPatch) -> N
     asyncio.run(main())
 
 
+@pytest.mark.slow
+def test_local_over_https_with_azurite(monkeypatch: pytest.MonkeyPatch, unique: Callable[[str], str]) -> None:
+    """The default azrm.aio.local(): Azurite and the HTTPS server started in a thread, aiohttp verifying TLS."""
+    monkeypatch.delenv("AZRM_LOCAL_ENDPOINT", raising=False)
+    account = unique("knstor")
+
+    async def main() -> azrm.aio.LocalSession:
+        async with azrm.aio.local(reporter=azrm.SilentReporter()) as az:
+            assert az.arm_endpoint.startswith("https://127.0.0.1:") and az.emulator is not None
+            rg = await az.new_resource_group("rg1", LOCATION)
+            await az.new_storage_account(rg.name, account, location=rg.location)
+            async with await az.blob_service(rg.name, account) as blobs:
+                await blobs.create_container("data")
+                assert [c.name async for c in blobs.list_containers()] == ["data"]
+            got = await az.storage_client.storage_accounts.get_properties(rg.name, account)
+            assert got.primary_endpoints.blob.startswith("http://127.0.0.1:")
+        return az
+
+    az = asyncio.run(main())
+    assert az.local is None  # leaving the block stopped Azurite and the server
+
+
+def test_a_session_that_fails_to_open_is_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AZRM_LOCAL_ENDPOINT", raising=False)
+
+    async def main() -> None:
+        session = azrm.aio.local(in_process=True, blob=False, latency="sluggish")
+        with pytest.raises(ValueError, match="latency"):  # as azrm.local() raises it, from the await
+            async with session:
+                raise AssertionError("not reached")
+        with pytest.raises(RuntimeError, match="closed"):
+            await session.get_resource_group("rg1")
+
+    asyncio.run(main())
+
+
 def test_progress_is_reported_on_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AZRM_LOCAL_ENDPOINT", raising=False)
     seen: list[tuple[str, str, bool]] = []
