@@ -200,6 +200,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from . import aio as aio  # a submodule, reached lazily: not in __all__
     from .builders import (
         NIC,
         AutoscaleProfile,
@@ -273,6 +274,8 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
+    if name == "aio":  # the async session's package, imported on first use like the names above
+        return importlib.import_module(".aio", __name__)
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'azrm' has no attribute {name!r}")

@@ -13,13 +13,21 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from . import _secrets
 from .errors import ValidationError
 from .progress import Reporter, default_reporter
 
-__all__ = ["THROTTLE_STATUS_CODES", "SessionBase", "ThrottleRetryPolicy", "waiting_twin", "with_retry_policy"]
+__all__ = [
+    "THROTTLE_STATUS_CODES",
+    "AsyncThrottleRetryPolicy",
+    "SessionBase",
+    "ThrottleRetryPolicy",
+    "waiting_twin",
+    "with_retry_policy",
+]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -54,28 +62,37 @@ def ThrottleRetryPolicy(**kwargs: Any) -> Any:
     :keyword retry_backoff_factor, retry_backoff_max, retry_status, retry_connect, retry_read, timeout:
         as azure-core's ``RetryPolicy``.
     """
-    return _throttle_retry_class()(**kwargs)
+    return _throttle_retry_classes()[0](**kwargs)
 
 
-_THROTTLE_RETRY: type | None = None
+def AsyncThrottleRetryPolicy(**kwargs: Any) -> Any:
+    """Return azure-core's ``AsyncRetryPolicy`` with :func:`ThrottleRetryPolicy`'s budgets and jitter.
+
+    For the SDK's ``aio`` clients (``azrm.aio``); it takes the same keywords.
+    """
+    return _throttle_retry_classes()[1](**kwargs)
 
 
-def _throttle_retry_class() -> type:
+_THROTTLE_RETRY: tuple[type, type] | None = None
+
+
+def _throttle_retry_classes() -> tuple[type, type]:
     global _THROTTLE_RETRY
     if _THROTTLE_RETRY is not None:
         return _THROTTLE_RETRY
     from azure.core.pipeline import PipelineResponse
-    from azure.core.pipeline.policies import RetryPolicy
+    from azure.core.pipeline.policies import AsyncRetryPolicy, RetryPolicy
 
-    class _ThrottleRetry(RetryPolicy):
-        """azure-core's ``RetryPolicy``, with throttling answers (429, 503) counted apart and jittered waits.
+    class _Throttle:
+        """azure-core's retry policy, with throttling answers (429, 503) counted apart and jittered waits.
 
         azure-core already sleeps for a ``Retry-After`` when the answer has one (seconds or an HTTP
         date) and otherwise backs off exponentially; but it spends ``retry_status`` (3) on 429s like
         on any other code, and every thread told ``Retry-After: 1`` comes back at the same instant,
         to be throttled again together. Here a 429 or 503 spends ``retry_throttled`` instead, and
         every wait (``Retry-After`` or backoff) is stretched by a random fraction up to
-        ``retry_jitter`` (never shortened: Azure's ``Retry-After`` is a minimum).
+        ``retry_jitter`` (never shortened: Azure's ``Retry-After`` is a minimum). Mixed into
+        ``RetryPolicy`` and ``AsyncRetryPolicy``; only how a ``Retry-After`` is slept differs.
         """
 
         def __init__(self, **options: Any) -> None:
@@ -85,7 +102,7 @@ def _throttle_retry_class() -> type:
             super().__init__(**options)
 
         def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
-            settings: dict[str, Any] = super().configure_retries(options)
+            settings: dict[str, Any] = super().configure_retries(options)  # type: ignore[misc]
             settings["throttled"] = options.pop("retry_throttled", self.throttled_retries)
             return settings
 
@@ -98,11 +115,17 @@ def _throttle_retry_class() -> type:
             if throttled:
                 settings["throttled"] -= 1
                 settings["status"] += 1  # the base class takes it off again: a throttle has its own budget
-            more = bool(super().increment(settings, response=response, error=error))
+            more = bool(super().increment(settings, response=response, error=error))  # type: ignore[misc]
             return more and settings["throttled"] >= 0
 
         def _stretch(self, seconds: float) -> float:
             return seconds * (1 + random.uniform(0, self.jitter)) if seconds > 0 else seconds
+
+        def get_backoff_time(self, settings: dict[str, Any]) -> float:
+            return self._stretch(float(super().get_backoff_time(settings)))  # type: ignore[misc]
+
+    class _ThrottleRetry(_Throttle, RetryPolicy):
+        __doc__ = _Throttle.__doc__
 
         def _sleep_for_retry(self, response: Any, transport: Any) -> bool:
             retry_after = self.get_retry_after(response)
@@ -111,24 +134,34 @@ def _throttle_retry_class() -> type:
                 return True
             return False
 
-        def get_backoff_time(self, settings: dict[str, Any]) -> float:
-            return self._stretch(float(super().get_backoff_time(settings)))
+    class _AsyncThrottleRetry(_Throttle, AsyncRetryPolicy):
+        __doc__ = _Throttle.__doc__
+
+        async def _sleep_for_retry(self, response: Any, transport: Any) -> bool:
+            retry_after = self.get_retry_after(response)
+            if retry_after:
+                await transport.sleep(self._stretch(retry_after))
+                return True
+            return False
 
     _ThrottleRetry.__name__ = _ThrottleRetry.__qualname__ = "ThrottleRetryPolicy"
-    _THROTTLE_RETRY = _ThrottleRetry
-    return _ThrottleRetry
+    _AsyncThrottleRetry.__name__ = _AsyncThrottleRetry.__qualname__ = "AsyncThrottleRetryPolicy"
+    _THROTTLE_RETRY = (_ThrottleRetry, _AsyncThrottleRetry)
+    return _THROTTLE_RETRY
 
 
-def with_retry_policy(options: dict[str, Any]) -> dict[str, Any]:
+def with_retry_policy(options: dict[str, Any], *, asynchronous: bool = False) -> dict[str, Any]:
     """Return SDK client options with a :func:`ThrottleRetryPolicy` built from their ``retry_*`` keys.
 
-    Options that already name a ``retry_policy`` are returned unchanged.
+    Options that already name a ``retry_policy`` are returned unchanged. ``asynchronous=True`` builds
+    an :func:`AsyncThrottleRetryPolicy`, for the SDK's ``aio`` clients.
     """
     if "retry_policy" in options:
         return options
     options = dict(options)
     retry = {k: v for k, v in options.items() if k.startswith("retry_") or k == "timeout"}
-    options["retry_policy"] = ThrottleRetryPolicy(**retry)
+    policy = AsyncThrottleRetryPolicy if asynchronous else ThrottleRetryPolicy
+    options["retry_policy"] = policy(**retry)
     for key in ("retry_throttled", "retry_jitter"):  # ours alone: the SDK's other policies do not know them
         options.pop(key, None)
     return options
@@ -160,6 +193,7 @@ class SessionBase:
         self.cloud_name = cloud_name
         self.progress_interval = progress_interval
         self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.RLock()  # reentrant: a client may need the subscription first
         self._locations: set[str] | None = None
         self._known: dict[tuple[str, str, str], Any] = {}
         self._known_lock = threading.Lock()
@@ -186,6 +220,13 @@ class SessionBase:
 
     # -- SDK clients ------------------------------------------------------------------------------
     def _client(self, name: str) -> Any:
+        client = self._clients.get(name)
+        if client is not None:
+            return client
+        with self._clients_lock:  # threads (azrm.aio's among them) sharing a session make each client once
+            return self._make_client(name)
+
+    def _make_client(self, name: str) -> Any:
         client = self._clients.get(name)
         if client is None:
             import importlib
@@ -368,16 +409,29 @@ def waiting_twin(
     """
     signature = inspect.signature(begin)
 
-    def operation(self: S, *args: P.args, **kwargs: P.kwargs) -> Any:
+    def label(self: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
         arguments = signature.bind(self, *args, **kwargs).arguments
-        label = step(arguments) if callable(step) else step.format(**arguments)
-        return self._wait(label, begin(self, *args, **kwargs))
+        return step(arguments) if callable(step) else step.format(**arguments)
+
+    def operation(self: S, *args: P.args, **kwargs: P.kwargs) -> Any:
+        return self._wait(label(self, args, kwargs), begin(self, *args, **kwargs))
 
     operation.__name__ = operation.__qualname__ = begin.__name__.removeprefix("begin_")
     operation.__doc__ = doc
     operation.__module__ = begin.__module__
     operation.__signature__ = signature  # type: ignore[attr-defined]  # for help() and IDEs
+    # what it is made of, for azrm.aio: its twin starts with ``begin`` in a thread and awaits on the loop
+    operation.waits_on = WaitsOn(begin, label)  # type: ignore[attr-defined]
     return operation
+
+
+@dataclass(frozen=True)
+class WaitsOn:
+    """What a :func:`waiting_twin` is made of: its ``begin_*`` function and its step's label."""
+
+    begin: Callable[..., Any]
+    #: ``label(session, args, kwargs)``: the step's label for a call
+    label: Callable[[Any, tuple[Any, ...], dict[str, Any]], str]
 
 
 def chain_poller(first: Any, then: Callable[[Any], T], status: str = "InProgress") -> Any:
