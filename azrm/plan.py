@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .plan_delta import delta
+from .plan_delta import KNOWN_AFTER_APPLY, delta, mark_server_filled
 from .progress import Reporter
 from .template_mode import RecordedResource, TemplateSession
 
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from .plan_apply import ApplyResult
     from .session import Session
 
-__all__ = ["Change", "PlanReport", "PlanSession", "Step", "plan_session"]
+__all__ = ["KNOWN_AFTER_APPLY", "Change", "PlanReport", "PlanSession", "Step", "plan_session"]
 
 _RG_PATH = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)$", re.IGNORECASE)
 
@@ -172,6 +172,8 @@ class PlanSession(TemplateSession):
                 if not known and "/providers/" in key:
                     self._deletes[key] = (request.path, "", request.query.get("api-version", ""))
         super()._record(request, response)
+        if response.status < 300 and isinstance(response.body, dict):
+            response.body = mark_server_filled(response.body)  # what the script gets back, not what is stored
 
     def publish_archive(self, resource_group_name: str, archive: Any, **kwargs: Any) -> str:
         """Record a DSC archive to publish when the plan is applied; returns its (planned) URL."""
@@ -278,7 +280,7 @@ class PlanSession(TemplateSession):
 
     def _placeholders(self) -> list[str]:
         """Values that are the private local Azure's and resolved only when applied."""
-        marks = [self._artifact_token]
+        marks = [self._artifact_token, KNOWN_AFTER_APPLY]
         for resource in self.recorded:
             if resource.type.lower() == "microsoft.storage/storageaccounts":
                 marks.append(f"http://127.0.0.1:10000/{resource.id.rsplit('/', 1)[-1]}/")

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from . import _secrets
 from ._session_base import THROTTLE_STATUS_CODES, with_retry_policy
 from .errors import AzrmError, StepError
+from .plan_delta import KNOWN_AFTER_APPLY_TOKEN
 
 if TYPE_CHECKING:
     from .plan import PlanSession, Step
@@ -253,6 +254,13 @@ def apply(plan: PlanSession, *, parallelism: int | None = None) -> ApplyResult:
 
     def resolve(body: dict[str, Any]) -> dict[str, Any]:
         text = json.dumps(body)
+        for token, rid, path in {(m.group(0), m.group(1), m.group(2)) for m in KNOWN_AFTER_APPLY_TOKEN.finditer(text)}:
+            with lock:
+                known = token in resolved
+            if not known:
+                value = _server_filled(target, client, by_key, rid, path)
+                with lock:
+                    resolved[token] = json.dumps(value)[1:-1]
         with lock:
             for planned, real in resolved.items():
                 text = text.replace(planned, real)
@@ -378,6 +386,20 @@ def _execute(
     _learn(target, step, made, resolved, lock)
     journal.write(event="succeeded", run=run, key=step.key, id=step.id, kind=step.kind)
     return "changed" if current is not None else "made"
+
+
+def _server_filled(target: Session, client: Any, by_key: dict[str, Step], rid: str, path: str) -> str:
+    """Return the value Azure filled in at ``path`` of resource ``rid`` (a "known after apply" value)."""
+    producer = by_key.get(rid.lower())
+    node: Any = read_current(target, producer, client) or {} if producer is not None else {}
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    if not isinstance(node, str) or not node:
+        raise AzrmError(
+            f"{rid}: {path} has no value in Azure yet, so a step that uses it cannot run (a dynamic public IP, "
+            "for one, gets its address only once a running VM uses it)"
+        )
+    return node
 
 
 def _learn(target: Session, step: Step, answer: dict[str, Any], resolved: dict[str, str], lock: threading.Lock) -> None:

@@ -238,3 +238,30 @@ def test_the_web_farm_script_plans_applies_and_reruns_with_no_change(
         with again:
             farm.provision(again, **options)
         assert again.show().counts() == {"no change": 12}
+
+
+def test_values_azure_makes_up_are_known_after_apply(az: Any, tmp_path: Path) -> None:
+    def script(session: Any) -> Any:
+        provision(session)
+        vm = session.get_vm(RG, "KNVM01")
+        tags = {"vm": vm.vm_id}  # only Azure knows it: the tagged IP waits for the VM and gets the real one
+        body = {"location": "westeurope", "tags": tags, "properties": {"publicIPAllocationMethod": "Static"}}
+        session.network_client.public_ip_addresses.begin_create_or_update(RG, "tagged-ip", body).result()
+        return vm
+
+    plan = azrm.plan_session(az, journal=tmp_path / "j.jsonl")
+    with plan:
+        vm = script(plan)
+    assert vm.vm_id.startswith("(known after apply: /subscriptions/") and vm.vm_id.endswith("#properties.vmId)")
+    steps = {s.name: s for s in plan.steps()}
+    assert steps["KNVM01"].key in steps["tagged-ip"].depends_on
+    assert "tagged-ip" in str(plan.show())
+    plan.apply()
+    real = az.get_vm(RG, "KNVM01").vm_id
+    assert real and not real.startswith("(known")
+    assert az.network_client.public_ip_addresses.get(RG, "tagged-ip").tags == {"vm": real}
+
+    again = azrm.plan_session(az, journal=tmp_path / "j.jsonl")
+    with again:
+        script(again)
+    assert again.show().counts() == {"no change": 9}  # a mark is not a difference
