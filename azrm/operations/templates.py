@@ -21,7 +21,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -635,8 +635,12 @@ def _hide_sas(deployment: Any) -> Any:
         link = getattr(properties, attribute, None)
         if link is None:
             continue
-        if getattr(link, "query_string", None):
-            link.query_string = _secrets.MASK  # the whole token: any part of it may be the credential
+        # the models are mappings of the wire's keys; ParametersLink has no attribute for its queryString
+        wire: Any = link if isinstance(link, MutableMapping) else None
+        if wire is not None and wire.get("queryString"):
+            wire["queryString"] = _secrets.MASK  # the whole token: any part of it may be the credential
+        elif getattr(link, "query_string", None):
+            link.query_string = _secrets.MASK
         uri = getattr(link, "uri", None)
         if isinstance(uri, str) and _secrets.mask_sas(uri) != uri:
             link.uri = _secrets.mask_sas(uri)
