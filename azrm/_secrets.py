@@ -1,38 +1,85 @@
-"""Secrets azrm has handled, and a log-record scrubber that keeps them out of every log.
+r"""Secrets azrm has handled, and a log-record scrubber that keeps them out of every log.
 
 Passwords, storage account keys and SAS tokens pass through azrm on their way to Azure. azrm
 registers each one here, and a session installs a ``logging`` record factory that masks them with
-``********`` in every record's message and arguments, whichever library logs it (azure-core's HTTP
-logging with ``logging_enable=True`` logs whole request and response bodies at DEBUG).
+``********`` in every record, whichever library logs it (azure-core's HTTP logging with
+``logging_enable=True`` logs whole request and response bodies at DEBUG): the formatted message,
+the traceback of ``log.exception()`` and ``exc_info=True`` (formatted and scrubbed when the record is
+made, then kept as ``exc_text``), and ``stack_info``.
+
+A secret is masked in every form it takes in a log line, not only as typed: JSON-escaped (a
+password with a quote or a backslash has it escaped in a request body, non-ASCII is ``\uXXXX``),
+``repr``-escaped (a secret inside a logged dict or bytes), URL-encoded (``quote`` and
+``quote_plus``, as in a query string), base64 (as in a secret file or a Basic authorization), and
+those escapes nested once (a JSON body shown by ``repr``, a JSON string inside JSON). All forms of
+all secrets are compiled into one regular expression, rebuilt when a secret is registered.
 
 Some secrets reach the logs before azrm has seen them: a ``listKeys`` answer is logged by azure-core
-before the keys are handed back. The scrubber therefore also masks what has the shape of a secret:
-SAS signatures (``sig=``), ``AccountKey=`` in connection strings, ``adminPassword`` values, and
-base64 ``"value"`` fields of 40 characters or more (storage keys).
+before the keys are handed back, and the local Azure cannot know which SAS tokens are secret. The
+scrubber therefore also masks what has the shape of a secret: SAS signatures (``sig=``, also
+URL-encoded), ``AccountKey=`` in connection strings, ``adminPassword`` values, and base64 ``"value"``
+fields of 40 characters or more (storage keys).
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import re
 import threading
+import traceback
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote, quote_plus
 
-__all__ = ["MASK", "install", "is_registered", "register", "scrub"]
+__all__ = ["MASK", "ScrubFilter", "forms", "install", "is_registered", "mask_sas", "register", "scrub", "scrub_record"]
 
 MASK = "********"
 _MIN_LENGTH = 6  # shorter strings would mask ordinary words
 _secrets: set[str] = set()
 _lock = threading.Lock()
 _installed = False
+_pattern: re.Pattern[str] | None = None  # every form of every secret, longest first
 
-
+_SAS_SIG = re.compile(r"((?:\bsig|%26sig|%3Fsig)(?:=|%3D))[^&\"'\s\\]+", re.IGNORECASE)
 _SHAPES = (
-    (re.compile(r"(sig=)[^&\"'\s]+", re.IGNORECASE), r"\1" + MASK),
-    (re.compile(r"(AccountKey=)[^;\"'\s]+", re.IGNORECASE), r"\1" + MASK),
-    (re.compile(r"(\"adminPassword\"\s*:\s*\")[^\"]*(\")"), r"\1" + MASK + r"\2"),
+    (_SAS_SIG, r"\1" + MASK),
+    (re.compile(r"(AccountKey=)[^;\"'\s\\]+", re.IGNORECASE), r"\1" + MASK),
+    # a JSON string value, escapes included (a password with \" in it is masked whole)
+    (re.compile(r"(\"adminPassword\"\s*:\s*\")(?:[^\"\\]|\\.)*(\")"), r"\1" + MASK + r"\2"),
     (re.compile(r"(\"value\"\s*:\s*\")[A-Za-z0-9+/]{40,}={0,2}(\")"), r"\1" + MASK + r"\2"),
 )
+
+
+def forms(secret: str) -> set[str]:
+    """Return the forms ``secret`` can take in a log line (itself, escaped, encoded, nested once)."""
+    escapes = (
+        lambda s: json.dumps(s)[1:-1],
+        lambda s: json.dumps(s, ensure_ascii=False)[1:-1],
+        lambda s: repr(s)[1:-1],
+        lambda s: ascii(s)[1:-1],
+        lambda s: repr(s.encode("utf-8"))[2:-1],
+    )
+    encodings = (
+        lambda s: quote(s, safe=""),
+        lambda s: quote(s),
+        lambda s: quote_plus(s),
+        lambda s: quote_plus(s, safe=""),
+        lambda s: re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(s, safe="")),
+        lambda s: base64.b64encode(s.encode("utf-8")).decode("ascii"),
+        lambda s: base64.urlsafe_b64encode(s.encode("utf-8")).decode("ascii").rstrip("="),
+    )
+    first = {secret} | {f(secret) for f in (*escapes, *encodings)}
+    nested = {f(form) for form in first for f in escapes}
+    return {form for form in first | nested if len(form) >= _MIN_LENGTH}
+
+
+def _compile(secrets: Iterable[str]) -> re.Pattern[str] | None:
+    every = {form for secret in secrets for form in forms(secret)}
+    if not every:
+        return None
+    return re.compile("|".join(re.escape(form) for form in sorted(every, key=len, reverse=True)))
 
 
 def install() -> None:
@@ -45,11 +92,15 @@ def install() -> None:
 
 
 def register(secret: str | None) -> None:
-    """Keep ``secret`` out of every log record from now on."""
-    if not secret or len(secret) < _MIN_LENGTH:
+    """Keep ``secret`` (in each of its :func:`forms`) out of every log record from now on."""
+    global _pattern
+    if not isinstance(secret, str) or len(secret) < _MIN_LENGTH:
         return
     with _lock:
+        if secret in _secrets:
+            return
         _secrets.add(secret)
+        _pattern = _compile(_secrets)
     install()
 
 
@@ -61,49 +112,81 @@ def is_registered(value: str) -> bool:
 
 def scrub(text: str) -> str:
     """Return ``text`` with every registered secret, and whatever has a secret's shape, masked."""
-    for secret in sorted(_secrets, key=len, reverse=True):
-        if secret in text:
-            text = text.replace(secret, MASK)
-    for pattern, replacement in _SHAPES:
-        text = pattern.sub(replacement, text)
+    pattern = _pattern
+    if pattern is not None:
+        text = pattern.sub(MASK, text)
+    for shape, replacement in _SHAPES:
+        text = shape.sub(replacement, text)
     return text
 
 
-def _scrub_value(value: Any) -> Any:
-    if isinstance(value, str):
-        return scrub(value)
+def mask_sas(value: str | None) -> str | None:
+    """Return a URL or query string with its SAS signature (and any registered secret) masked."""
+    if not value:
+        return value
+    return _SAS_SIG.sub(r"\1" + MASK, scrub(value))
+
+
+def scrub_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Mask secrets in ``record`` in place: its message (formatted), traceback and stack."""
+    if getattr(record, "_azrm_scrubbed", False):
+        return record
+    record._azrm_scrubbed = True
+    try:
+        text = record.getMessage()
+    except Exception:  # a bad format string: logging reports it when the record is emitted
+        _scrub_parts(record)
+    else:
+        cleaned = scrub(text)
+        if cleaned != text:
+            record.msg, record.args = cleaned, ()
+    if record.exc_info and record.exc_info[0] is not None:
+        if not record.exc_text:
+            record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+        record.exc_info = None  # a handler formatting it again would show the secrets
+    elif record.exc_info:
+        record.exc_info = None
+    if record.exc_text:
+        record.exc_text = scrub(record.exc_text)
+    if record.stack_info:
+        record.stack_info = scrub(record.stack_info)
+    return record
+
+
+class ScrubFilter(logging.Filter):
+    """A logging filter doing :func:`scrub_record`, for handlers that may see records made elsewhere."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        scrub_record(record)
+        return True
+
+
+def _scrub_parts(record: logging.LogRecord) -> None:
+    if isinstance(record.msg, str):
+        record.msg = scrub(record.msg)
+    if isinstance(record.args, tuple):
+        record.args = tuple(_masked(a) for a in record.args)
+    elif isinstance(record.args, dict):
+        record.args = {k: _masked(v) for k, v in record.args.items()}
+
+
+def _masked(value: Any) -> Any:
+    if value is None or isinstance(value, (int, float, bool)):
+        return value
     if isinstance(value, bytes):
         try:
             return scrub(value.decode("utf-8")).encode("utf-8")
         except UnicodeDecodeError:
             return value
-    return value
+    text = str(value)
+    cleaned = scrub(text)
+    return cleaned if cleaned != text else value
 
 
 def _install() -> None:
     previous = logging.getLogRecordFactory()
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = previous(*args, **kwargs)
-        if isinstance(record.msg, str):
-            record.msg = scrub(record.msg)
-        elif record.msg is not None and not isinstance(record.msg, (int, float)):
-            record.msg = scrub(str(record.msg))
-        if isinstance(record.args, tuple):
-            record.args = tuple(_scrub_value(a) if isinstance(a, (str, bytes)) else _masked(a) for a in record.args)
-        elif isinstance(record.args, dict):
-            record.args = {
-                k: _scrub_value(v) if isinstance(v, (str, bytes)) else _masked(v) for k, v in record.args.items()
-            }
-        return record
+        return scrub_record(previous(*args, **kwargs))
 
     logging.setLogRecordFactory(factory)
-
-
-def _masked(value: Any) -> Any:
-    """Objects are formatted by the logging call later; mask them now if their text holds a secret."""
-    if value is None or isinstance(value, (int, float, bool)):
-        return value
-    text = str(value)
-    cleaned = scrub(text)
-    return cleaned if cleaned != text else value

@@ -18,6 +18,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from .. import _secrets
 from .core.clock import ManualClock
 from .core.engine import EmulatorSettings
 from .core.faults import FaultPlan
@@ -81,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
+    _secrets.install()  # SAS signatures and secrets' shapes masked in every record, tracebacks included
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_secrets.ScrubFilter())
     try:
         settings = EmulatorSettings(
             latency=Latency.parse(args.latency),

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .. import _secrets
 from .azurite import Azurite, AzuriteError, BlobPlane
 from .containers import ContainerPlane
 from .core.engine import Emulator, EmulatorSettings
@@ -74,6 +75,8 @@ class LocalAzure:
     # -- life cycle --------------------------------------------------------------------------
     def start(self) -> LocalAzure:
         """Start Azurite (unless ``blob=False``), then the emulator and its server."""
+        # Its logs (urllib3 at DEBUG fetching a linked template) would otherwise show SAS signatures.
+        _secrets.install()
         self._workdir = Path(tempfile.mkdtemp(prefix="azrm-local-"))
         try:
             plane = None

@@ -21,7 +21,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -399,7 +399,7 @@ class TemplateOperations(StorageOperations):
             self.reporter.finish(step, False, time.monotonic() - start)
             raise
         self.reporter.finish(step, True, time.monotonic() - start)
-        return result
+        return _hide_sas(result)
 
     def _count_done(self, resource_group_name: str, name: str) -> int:
         try:
@@ -556,8 +556,8 @@ class TemplateOperations(StorageOperations):
         """Get a deployment, or list a group's deployments, oldest first (``Get-AzResourceGroupDeployment``)."""
         deployments = self.deployment_client.deployments
         if name is not None:
-            return deployments.get(resource_group_name, name)
-        found = list(deployments.list_by_resource_group(resource_group_name))
+            return _hide_sas(deployments.get(resource_group_name, name))
+        found = [_hide_sas(d) for d in deployments.list_by_resource_group(resource_group_name)]
         return sorted(found, key=lambda d: str(_wire(d).get("properties", {}).get("timestamp", "")))
 
     def get_resource_group_deployment_operation(self, resource_group_name: str, deployment_name: str) -> list[Any]:
@@ -624,6 +624,29 @@ class TemplateOperations(StorageOperations):
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
+def _hide_sas(deployment: Any) -> Any:
+    """Mask the SAS of a deployment's ``templateLink`` / ``parametersLink`` (their reprs and ``as_dict()``).
+
+    ARM echoes the link a deployment was made from; its ``queryString`` (or a ``sig=`` in its ``uri``)
+    is a live credential to the template's container, which a printed result would otherwise show.
+    """
+    properties = getattr(deployment, "properties", None)
+    for attribute in ("template_link", "parameters_link"):
+        link = getattr(properties, attribute, None)
+        if link is None:
+            continue
+        # the models are mappings of the wire's keys; ParametersLink has no attribute for its queryString
+        wire: Any = link if isinstance(link, MutableMapping) else None
+        if wire is not None and wire.get("queryString"):
+            wire["queryString"] = _secrets.MASK  # the whole token: any part of it may be the credential
+        elif getattr(link, "query_string", None):
+            link.query_string = _secrets.MASK
+        uri = getattr(link, "uri", None)
+        if isinstance(uri, str) and _secrets.mask_sas(uri) != uri:
+            link.uri = _secrets.mask_sas(uri)
+    return deployment
+
+
 def _wire(model: Any) -> dict[str, Any]:
     """Return a model's JSON as ARM sent it (camelCase), whichever SDK generation made it."""
     if isinstance(model, Mapping):

@@ -4,8 +4,12 @@ Records are keyed by their lower-cased id (ARM ids are case-insensitive) and ind
 position in the id tree (``under``) and by what they refer to (:class:`RefIndex`, registered by the
 providers), so no lookup scans every record. The
 SQLite file (``--state FILE``) receives every change at the end of the request that made it, so a
-killed server loses at most the request in flight. It holds secrets (account keys, passwords), so it
-is created readable by its owner only.
+killed server loses at most the request in flight. It is created readable by its owner only, and the
+secrets in it (each record's ``secrets``: passwords, protected settings, secure deployment parameters,
+account keys; and the persisted settings) are sealed with Fernet (AES-128-CBC and HMAC-SHA256, from
+``cryptography``) under a key in ``FILE.key`` beside it, created with mode 0600. A state file copied
+or attached without its key shows no secret; the key beside it protects nothing from the user's own
+account, which is the point: the local Azure restarts on its state without asking for a passphrase.
 """
 
 from __future__ import annotations
@@ -22,7 +26,53 @@ from typing import Any
 
 from .ids import ResourceId, key
 
-__all__ = ["Record", "RefIndex", "Store"]
+__all__ = ["Record", "RefIndex", "StateKeyError", "Store"]
+
+_SEALED = "$sealed"  # a persisted value sealed with the state file's key
+
+
+class StateKeyError(ValueError):
+    """The state file's secrets cannot be opened: its key file is missing or is not the one they were sealed with."""
+
+
+class _Sealer:
+    """Seal and open JSON values with the key in ``<state file>.key`` (made on first use, mode 0600)."""
+
+    def __init__(self, state_path: str) -> None:
+        from cryptography.fernet import Fernet
+
+        self.path = state_path + ".key"
+        try:
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            if os.stat(self.path).st_mode & 0o077:
+                os.chmod(self.path, 0o600)
+            with open(self.path, "rb") as handle:
+                key = handle.read().strip()
+        else:
+            key = Fernet.generate_key()
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(key + b"\n")
+        try:
+            self._fernet = Fernet(key)
+        except ValueError:
+            raise StateKeyError(f"{self.path} does not hold a key (44 characters of URL-safe base64)") from None
+
+    def seal(self, value: Any) -> dict[str, str]:
+        return {_SEALED: self._fernet.encrypt(json.dumps(value).encode("utf-8")).decode("ascii")}
+
+    def open(self, value: Any) -> Any:
+        if not (isinstance(value, dict) and set(value) == {_SEALED}):
+            return value  # written in clear (a state file from before sealing): sealed at its next write
+        from cryptography.fernet import InvalidToken
+
+        try:
+            return json.loads(self._fernet.decrypt(value[_SEALED].encode("ascii")))
+        except InvalidToken:
+            raise StateKeyError(
+                f"the secrets in the state file were sealed with another key than the one in {self.path}: "
+                "restore the key file that was beside it, or start on a new state file"
+            ) from None
 
 
 @dataclass
@@ -162,6 +212,7 @@ class Store:
         self._meta_dirty = False
         self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = None
+        self._sealer: _Sealer | None = None
         self.path = os.fspath(path) if path is not None else None
         #: whether an existing state file had records or settings in it
         self.loaded_from_disk = False
@@ -176,15 +227,24 @@ class Store:
             # Create it private before anything secret lands in it.
             fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
             os.close(fd)
+        self._sealer = sealer = _Sealer(path)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA secure_delete=ON")  # a value replaced by its sealed form leaves no trace
         self._db.execute("CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, data TEXT NOT NULL)")
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         for (data,) in self._db.execute("SELECT data FROM records"):
-            record = Record(**json.loads(data))
+            fields = json.loads(data)
+            sealed = fields.get("secrets")
+            fields["secrets"] = sealer.open(sealed)
+            record = Record(**fields)
             self._index(record)
+            if fields["secrets"] and sealed is fields["secrets"]:
+                self._dirty.add(record.key)  # kept in clear by an older azrm: sealed at the next flush
         for name, value in self._db.execute("SELECT key, value FROM meta"):
-            self.meta[name] = json.loads(value)
+            stored = json.loads(value)
+            self.meta[name] = sealer.open(stored)
+            self._meta_dirty |= stored is self.meta[name]
 
     def flush(self) -> None:
         """Write pending changes to SQLite (no-op without a file)."""
@@ -202,17 +262,24 @@ class Store:
                     else:
                         db.execute(
                             "INSERT OR REPLACE INTO records (key, data) VALUES (?, ?)",
-                            (k, json.dumps(asdict(record))),
+                            (k, json.dumps(self._sealed(record))),
                         )
                 if self._meta_dirty:
                     for name, value in self.meta.items():
-                        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (name, json.dumps(value)))
+                        sealed = self._sealer.seal(value) if self._sealer is not None else value
+                        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (name, json.dumps(sealed)))
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
             self._dirty.clear()
             self._meta_dirty = False
+
+    def _sealed(self, record: Record) -> dict[str, Any]:
+        fields = asdict(record)
+        if fields["secrets"] and self._sealer is not None:
+            fields["secrets"] = self._sealer.seal(fields["secrets"])
+        return fields
 
     def close(self) -> None:
         """Flush and close the file."""

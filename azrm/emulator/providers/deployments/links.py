@@ -31,13 +31,15 @@ class DeploymentLinks(Provider):
 
     def fetch(self, uri: str, query: str | None = None) -> Any:
         """Download a linked template or parameters file, as ARM does (see :mod:`..downloads`)."""
+        from .... import _secrets
         from ..downloads import DownloadFailed, Offline, fetch
 
+        shown = _secrets.mask_sas(uri)  # an error quotes the link, not its signature
         try:
             data = fetch(self.emu, uri, query)
         except Offline as offline:
             message = (
-                f"Unable to download deployment content from '{uri}'. {offline} Serve the file from a local storage "
+                f"Unable to download deployment content from '{shown}'. {offline} Serve the file from a local storage "
                 "account or a web server on this machine (azrm's new_resource_group_deployment stages local files)."
             )
             raise ArmError(400, "InvalidContentLink", message) from None
@@ -45,13 +47,13 @@ class DeploymentLinks(Provider):
             raise ArmError(
                 400,
                 "InvalidContentLink",
-                f"Unable to download deployment content from '{uri}'. The remote server returned an error: "
+                f"Unable to download deployment content from '{shown}'. The remote server returned an error: "
                 f"{failed.reason}.",
             ) from None
         try:
             return load_json(data.decode("utf-8-sig"))
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ArmError(400, "InvalidContentLink", f"The content at '{uri}' is not valid JSON: {exc}") from None
+            raise ArmError(400, "InvalidContentLink", f"The content at '{shown}' is not valid JSON: {exc}") from None
 
     def _template_of(self, props: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """Return the request's template (inline, or fetched from ``templateLink``) and its link."""

@@ -152,8 +152,8 @@ class DeploymentsBackend(DeploymentRunner, DeploymentLinks):
             "providers": _providers(template),
             "dependencies": _dependencies(template),
         }
-        if link:
-            out["templateLink"] = link
+        if link:  # ARM echoes the uri and contentVersion, not the queryString: a SAS given there stays secret
+            out["templateLink"] = {k: v for k, v in link.items() if k != "queryString"}
         if props.get("debugSetting"):
             out["debugSetting"] = props["debugSetting"]
         on_error = props.get("onErrorDeployment")

@@ -209,7 +209,7 @@ class DeploymentRunner(Provider):
             props["expressionEvaluationOptions"] = {"scope": "inner" if scope == "inner" else "outer"}
         link = props.get("templateLink") or {}
         if link.get("relativePath"):
-            parent = record.properties.get("templateLink") or {}
+            parent = record.secrets.get("link") or record.properties.get("templateLink") or {}  # with its SAS
             props["templateLink"] = relative_link(parent, link["relativePath"], resource.name)
         group = str(body.get("resourceGroup") or run.template.context.resource_group)
         sub = str(body.get("subscriptionId") or run.template.context.subscription_id)
