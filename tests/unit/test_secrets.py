@@ -134,3 +134,9 @@ def test_a_state_file_without_its_key_says_so(tmp_path: Path) -> None:
     (tmp_path / "state.db.key").unlink()
     with pytest.raises(StateKeyError, match="restore the key file"):
         Store(path)
+
+
+def test_overlapping_secrets_leave_nothing_between_them() -> None:
+    _secrets.register("overlap-abcdefgh12")
+    _secrets.register("abcdefgh12-overlap-tail")
+    assert _secrets.scrub("zz overlap-abcdefgh12-overlap-tail zz") == "zz ******** zz"
