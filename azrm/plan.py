@@ -33,6 +33,7 @@ import json
 import os
 import re
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,10 +107,7 @@ class PlanReport:
 
     def counts(self) -> dict[str, int]:
         """How many steps of each action."""
-        out: dict[str, int] = {}
-        for change in self.changes:
-            out[change.action] = out.get(change.action, 0) + 1
-        return out
+        return dict(Counter(change.action for change in self.changes))
 
     def __str__(self) -> str:
         counts = ", ".join(

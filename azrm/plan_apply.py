@@ -23,6 +23,7 @@ import random
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -137,10 +138,7 @@ class ApplyResult:
 
     def counts(self) -> dict[str, int]:
         """How many steps ended in each status."""
-        out: dict[str, int] = {}
-        for o in self.outcomes:
-            out[o.status] = out.get(o.status, 0) + 1
-        return out
+        return dict(Counter(o.status for o in self.outcomes))
 
     def __str__(self) -> str:
         width = max([len(o.step.label) for o in self.outcomes] + [8])

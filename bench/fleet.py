@@ -82,19 +82,25 @@ def throttle_bound(write_count: int, vm_writes: int = 0) -> float:
     return max(arm, compute)
 
 
+def measured_apply(az: Any, plan: Any) -> tuple[Any, float, int, float, Counter[Any]]:
+    """Apply a plan; return its result, makespan, writes made, lower bound and the answers by status."""
+    statuses = status_counter(az)
+    before = writes(az)
+    start = time.monotonic()
+    result = plan.apply(parallelism=PARALLELISM)
+    makespan = time.monotonic() - start
+    made = writes(az) - before
+    bound = max(critical_path(result), throttle_bound(made, statuses["vm writes"]))
+    return result, makespan, made, bound, statuses
+
+
 def p1(count: int, sequential: int, latency: str) -> Any:
     print(f"P1  {count} VMs, latency {latency}, throttling on")
     with session(latency) as az:
         plan = azrm.plan_session(az, journal=Path(tempfile.mkdtemp()) / "p1.jsonl")
         with plan:
             fleet.provision_fleet(plan, count, location="westeurope", storage_name="knbenchfleet", password=PASSWORD)
-        statuses = status_counter(az)
-        before = writes(az)
-        start = time.monotonic()
-        result = plan.apply(parallelism=PARALLELISM)
-        makespan = time.monotonic() - start
-        made = writes(az) - before
-        bound = max(critical_path(result), throttle_bound(made, statuses["vm writes"]))
+        result, makespan, made, bound, statuses = measured_apply(az, plan)
         failed = result.counts().get("failed", 0)
         print(f"    plan.apply(parallelism={PARALLELISM}) {makespan:7.1f} s   lower bound {bound:6.1f} s   "
               f"ratio {makespan / bound:5.2f}   writes {made} ({made / count:.1f}/VM)   failed {failed}")  # fmt: skip
@@ -145,16 +151,22 @@ def p1(count: int, sequential: int, latency: str) -> Any:
     return bound
 
 
+def shared_parts(az: Any, storage_name: str) -> tuple[Any, Any, Any, str]:
+    """Make what the fleet's VMs share, one call at a time: group, storage, network, the DSC archive."""
+    rg = az.new_resource_group(fleet.RG_NAME, "westeurope")
+    storage = az.new_storage_account(rg.name, storage_name, location="westeurope")
+    subnet = azrm.new_virtual_network_subnet_config("web", address_prefix="10.1.0.0/20")
+    vnet = az.new_virtual_network(rg.name, "fleet-vnet", location="westeurope", address_prefix="10.1.0.0/16",
+                                  subnet=[subnet])  # fmt: skip
+    url = az.publish_vm_dsc_configuration(rg.name, ROOT / "examples" / "webdsc.ps1", storage_account_name=storage.name)
+    return rg, storage, vnet, url
+
+
 def threaded_chains(az: Any, count: int) -> tuple[float, int]:
     """The script's per-VM chains in a pool of 10 threads (what a user may try without plans)."""
     from azure.core.exceptions import HttpResponseError
 
-    rg = az.new_resource_group(fleet.RG_NAME, "westeurope")
-    storage = az.new_storage_account(rg.name, "knbenchthr", location="westeurope")
-    subnet = azrm.new_virtual_network_subnet_config("web", address_prefix="10.1.0.0/20")
-    vnet = az.new_virtual_network(rg.name, "fleet-vnet", location="westeurope", address_prefix="10.1.0.0/16",
-                                  subnet=[subnet])  # fmt: skip
-    az.publish_vm_dsc_configuration(rg.name, ROOT / "examples" / "webdsc.ps1", storage_account_name=storage.name)
+    rg, storage, vnet, _ = shared_parts(az, "knbenchthr")
     credential = azrm.Credential("knadmin", PASSWORD)
     failures = 0
 
@@ -193,12 +205,7 @@ def plain_sdk_chains(az: Any, count: int) -> tuple[float, int, int]:
     from azure.mgmt.compute import ComputeManagementClient
     from azure.mgmt.network import NetworkManagementClient
 
-    rg = az.new_resource_group(fleet.RG_NAME, "westeurope")
-    storage = az.new_storage_account(rg.name, "knbenchsdk", location="westeurope")
-    subnet = azrm.new_virtual_network_subnet_config("web", address_prefix="10.1.0.0/20")
-    vnet = az.new_virtual_network(rg.name, "fleet-vnet", location="westeurope", address_prefix="10.1.0.0/16",
-                                  subnet=[subnet])  # fmt: skip
-    url = az.publish_vm_dsc_configuration(rg.name, ROOT / "examples" / "webdsc.ps1", storage_account_name=storage.name)
+    rg, storage, vnet, url = shared_parts(az, "knbenchsdk")
     key = az.get_storage_account_key(rg.name, storage.name)[0].value
     sas = az._sas(key, storage.name, "windows-powershell-dsc", "webdsc.ps1.zip", datetime.timedelta(hours=2))
     options = {"base_url": az.arm_endpoint, "credential_scopes": az.credential_scopes,
@@ -307,13 +314,7 @@ def p3(count: int, apply: bool, latency: str) -> None:
               f"memory peak {peak / 2**20:.0f} MiB")  # fmt: skip
         if not apply:
             return
-        statuses = status_counter(az)
-        before = writes(az)
-        start = time.monotonic()
-        result = plan.apply(parallelism=PARALLELISM)
-        makespan = time.monotonic() - start
-        made = writes(az) - before
-        bound = max(critical_path(result), throttle_bound(made, statuses["vm writes"]))
+        result, makespan, made, bound, statuses = measured_apply(az, plan)
         print(f"    applied: {makespan:.1f} s, lower bound {bound:.1f} s, ratio {makespan / bound:.2f}, "
               f"writes {made}, failed {result.counts().get('failed', 0)}, 429s answered {statuses[429]}")  # fmt: skip
 
