@@ -342,7 +342,10 @@ def _execute(
         journal.write(event="started", run=run, key=step.key, id=step.id, kind=step.kind,
                       existed=known_existed.get(step.key, False))  # fmt: skip
         already = published_already(plan, step)
-        url = target.publish_archive(rg, archive, storage_account_name=account, container_name=container)
+        if already:  # its URL without a second read of the blob
+            url = str(target.blob_service(rg, account).get_blob_client(container, archive.name).url)
+        else:
+            url = target.publish_archive(rg, archive, storage_account_name=account, container_name=container)
         key = target.get_storage_account_key(rg, account)[0].value
         token = target._sas(key, account, container, archive.name, datetime.timedelta(days=7))
         planned = f"http://127.0.0.1:10000/{account}/{container}/{archive.name}"
