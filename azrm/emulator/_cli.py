@@ -3,7 +3,11 @@
 It prints exactly one JSON line on stdout once everything listens::
 
     {"arm_endpoint": "https://127.0.0.1:PORT", "subscription_id": "...", "tenant_id": "...",
-     "ca_bundle": "/tmp/.../ca.pem", "blob_port": N, "queue_port": N, "table_port": N}
+     "ca_bundle": "/tmp/.../ca.pem", "blob_port": N, "queue_port": N, "table_port": N,
+     "admin_key": "..."}
+
+``admin_key`` goes in the ``x-azrm-admin-key`` header of admin requests (``/_azrm/*`` other than
+health and info); ``AZRM_LOCAL_ENDPOINT`` set to this line lets ``azrm.local()`` attach and use it.
 
 and serves until SIGINT or SIGTERM, then stops Azurite and exits 0. Logs go to stderr.
 """

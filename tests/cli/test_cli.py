@@ -56,6 +56,8 @@ def request(info: dict[str, Any], method: str, path: str, body: Any = None) -> t
     else:
         conn = http.client.HTTPConnection(host, int(port), timeout=10)
     headers = {"Authorization": "Bearer test", "Content-Type": "application/json"}
+    if path.startswith("/_azrm/"):
+        headers["x-azrm-admin-key"] = info["admin_key"]
     conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
     response = conn.getresponse()
     data = response.read()
@@ -202,6 +204,10 @@ def test_manual_clock_admin_route() -> None:
         assert request(info, "GET", pip)[2]["properties"]["provisioningState"] == "Updating"
         status, _, clock = request(info, "POST", "/_azrm/clock", {"advance": 5})
         assert status == 200 and clock["operations_finished"] == 1
+        # without the admin key it prints at start, an admin route that changes something is refused
+        status, _, refused = request({**info, "admin_key": "wrong"}, "POST", "/_azrm/reset")
+        assert status == 401 and refused["error"]["code"] == "AuthenticationFailed"
+        assert request(info, "GET", pip)[0] == 200
         assert request(info, "GET", pip)[2]["properties"]["provisioningState"] == "Succeeded"
 
 
