@@ -312,6 +312,7 @@ def session_on(azure: Azure) -> Any:
         cloud_name="local",
         # in-process, the emulator's knobs are reached directly; over HTTPS, through its admin routes
         emulator=azure.emu if azure.mode == "inprocess" else None,
+        info={"admin_key": azure.emu.admin_key},
     )
 
 

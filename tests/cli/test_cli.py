@@ -81,6 +81,7 @@ def test_json_line_and_clean_stop() -> None:
             "blob_port",
             "queue_port",
             "table_port",
+            "admin_key",
         }
         assert info["arm_endpoint"].startswith("https://127.0.0.1:")
         assert Path(info["ca_bundle"]).is_file()

@@ -32,7 +32,7 @@ from .router import Router
 from .store import Record, Store
 from .throttle import Throttler
 from .versions import ApiVersions, well_formed
-from .wire import Call, Headers, Request, Response
+from .wire import MAX_BODY_BYTES, Call, Headers, Request, Response, too_large
 
 __all__ = ["WIRING", "Emulator", "EmulatorSettings", "Wiring"]
 
@@ -92,6 +92,25 @@ class EmulatorSettings:
 
 #: base URL of the requests the local Azure makes to itself (never on the network)
 INTERNAL_BASE = "https://arm.internal"
+
+
+#: the media types ARM reads a request body in (anything else: 415 ``UnsupportedMediaType``)
+_JSON_MEDIA_TYPES = ("application/json", "text/json")
+
+
+def _check_media_type(req: Request) -> None:
+    """Refuse a body that does not say it is JSON, as ARM does (415 ``UnsupportedMediaType``)."""
+    if req.method not in ("PUT", "PATCH", "POST") or not req.body:
+        return
+    given = req.headers.get("content-type")
+    if given is not None and given.split(";", 1)[0].strip().lower() in _JSON_MEDIA_TYPES:
+        return
+    raise ArmError(
+        415,
+        "UnsupportedMediaType",
+        f"The content media type '{given if given is not None else '<null>'}' is not supported. "
+        "Only 'application/json' is supported.",
+    )
 
 
 class Emulator:
@@ -329,6 +348,8 @@ class Emulator:
             correlation_id = req.headers.get("x-ms-correlation-request-id") or self.new_guid()
             rate_headers: dict[str, str] = {}
             try:
+                if len(req.body) > MAX_BODY_BYTES:
+                    raise too_large()
                 if req.path.startswith("/_azrm/"):
                     resp = serve_admin(self, req)
                 else:
@@ -346,11 +367,23 @@ class Emulator:
                     )
                     self.run_until(self.now())
                     self._check_scope(req, route.template, params)
+                    _check_media_type(req)
                     resp = self._serve(route, req, params, request_id)
                     if head_via_get and resp.status == 200:
                         resp.status = 204  # ARM answers HEAD on an existing resource with 204
             except ArmError as err:
                 resp = Response(err.status, err.envelope(), Headers(err.headers))
+            except DroppedConnection:
+                raise
+            except Exception as exc:  # a bug: answered in ARM's shape, logged, never a plain-text 500
+                log.exception("%s %s crashed", req.method, req.path)
+                crash = ArmError(
+                    500,
+                    "InternalServerError",
+                    f"The local Azure failed the request ({type(exc).__name__}); this is a bug in azrm. "
+                    f"Tracking id '{request_id}'.",
+                )
+                resp = Response(crash.status, crash.envelope())
             finally:
                 self.store.flush()
             if req.method == "HEAD":
