@@ -98,3 +98,26 @@ def test_a_bad_metric_is_a_400(emu: Emulator, body: Any) -> None:
 def test_in_process_set_metric_refuses_nan(emu: Emulator) -> None:
     with pytest.raises(ValueError, match="value"):
         emu.set_metric("/subscriptions/x", "Percentage CPU", math.nan)
+
+
+def test_a_stop_that_hangs_does_not_keep_the_process_alive() -> None:
+    import threading
+    import time
+
+    from azrm.emulator._cli import stop_within
+
+    release = threading.Event()
+
+    class Stuck:
+        def stop(self) -> None:
+            release.wait(5)
+
+    class Quick:
+        def stop(self) -> None:
+            pass
+
+    started = time.monotonic()
+    assert stop_within(Stuck(), 0.2) is False
+    assert time.monotonic() - started < 2
+    release.set()
+    assert stop_within(Quick(), 5) is True
