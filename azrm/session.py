@@ -177,7 +177,11 @@ class LocalSession(Session):
         if self.emulator is not None:
             return int(self.emulator.advance(seconds))
         answer = _admin(
-            self.arm_endpoint, "/_azrm/clock", {"advance": seconds}, self.client_options.get("connection_verify")
+            self.arm_endpoint,
+            "/_azrm/clock",
+            {"advance": seconds},
+            self.client_options.get("connection_verify"),
+            key=_admin_key(self.info),
         )
         return int(answer["operations_finished"])
 
@@ -205,6 +209,7 @@ class LocalSession(Session):
                 "/_azrm/metrics",
                 {"resourceId": rid, "metric": metric_name, "value": value},
                 self.client_options.get("connection_verify"),
+                key=_admin_key(self.info),
             )
         except urllib.error.HTTPError as err:
             if err.code == 404:
@@ -219,8 +224,13 @@ class LocalSession(Session):
             self.local = None
 
 
-def _admin(endpoint: str, path: str, body: Any = None, ca: Any = None) -> dict[str, Any]:
-    """Call an admin route of a local Azure on loopback."""
+def _admin_key(info: dict[str, Any]) -> str | None:
+    """Return the admin key of an attached local Azure: from its JSON line, else ``AZRM_LOCAL_ADMIN_KEY``."""
+    return info.get("admin_key") or os.environ.get("AZRM_LOCAL_ADMIN_KEY")
+
+
+def _admin(endpoint: str, path: str, body: Any = None, ca: Any = None, *, key: str | None = None) -> dict[str, Any]:
+    """Call an admin route of a local Azure on loopback (``key``: the admin key it printed at start)."""
     host = urlsplit(endpoint).hostname or ""
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise ValidationError("AZRM_LOCAL_ENDPOINT", endpoint, "a local Azure listens on loopback (127.0.0.1)")
@@ -233,7 +243,7 @@ def _admin(endpoint: str, path: str, body: Any = None, ca: Any = None) -> dict[s
         endpoint.rstrip("/") + path,
         data=data,
         method="POST" if data else "GET",
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **({"x-azrm-admin-key": key} if key else {})},
     )
     with urllib.request.urlopen(request, context=context, timeout=10) as response:
         return dict(json.loads(response.read()))

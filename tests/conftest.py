@@ -137,7 +137,8 @@ class Azure:
         from azure.core.rest import HttpRequest
 
         base = self.client_kwargs()["base_url"]
-        request = HttpRequest(method, base + path, json=body) if body is not None else HttpRequest(method, base + path)
+        headers = self.emu.admin_headers() if path.startswith("/_azrm/") else None
+        request = HttpRequest(method, base + path, json=body, headers=headers)
         return self.resources._client.send_request(request, **kwargs)
 
     def path(self, rg: str, provider_type: str, name: str, api_version: str) -> str:
@@ -311,6 +312,7 @@ def session_on(azure: Azure) -> Any:
         cloud_name="local",
         # in-process, the emulator's knobs are reached directly; over HTTPS, through its admin routes
         emulator=azure.emu if azure.mode == "inprocess" else None,
+        info={"admin_key": azure.emu.admin_key},
     )
 
 

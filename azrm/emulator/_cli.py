@@ -3,9 +3,15 @@
 It prints exactly one JSON line on stdout once everything listens::
 
     {"arm_endpoint": "https://127.0.0.1:PORT", "subscription_id": "...", "tenant_id": "...",
-     "ca_bundle": "/tmp/.../ca.pem", "blob_port": N, "queue_port": N, "table_port": N}
+     "ca_bundle": "/tmp/.../ca.pem", "blob_port": N, "queue_port": N, "table_port": N,
+     "admin_key": "..."}
 
-and serves until SIGINT or SIGTERM, then stops Azurite and exits 0. Logs go to stderr.
+``admin_key`` goes in the ``x-azrm-admin-key`` header of admin requests (``/_azrm/*`` other than
+health and info); ``AZRM_LOCAL_ENDPOINT`` set to this line lets ``azrm.local()`` attach and use it.
+
+and serves until SIGINT or SIGTERM, then stops Azurite and exits 0. Logs go to stderr. If a request
+still holds the local Azure ten seconds after the signal, or a second signal comes, it exits 1 at
+once (Azurite, reading its stdin, stops with it).
 """
 
 from __future__ import annotations
@@ -13,10 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 from .. import _secrets
 from .core.clock import ManualClock
@@ -24,7 +32,10 @@ from .core.engine import EmulatorSettings
 from .core.faults import FaultPlan
 from .core.latency import Latency
 
-__all__ = ["build_parser", "main"]
+__all__ = ["STOP_GRACE_SECONDS", "build_parser", "main", "stop_within"]
+
+#: how long a stop waits for a request still running before the process exits anyway
+STOP_GRACE_SECONDS = 10.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
+        if stop.is_set():  # a second signal: the user does not want to wait
+            os._exit(1)
         stop.set()
 
     signal.signal(signal.SIGINT, on_signal)
@@ -126,5 +139,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         while not stop.wait(0.5):
             pass
     finally:
-        local.stop()
+        if not stop_within(local, STOP_GRACE_SECONDS):
+            print(
+                f"error: a request was still running {STOP_GRACE_SECONDS:g} s after the stop signal; exiting without "
+                "waiting for it (Azurite stops when this process ends)",
+                file=sys.stderr,
+            )
+            sys.stderr.flush()
+            os._exit(1)
     return 0
+
+
+def stop_within(local: Any, grace: float) -> bool:
+    """Stop ``local`` in a thread; return whether it stopped within ``grace`` seconds.
+
+    Stopping waits for the request in progress (it holds the emulator's lock); one that does not end
+    must not keep SIGTERM from stopping the process.
+    """
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            local.stop()
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="azrm-stop", daemon=True).start()
+    return done.wait(grace)

@@ -90,7 +90,8 @@ class LocalAzure:
             if self.http:
                 tls = certs if self.tls else None
                 self.server = ArmServer(self.emulator, host=self.host, port=self.port, tls=tls).start()
-            self.emulator.published.update(self.info())
+            # the admin key is printed at start and kept by the session; /_azrm/info never tells it
+            self.emulator.published.update({k: v for k, v in self.info().items() if k != "admin_key"})
         except BaseException:
             self.stop()
             raise
@@ -182,7 +183,7 @@ class LocalAzure:
         return self._running().subscription_id
 
     def info(self) -> dict[str, Any]:
-        """Return what ``python -m azrm.emulator`` prints: endpoint, ids, CA bundle, Azurite ports."""
+        """Return what ``python -m azrm.emulator`` prints: endpoint, ids, CA bundle, Azurite ports, admin key."""
         emulator = self._running()
         return {
             "arm_endpoint": self.arm_endpoint,
@@ -192,6 +193,7 @@ class LocalAzure:
             "blob_port": self.azurite.blob_port if self.azurite else None,
             "queue_port": self.azurite.queue_port if self.azurite else None,
             "table_port": self.azurite.table_port if self.azurite else None,
+            "admin_key": emulator.admin_key,
         }
 
     def client_kwargs(self) -> dict[str, Any]:

@@ -56,6 +56,8 @@ def request(info: dict[str, Any], method: str, path: str, body: Any = None) -> t
     else:
         conn = http.client.HTTPConnection(host, int(port), timeout=10)
     headers = {"Authorization": "Bearer test", "Content-Type": "application/json"}
+    if path.startswith("/_azrm/"):
+        headers["x-azrm-admin-key"] = info["admin_key"]
     conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
     response = conn.getresponse()
     data = response.read()
@@ -79,6 +81,7 @@ def test_json_line_and_clean_stop() -> None:
             "blob_port",
             "queue_port",
             "table_port",
+            "admin_key",
         }
         assert info["arm_endpoint"].startswith("https://127.0.0.1:")
         assert Path(info["ca_bundle"]).is_file()
@@ -202,6 +205,10 @@ def test_manual_clock_admin_route() -> None:
         assert request(info, "GET", pip)[2]["properties"]["provisioningState"] == "Updating"
         status, _, clock = request(info, "POST", "/_azrm/clock", {"advance": 5})
         assert status == 200 and clock["operations_finished"] == 1
+        # without the admin key it prints at start, an admin route that changes something is refused
+        status, _, refused = request({**info, "admin_key": "wrong"}, "POST", "/_azrm/reset")
+        assert status == 401 and refused["error"]["code"] == "AuthenticationFailed"
+        assert request(info, "GET", pip)[0] == 200
         assert request(info, "GET", pip)[2]["properties"]["provisioningState"] == "Succeeded"
 
 

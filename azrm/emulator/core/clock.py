@@ -6,6 +6,7 @@ timestamps in bodies) reads one clock, so a manual clock makes a run fully deter
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from datetime import datetime, timezone
@@ -49,7 +50,9 @@ class ManualClock:
         return self._now
 
     def advance(self, seconds: float) -> float:
-        """Move forward by ``seconds`` (must not be negative) and return the new time."""
+        """Move forward by ``seconds`` (a finite number, not negative) and return the new time."""
+        if not math.isfinite(seconds):
+            raise ValueError(f"seconds: {seconds!r} is not a finite number")
         if seconds < 0:
             raise ValueError(f"seconds: {seconds!r} is negative; a clock only moves forward")
         with self._lock:
@@ -58,6 +61,8 @@ class ManualClock:
 
     def set(self, timestamp: float) -> None:
         """Jump to ``timestamp`` (not before the current time)."""
+        if not math.isfinite(timestamp):
+            raise ValueError(f"timestamp: {timestamp!r} is not a finite number")
         with self._lock:
             if timestamp < self._now:
                 raise ValueError(f"timestamp: {timestamp!r} is before the clock's time {self._now!r}")

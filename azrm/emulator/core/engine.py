@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import secrets
 import threading
 import time
 import uuid
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from .admin import ADMIN_KEY_HEADER, check_advance, check_metric_value, serve_admin
 from .clock import Clock, ManualClock, SystemClock, iso_utc
 from .errors import ArmError, DroppedConnection, resource_group_not_found
 from .faults import FaultInjector, FaultPlan
@@ -30,7 +32,7 @@ from .router import Router
 from .store import Record, Store
 from .throttle import Throttler
 from .versions import ApiVersions, well_formed
-from .wire import Call, Headers, Request, Response
+from .wire import MAX_BODY_BYTES, Call, Headers, Request, Response, too_large
 
 __all__ = ["WIRING", "Emulator", "EmulatorSettings", "Wiring"]
 
@@ -72,6 +74,7 @@ class EmulatorSettings:
     :param tenant_id: the tenant to report (derived from the seed when ``None``).
     :param strict_downloads: fail an extension whose files (a DSC archive, scripts) are on a host the
         offline local Azure cannot reach; by default it succeeds with a status saying they were not checked.
+    :param admin_key: the key admin routes (``/_azrm/*``) require; a random one when ``None``.
     """
 
     latency: Latency = field(default_factory=Latency.instant)
@@ -84,10 +87,30 @@ class EmulatorSettings:
     subscription_id: str | None = None
     tenant_id: str | None = None
     strict_downloads: bool = False
+    admin_key: str | None = None
 
 
 #: base URL of the requests the local Azure makes to itself (never on the network)
 INTERNAL_BASE = "https://arm.internal"
+
+
+#: the media types ARM reads a request body in (anything else: 415 ``UnsupportedMediaType``)
+_JSON_MEDIA_TYPES = ("application/json", "text/json")
+
+
+def _check_media_type(req: Request) -> None:
+    """Refuse a body that does not say it is JSON, as ARM does (415 ``UnsupportedMediaType``)."""
+    if req.method not in ("PUT", "PATCH", "POST") or not req.body:
+        return
+    given = req.headers.get("content-type")
+    if given is not None and given.split(";", 1)[0].strip().lower() in _JSON_MEDIA_TYPES:
+        return
+    raise ArmError(
+        415,
+        "UnsupportedMediaType",
+        f"The content media type '{given if given is not None else '<null>'}' is not supported. "
+        "Only 'application/json' is supported.",
+    )
 
 
 class Emulator:
@@ -109,6 +132,8 @@ class Emulator:
         self.settings = settings or EmulatorSettings()
         self.clock: Clock = self.settings.clock or SystemClock()
         self.rng = random.Random(self.settings.seed)
+        #: what admin routes other than health and info require (never from the seeded generator)
+        self.admin_key = self.settings.admin_key or secrets.token_urlsafe(24)
         self.store = Store(self.settings.state_path)
         self.ops = Operations(retry_after=self.settings.retry_after)
         #: the api-versions each type accepts, and the shapes of older ones (providers register theirs)
@@ -242,11 +267,16 @@ class Emulator:
         """Move a :class:`ManualClock` forward and settle; returns how many operations finished."""
         if not isinstance(self.clock, ManualClock):
             raise TypeError("advance() needs EmulatorSettings(clock=ManualClock())")
-        self.clock.advance(seconds)
+        self.clock.advance(check_advance(seconds))
         return self.settle()
+
+    def admin_headers(self) -> dict[str, str]:
+        """Return the header that admin requests (``/_azrm/*``) carry."""
+        return {ADMIN_KEY_HEADER: self.admin_key}
 
     def set_metric(self, resource_id: str, metric: str, value: float) -> None:
         """Set a synthetic metric of a resource from now on (what autoscale reads): ``Percentage CPU`` = 80."""
+        value = check_metric_value(value)
         with self._lock:
             self.run_until(self.now())
             if self.store.get(resource_id) is None:
@@ -318,8 +348,10 @@ class Emulator:
             correlation_id = req.headers.get("x-ms-correlation-request-id") or self.new_guid()
             rate_headers: dict[str, str] = {}
             try:
+                if len(req.body) > MAX_BODY_BYTES:
+                    raise too_large()
                 if req.path.startswith("/_azrm/"):
-                    resp = self._admin(req)
+                    resp = serve_admin(self, req)
                 else:
                     self._authenticate(req)
                     self._inject_fault(req, request_id, correlation_id)
@@ -335,11 +367,23 @@ class Emulator:
                     )
                     self.run_until(self.now())
                     self._check_scope(req, route.template, params)
+                    _check_media_type(req)
                     resp = self._serve(route, req, params, request_id)
                     if head_via_get and resp.status == 200:
                         resp.status = 204  # ARM answers HEAD on an existing resource with 204
             except ArmError as err:
                 resp = Response(err.status, err.envelope(), Headers(err.headers))
+            except DroppedConnection:
+                raise
+            except Exception as exc:  # a bug: answered in ARM's shape, logged, never a plain-text 500
+                log.exception("%s %s crashed", req.method, req.path)
+                crash = ArmError(
+                    500,
+                    "InternalServerError",
+                    f"The local Azure failed the request ({type(exc).__name__}); this is a bug in azrm. "
+                    f"Tracking id '{request_id}'.",
+                )
+                resp = Response(crash.status, crash.envelope())
             finally:
                 self.store.flush()
             if req.method == "HEAD":
@@ -505,63 +549,21 @@ class Emulator:
                     f"The resource group '{group.name}' is in deprovisioning state and cannot perform this operation.",
                 )
 
-    # -- admin routes (no auth: loopback only) -------------------------------------------------
-    def _admin(self, req: Request) -> Response:
-        path = req.path.rstrip("/").lower()
-        if path == "/_azrm/health" and req.method == "GET":
-            return Response(200, {"status": "ok"})
-        if path == "/_azrm/info" and req.method == "GET":
-            return Response(200, self.info())
-        if path == "/_azrm/clock" and req.method == "GET":
-            return Response(
-                200, {"now": self.now(), "time": iso_utc(self.now()), "manual": isinstance(self.clock, ManualClock)}
-            )
-        if path == "/_azrm/clock" and req.method == "POST":
-            if not isinstance(self.clock, ManualClock):
-                raise ArmError(
-                    409, "ClockNotManual", "The local Azure runs on the system clock; start it with --clock manual."
-                )
-            try:
-                seconds = float((req.json() or {}).get("advance", 0))
-            except (ValueError, AttributeError):
-                raise ArmError(400, "InvalidRequestContent", 'Send {"advance": <seconds>}.') from None
-            if seconds < 0:
-                raise ArmError(
-                    400, "InvalidRequestContent", f"advance: {seconds!r} is negative; time only moves forward."
-                )
-            self.clock.advance(seconds)
-            finished = self.run_until(self.now())
-            return Response(200, {"now": self.now(), "time": iso_utc(self.now()), "operations_finished": finished})
-        if path == "/_azrm/metrics" and req.method == "POST":
-            data = req.json() if req.body else None
-            if not isinstance(data, dict) or not data.get("resourceId") or not data.get("metric"):
-                raise ArmError(
-                    400,
-                    "InvalidRequestContent",
-                    'Send {"resourceId": "<resource id>", "metric": "Percentage CPU", "value": 80}.',
-                )
-            try:
-                self.set_metric(str(data["resourceId"]), str(data["metric"]), float(data.get("value", 0)))
-            except LookupError as exc:
-                raise ArmError(404, "ResourceNotFound", str(exc)) from None
-            except (TypeError, ValueError) as exc:
-                raise ArmError(400, "InvalidRequestContent", str(exc)) from None
-            return Response(
-                200, {"resourceId": data["resourceId"], "metric": data["metric"], "time": iso_utc(self.now())}
-            )
-        if path == "/_azrm/reset" and req.method == "POST":
+    # -- admin routes (loopback only) ---------------------------------------------------------
+    def reset(self) -> None:
+        """Delete every resource group (and so every resource) and forget every operation."""
+        with self._lock:
             for record in list(self.store):
                 if record.type.lower() == "microsoft.resources/resourcegroups":
                     self.remove(record.id)
             self.store.clear()
             self.ops.clear()
-            return Response(200, {"status": "reset"})
-        raise ArmError(404, "NotFound", f"No admin route {req.method} {req.path}.")
+            self.store.flush()
 
     def info(self) -> dict[str, Any]:
         """Return what the emulator is and how it is set (the admin ``/_azrm/info`` answer)."""
         return {
-            **self.published,
+            **{k: v for k, v in self.published.items() if k != "admin_key"},
             "subscription_id": self.subscription_id,
             "tenant_id": self.tenant_id,
             "latency": self.settings.latency.describe(),

@@ -15,7 +15,9 @@ body of every modelled type, before any handler sees it:
   half to even, as ``Convert.ToInt32``: ``2.0`` -> ``2``, ``12.5`` -> ``12``), an integer to a
   float and to a boolean (non-zero is true), an empty string to null for a number or a boolean.
   What cannot convert (``"abc"`` or ``"12.0"`` for an integer, ``"yes"`` for a boolean, a boolean
-  for a number) is refused with the provider's code for an unreadable body, naming the JSON path,
+  for a number, an object or a list for a scalar, anything but an object for an object such as
+  ``sku`` or ``properties``, anything but a list for a list)
+  is refused with the provider's code for an unreadable body, naming the JSON path,
   before anything is stored. (Newtonsoft's ``ReadAsInt32`` and ``ReadAsBoolean``; see
   ``docs/research/arm-leniency.md``.)
 
@@ -65,7 +67,12 @@ class BindError(ValueError):
         return self
 
     def __str__(self) -> str:
-        return f"Error converting value {json.dumps(self.value)} to type '{self.expected}'. Path '{self.path}'."
+        if isinstance(self.value, dict | list):  # Json.NET meets '{' or '[' where it reads a scalar or a list
+            token = "{" if isinstance(self.value, dict) else "["
+            return f"Unexpected character encountered while parsing value: {token}. Path '{self.path}'."
+        shown = json.dumps(self.value)
+        shown = shown if len(shown) <= 200 else shown[:200] + "..."
+        return f"Error converting value {shown} to type '{self.expected}'. Path '{self.path}'."
 
     def arm_error(self, resource_type: str) -> ArmError:
         """Return the provider's 400 for this body."""
@@ -115,6 +122,10 @@ def _bind(value: Any, spec: Any, path: str, known_only: bool = False, lenient: b
             if isinstance(value, str):
                 return next((v for v in inner if v.lower() == value.lower()), value)
             return _to_str(value, path)
+        if (kind == "list" and not isinstance(value, list)) or (kind == "map" and not isinstance(value, dict)):
+            if lenient:
+                return value
+            raise BindError(path, value, "List" if kind == "list" else "Dictionary")
         if kind == "list" and isinstance(value, list):
             out_list = []
             for i, v in enumerate(value):
@@ -141,7 +152,10 @@ def _bind(value: Any, spec: Any, path: str, known_only: bool = False, lenient: b
                 return value
             raise
     if not isinstance(value, dict):
-        return value
+        if lenient:
+            return value
+        # an object property given a string, number, boolean or list: the provider cannot read the body
+        raise BindError(path, value, str(spec).rsplit(".", 1)[-1])
     schemas = _SCHEMAS or _schemas()
     fields = schemas["defs"].get(spec, {})
     lookup = schemas["lookup"].get(spec, {})
@@ -160,7 +174,7 @@ def _bind(value: Any, spec: Any, path: str, known_only: bool = False, lenient: b
 
 
 def _to_int(value: Any, path: str) -> Any:
-    if isinstance(value, bool):
+    if isinstance(value, bool | dict | list):
         raise BindError(path, value, "System.Int32")
     if isinstance(value, int):
         return value
@@ -178,7 +192,7 @@ def _to_int(value: Any, path: str) -> Any:
 
 
 def _to_float(value: Any, path: str) -> Any:
-    if isinstance(value, bool):
+    if isinstance(value, bool | dict | list):
         raise BindError(path, value, "System.Double")
     if isinstance(value, str):
         if value == "":
@@ -202,6 +216,8 @@ def _to_bool(value: Any, path: str) -> Any:
         if value == "":
             return None
         raise BindError(path, value, "System.Boolean")
+    if isinstance(value, dict | list):
+        raise BindError(path, value, "System.Boolean")
     return value
 
 
@@ -212,6 +228,8 @@ def _to_str(value: Any, path: str) -> Any:
         return str(value)
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dict | list):
+        raise BindError(path, value, "System.String")
     return value
 
 

@@ -20,7 +20,7 @@ from .errors import ArmError
 if TYPE_CHECKING:
     from .engine import Emulator
 
-__all__ = ["Call", "Headers", "Request", "Response"]
+__all__ = ["MAX_BODY_BYTES", "MAX_DEPTH", "Call", "Headers", "Request", "Response", "too_large"]
 
 
 class Headers(MutableMapping[str, str]):
@@ -53,6 +53,34 @@ class Headers(MutableMapping[str, str]):
 
     def __repr__(self) -> str:
         return f"Headers({dict(self.items())!r})"
+
+
+#: the deepest nesting of objects and arrays a body may have (Json.NET's and System.Text.Json's default)
+MAX_DEPTH = 64
+#: the largest request body ARM accepts (4 MB: 413 ``RequestContentTooLarge`` above it)
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Return whether ``data`` nests objects and arrays deeper than ``limit`` (no recursion: a stack)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Iterable[Any] = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def too_large() -> ArmError:
+    """Return ARM's 413 for a body over :data:`MAX_BODY_BYTES`."""
+    return ArmError(413, "RequestContentTooLarge", "The request content size exceeds the maximum size of 4 MB.")
 
 
 @dataclass
@@ -88,10 +116,21 @@ class Request:
         return self.query.get("api-version")
 
     def json(self) -> Any:
-        """Decode the body as JSON (``None`` when empty). Raises ``ValueError`` on bad JSON."""
+        """Decode the body as JSON (``None`` when empty).
+
+        Raises ``ValueError`` on bad JSON, and on JSON nested deeper than :data:`MAX_DEPTH` (as
+        Json.NET's reader does: handlers recurse over bodies, and a 100,000-deep array would
+        exhaust the stack).
+        """
         if not self.body or not self.body.strip():
             return None
-        return json.loads(self.body.decode("utf-8-sig"))
+        try:
+            data = json.loads(self.body.decode("utf-8-sig"))
+        except RecursionError:
+            raise ValueError(f"The reader's MaxDepth of {MAX_DEPTH} has been exceeded.") from None
+        if _deeper_than(data, MAX_DEPTH):
+            raise ValueError(f"The reader's MaxDepth of {MAX_DEPTH} has been exceeded.")
+        return data
 
 
 @dataclass

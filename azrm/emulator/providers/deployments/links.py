@@ -62,7 +62,17 @@ class DeploymentLinks(Provider):
         if props.get("template") is not None:
             template = props["template"]
             if isinstance(template, str):
-                template = load_json(template)
+                try:
+                    template = load_json(template)
+                except ValueError as exc:
+                    raise ArmError(400, "InvalidTemplate", f"Deployment template parse failed: '{exc}'.") from None
+            if not isinstance(template, dict):
+                raise ArmError(
+                    400,
+                    "InvalidTemplate",
+                    "Deployment template parse failed: 'The template must be a JSON object. "
+                    "Path 'properties.template'.'",
+                )
             return template, None
         link = props.get("templateLink") or {}
         if link.get("relativePath") and not link.get("uri"):

@@ -9,6 +9,7 @@ from ...core.ids import key
 from ...core.router import Router
 from ...core.store import Record
 from .common import NIC_TYPE, NSG_TYPE, VNET_TYPE, NetworkBase, child_name, ref_id
+from .limits import check_count
 
 if TYPE_CHECKING:
     from ...core.wire import Call
@@ -224,6 +225,7 @@ class NetworkSecurityGroupBackend(NetworkBase):
     def build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
         location = self.region_of(body, NSG_TYPE, rid, existing)
         props_in = body.get("properties") or {}
+        check_count(props_in.get("securityRules"), "SecurityRulesPerNetworkSecurityGroup", rid)
         rules = [validate_rule(rid, raw) for raw in props_in.get("securityRules") or []]
         check_conflicts(rules)
         props = {

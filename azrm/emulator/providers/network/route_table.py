@@ -17,6 +17,7 @@ from ...core.ids import key
 from ...core.router import Router
 from ...core.store import Record
 from .common import VNET_TYPE, NetworkBase, child_name, parse_prefix, ref_id
+from .limits import check_count
 
 if TYPE_CHECKING:
     from ...core.wire import Call
@@ -105,6 +106,7 @@ class RouteTableBackend(NetworkBase):
     def build(self, call: Call, rid: str, name: str, body: dict[str, Any], existing: Record | None) -> Record:
         location = self.region_of(body, ROUTE_TABLE_TYPE, rid, existing)
         props_in = body.get("properties") or {}
+        check_count(props_in.get("routes"), "RoutesPerRouteTable", rid)
         routes = [validate_route(rid, raw) for raw in props_in.get("routes") or []]
         names = [r["name"].lower() for r in routes]
         duplicate = next((n for n in names if names.count(n) > 1), None)

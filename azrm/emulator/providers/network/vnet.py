@@ -15,6 +15,7 @@ from ...core.ids import key
 from ...core.router import Router
 from ...core.store import Record
 from .common import NSG_TYPE, VNET_TYPE, NetworkBase, child_name, parse_prefix, ref_id, subnet_prefixes
+from .limits import check_count, first_outside, first_overlap
 
 if TYPE_CHECKING:
     from ...core.wire import Call
@@ -139,24 +140,25 @@ class VirtualNetworkBackend(NetworkBase):
                     f"Subnet '{subnet['name']}' appears twice in virtual network {vnet_id}.",
                 )
             names.add(subnet["name"].lower())
-            for prefix in subnet_prefixes(subnet, subnet["id"]):
-                if not any(prefix.version == s.version and prefix.subnet_of(s) for s in spaces):
-                    raise ArmError(
-                        400,
-                        "NetcfgSubnetRangeOutsideVnet",
-                        f"Subnet '{subnet['name']}' is not valid because its IP address range is "
-                        "outside the IP address "
-                        f"range of virtual network '{vnet_name}'.",
-                    )
-                for other_name, other in seen:
-                    if prefix.version == other.version and prefix.overlaps(other):
-                        raise ArmError(
-                            400,
-                            "NetcfgSubnetRangesOverlap",
-                            f"Subnet '{subnet['name']}' is not valid because its IP address range overlaps with that "
-                            f"of an existing subnet '{other_name}' in virtual network '{vnet_name}'.",
-                        )
             seen.extend((subnet["name"], p) for p in subnet_prefixes(subnet, subnet["id"]))
+        outside = first_outside(seen, spaces)
+        if outside is not None:
+            raise ArmError(
+                400,
+                "NetcfgSubnetRangeOutsideVnet",
+                f"Subnet '{outside[0]}' is not valid because its IP address range is "
+                "outside the IP address "
+                f"range of virtual network '{vnet_name}'.",
+            )
+        clash = first_overlap(seen)
+        if clash is not None:
+            (other_name, _), (subnet_name, _) = clash
+            raise ArmError(
+                400,
+                "NetcfgSubnetRangesOverlap",
+                f"Subnet '{subnet_name}' is not valid because its IP address range overlaps with that "
+                f"of an existing subnet '{other_name}' in virtual network '{vnet_name}'.",
+            )
 
     def _check_removed_or_changed(self, existing: Record | None, subnets: list[dict[str, Any]]) -> None:
         if existing is None:
@@ -189,15 +191,18 @@ class VirtualNetworkBackend(NetworkBase):
                 "InvalidAddressSpace",
                 f"Virtual network {rid} has no address space: properties.addressSpace.addressPrefixes is required.",
             )
+        check_count(props_in.get("subnets"), "SubnetsPerVirtualNetwork", rid)
+        check_count(props_in.get("virtualNetworkPeerings"), "PeeringsPerVirtualNetwork", rid)
+        check_count((props_in.get("dhcpOptions") or {}).get("dnsServers"), "DnsServersPerVirtualNetwork", rid)
         spaces = [parse_prefix(p, rid) for p in space]
-        for i, a in enumerate(spaces):
-            for b in spaces[i + 1 :]:
-                if a.version == b.version and a.overlaps(b):
-                    raise ArmError(
-                        400,
-                        "VnetAddressSpacesOverlap",
-                        f"Address space {a} overlaps with address space {b} in virtual network {rid}.",
-                    )
+        clash = first_overlap((str(net), net) for net in spaces)
+        if clash is not None:
+            (_, a), (_, b) = clash
+            raise ArmError(
+                400,
+                "VnetAddressSpacesOverlap",
+                f"Address space {a} overlaps with address space {b} in virtual network {rid}.",
+            )
         subnets = [self._subnet_body(rid, raw, location) for raw in props_in.get("subnets") or []]
         self._validate_subnets(rid, name, spaces, subnets)
         self._check_removed_or_changed(existing, subnets)
