@@ -13,9 +13,19 @@ from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, cast
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
+from .._typecheck import check_arguments, check_public_methods, checked
 from ..errors import ValidationError
 
-__all__ = ["Builder", "CmdletFunction", "Step", "check", "cmdlet_function", "frozen_tags", "resource_ref"]
+__all__ = [
+    "Builder",
+    "CmdletFunction",
+    "Step",
+    "check",
+    "checked",
+    "cmdlet_function",
+    "frozen_tags",
+    "resource_ref",
+]
 
 B = TypeVar("B", bound="Builder")
 C = TypeVar("C", bound="Builder")
@@ -40,6 +50,13 @@ class Builder(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        check_public_methods(cls)  # wrong types and Nones: ValidationError naming the parameter
+        if "__init__" in vars(cls):  # a constructor with the cmdlet's parameters (NIC, DscExtension...)
+            cls.__init__ = checked(cls.__init__)  # type: ignore[method-assign]
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -151,6 +168,7 @@ def cmdlet_function(
             if args:  # most likely not a config where one belongs
                 same(args[0])
             raise TypeError(f"{cmdlet}(): {exc}") from None
+        check_arguments(getattr(target, method.__name__, method), (None, *args), kwargs)
         return Step(cmdlet, lambda config: method(same(config), *args, **kwargs), kwargs)
 
     function.__name__ = function.__qualname__ = cmdlet

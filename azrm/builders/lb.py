@@ -23,7 +23,7 @@ import ipaddress
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from ._base import Builder, check, resource_ref
+from ._base import Builder, check, checked, resource_ref
 
 __all__ = [
     "BackendAddressPoolConfig",
@@ -231,6 +231,7 @@ class InboundNatPoolConfig(Builder):
         }
 
 
+@checked
 def new_load_balancer_frontend_ip_config(
     name: str, *, public_ip_address_id: Any = None, subnet_id: Any = None, private_ip_address: str | None = None
 ) -> FrontendIpConfig:
@@ -250,11 +251,13 @@ def new_load_balancer_frontend_ip_config(
     )
 
 
+@checked
 def new_load_balancer_backend_address_pool_config(name: str) -> BackendAddressPoolConfig:
     """Describe a backend pool (``New-AzLoadBalancerBackendAddressPoolConfig``)."""
     return BackendAddressPoolConfig(name=_name(name, "name"))
 
 
+@checked
 def new_load_balancer_probe_config(
     name: str,
     *,
@@ -285,6 +288,7 @@ def _frontend(value: Any) -> FrontendIpConfig:
     return value
 
 
+@checked
 def new_load_balancer_rule_config(
     name: str,
     *,
@@ -325,6 +329,7 @@ def new_load_balancer_rule_config(
     )
 
 
+@checked
 def new_load_balancer_inbound_nat_pool_config(
     name: str,
     *,

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..rules import cidr_problem
-from ._base import Builder, check, frozen_tags, resource_ref
+from ._base import Builder, check, checked, frozen_tags, resource_ref
 
 __all__ = ["NIC", "IpConfig", "SubnetConfig", "new_network_interface_ip_config", "new_virtual_network_subnet_config"]
 
@@ -56,6 +56,7 @@ class SubnetConfig(Builder):
         return {"name": self.name, "properties": props}
 
 
+@checked
 def new_virtual_network_subnet_config(
     name: str, *, address_prefix: str | Sequence[str], network_security_group_id: Any = None
 ) -> SubnetConfig:
@@ -96,6 +97,7 @@ class IpConfig(Builder):
         return {"name": self.name, "properties": props}
 
 
+@checked
 def new_network_interface_ip_config(
     name: str,
     *,
