@@ -382,6 +382,19 @@ class SessionBase:
         self.reporter.finish(step, True, time.monotonic() - start)
         return result
 
+    # -- catalogues -------------------------------------------------------------------------------
+    def _catalogue_problem(
+        self, region: str, size: str, image: tuple[str, str, str, str] | None
+    ) -> tuple[str, str, str] | None:
+        """Return ``(field, value, rule)`` for a VM size or marketplace image the region does not offer.
+
+        Only where the session knows the catalogue for certain without a request (the local Azure: its
+        own data files). On Azure the sizes and images differ per region and subscription, and a
+        create that names one the region lacks is refused at once with nothing made; reading the
+        catalogue first would cost requests on every create, so ARM's answer is left to say it.
+        """
+        return None
+
     # -- regions -----------------------------------------------------------------------------------
     def _location(self, location: str | None, field: str = "location") -> str:
         """Return the region to use: given or the session's default, normalised and checked.

@@ -15,16 +15,19 @@ from pydantic import ValidationError as PydanticValidationError
 
 from .._typecheck import check_arguments, check_public_methods, checked
 from ..errors import ValidationError
+from ..rules import network_name_problem, tags_problem
 
 __all__ = [
     "Builder",
     "CmdletFunction",
     "Step",
     "check",
+    "check_network_name",
     "checked",
     "cmdlet_function",
     "frozen_tags",
     "resource_ref",
+    "tag_body",
 ]
 
 B = TypeVar("B", bound="Builder")
@@ -99,9 +102,23 @@ def resource_ref(value: Any, field: str) -> str:
     return str(rid)
 
 
-def frozen_tags(tags: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
-    """Tags as a sorted tuple of pairs (hashable, immutable)."""
-    return tuple(sorted((str(k), str(v)) for k, v in (tags or {}).items()))
+def tag_body(tags: Mapping[str, str] | None, field: str = "tags", *, storage: bool = False) -> dict[str, str]:
+    """Return tags as ARM's JSON, checked against Azure's limits (count, name and value lengths, characters)."""
+    body = {str(k): str(v) for k, v in (tags or {}).items()}
+    problem = tags_problem(body, storage=storage)
+    check(problem is None, field, f"{len(body)} tags" if len(body) > 5 else body, problem or "")
+    return body
+
+
+def frozen_tags(tags: Mapping[str, str] | None, field: str = "tags") -> tuple[tuple[str, str], ...]:
+    """Tags as a sorted tuple of pairs (hashable, immutable), checked as :func:`tag_body` does."""
+    return tuple(sorted(tag_body(tags, field).items()))
+
+
+def check_network_name(name: str, kind: str, field: str = "name") -> None:
+    """Raise :class:`ValidationError` for a Microsoft.Network name Azure would refuse (length, characters)."""
+    problem = network_name_problem(name, kind)
+    check(problem is None, field, name, problem or "")
 
 
 class Step:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..rules import cidr_problem
-from ._base import Builder, check, checked, frozen_tags, resource_ref
+from ._base import Builder, check, check_network_name, checked, frozen_tags, resource_ref
 
 __all__ = ["NIC", "IpConfig", "SubnetConfig", "new_network_interface_ip_config", "new_virtual_network_subnet_config"]
 
@@ -42,7 +42,7 @@ class SubnetConfig(Builder):
         )
 
     def _rules(self) -> None:
-        check(bool(self.name.strip()), "SubnetConfig.name", self.name, "a subnet needs a name")
+        check_network_name(self.name, "subnet")
 
     def to_body(self) -> dict[str, Any]:
         """Return the subnet as ARM's JSON (inside a virtual network's ``subnets``)."""
@@ -77,6 +77,9 @@ class IpConfig(Builder):
     primary: bool = True
     load_balancer_backend_address_pool_ids: tuple[str, ...] = ()
     load_balancer_inbound_nat_rule_ids: tuple[str, ...] = ()
+
+    def _rules(self) -> None:
+        check_network_name(self.name, "IP configuration")
 
     def to_body(self) -> dict[str, Any]:
         """Return the IP configuration as ARM's JSON."""
@@ -174,7 +177,7 @@ class NIC(Builder):
         )
 
     def _rules(self) -> None:
-        check(bool(self.name.strip()), "NIC.name", self.name, "a network interface needs a name")
+        check_network_name(self.name, "network interface")
         names = [c.name.lower() for c in self.ip_configs]
         check(
             len(names) == len(set(names)),

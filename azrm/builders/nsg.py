@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal, cast
 
-from ._base import Builder, check, checked
+from ._base import Builder, check, check_network_name, checked
 
 __all__ = ["SecurityRuleConfig", "check_security_rules", "new_network_security_rule_config"]
 
@@ -45,6 +45,7 @@ class SecurityRuleConfig(Builder):
     description: str | None = None
 
     def _rules(self) -> None:
+        check_network_name(self.name, "security rule")
         check(bool(self.name.strip()), "name", self.name, "cannot be empty")
         check(100 <= self.priority <= 4096, "priority", self.priority, "a rule's priority is 100 to 4096 (lower wins)")
         check(
