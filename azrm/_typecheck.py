@@ -133,6 +133,9 @@ def _compile(hint: Any) -> _Spec:  # one branch per kind of annotation
         return _Spec("callable", callable)
     if origin is type:
         raise _Unchecked
+    if isinstance(origin, type) and not getattr(origin, "_is_protocol", False):  # os.PathLike[str]...
+        generic = origin
+        return _Spec(_article(generic.__name__), lambda v: isinstance(v, generic))
     if isinstance(hint, type):
         if getattr(hint, "_is_protocol", False):
             raise _Unchecked
