@@ -116,8 +116,11 @@ class DscOperations(StorageOperations):
         )
 
     def _dsc_archives(self, extensions: Sequence[DscExtension]) -> dict[str, DscArchive]:
-        """Build the archives of local configurations now: a missing module stops us before any write."""
-        return {
+        """Build the archives of local configurations now, checked before any write.
+
+        A missing module, a script that does not parse or a configuration it does not define stops us.
+        """
+        archives = {
             ext.name: build_archive(
                 ext.source,
                 additional_path=ext.additional_path,
@@ -127,6 +130,23 @@ class DscOperations(StorageOperations):
             for ext in extensions
             if ext.is_local
         }
+        self._check_configurations(extensions, archives)
+        return archives
+
+    def _check_configurations(self, extensions: Sequence[DscExtension], archives: Mapping[str, DscArchive]) -> None:
+        """Check that each local extension's script defines the configuration it names."""
+        for ext in extensions:
+            archive = archives.get(ext.name)
+            if (
+                archive is not None
+                and archive.script is not None
+                and not archive.script.defines(ext.resolved_configuration_name)
+            ):
+                raise ValidationError(
+                    "configuration_name",
+                    ext.resolved_configuration_name,
+                    f"the script {archive.script_name} defines {', '.join(archive.script.configurations)}",
+                )
 
     def _publish_for(
         self, resource_group_name: str, ext: DscExtension, archives: Mapping[str, DscArchive], completed: list[str]

@@ -1,6 +1,7 @@
 """The bad-input corpus for the cmdlets: a ValidationError naming the field, and no write sent.
 
-Two parts, against one ``azrm.local()`` session:
+Two parts, against one session on the local Azure (a ``LocalSession`` on an in-process emulator,
+as ``azrm.local(in_process=True)`` makes, on the test run's shared Azurite):
 
 - **Wrong types and Nones**, generated: for each main cmdlet and each of its parameters, each value
   of ``BAD`` its annotation does not admit (decided by pydantic in strict mode, not by azrm) replaces
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import secrets
 import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,7 +27,10 @@ import pytest
 from pydantic import ConfigDict, TypeAdapter
 
 import azrm
+from azrm.emulator import Emulator, EmulatorSettings
+from azrm.emulator.azurite import Azurite, BlobPlane
 from azrm.session import Session
+from tests.conftest import Azure, session_on
 
 LOCATION = "westeurope"
 WEBDSC = Path(__file__).parents[2] / "examples" / "webdsc.ps1"
@@ -41,7 +46,7 @@ class World:
     def __init__(self, az: Any) -> None:
         self.az = az
         self.rg = az.new_resource_group("KNRGBad", LOCATION).name
-        self.account = "knstorbad01"
+        self.account = f"knstorbad{secrets.token_hex(4)}"
         az.new_storage_account(self.rg, self.account, location=LOCATION)
         subnet = azrm.new_virtual_network_subnet_config("Subnet1", address_prefix="10.0.0.0/24")
         self.vnet = az.new_virtual_network(
@@ -53,9 +58,16 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world() -> Iterator[World]:
-    with azrm.local(in_process=True) as az:
+def world(azurite: Azurite) -> Iterator[World]:
+    emulator = Emulator(EmulatorSettings(), blob=BlobPlane(azurite))
+    az = session_on(Azure(emulator, "inprocess"))
+    try:
         yield World(az)
+    finally:
+        az.close()
+        for record in emulator.store.of_type("Microsoft.Storage/storageAccounts"):
+            emulator.blob.unregister(record.name)  # type: ignore[union-attr]
+        emulator.close()
 
 
 def writes(az: Any) -> int:
