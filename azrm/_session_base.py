@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from . import _secrets
+from ._typecheck import check_public_methods, checked
 from .errors import ValidationError
 from .progress import Reporter, default_reporter
 
@@ -168,7 +169,16 @@ def with_retry_policy(options: dict[str, Any], *, asynchronous: bool = False) ->
 
 
 class SessionBase:
-    """The plumbing of :class:`azrm.Session`."""
+    """The plumbing of :class:`azrm.Session`.
+
+    Every public method a subclass defines has its arguments checked against its annotations
+    (:func:`azrm._typecheck.checked`): a wrong type or ``None`` is a :class:`ValidationError` naming the
+    parameter, before any request.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        check_public_methods(cls)
 
     def __init__(
         self,
@@ -372,6 +382,19 @@ class SessionBase:
         self.reporter.finish(step, True, time.monotonic() - start)
         return result
 
+    # -- catalogues -------------------------------------------------------------------------------
+    def _catalogue_problem(
+        self, region: str, size: str, image: tuple[str, str, str, str] | None
+    ) -> tuple[str, str, str] | None:
+        """Return ``(field, value, rule)`` for a VM size or marketplace image the region does not offer.
+
+        Only where the session knows the catalogue for certain without a request (the local Azure: its
+        own data files). On Azure the sizes and images differ per region and subscription, and a
+        create that names one the region lacks is refused at once with nothing made; reading the
+        catalogue first would cost requests on every create, so ARM's answer is left to say it.
+        """
+        return None
+
     # -- regions -----------------------------------------------------------------------------------
     def _location(self, location: str | None, field: str = "location") -> str:
         """Return the region to use: given or the session's default, normalised and checked.
@@ -407,6 +430,7 @@ def waiting_twin(
     :param step: the step's label, a format string over the call's arguments or a function of them.
     :param doc: the operation's docstring.
     """
+    begin = checked(begin)
     signature = inspect.signature(begin)
 
     def label(self: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
@@ -414,7 +438,8 @@ def waiting_twin(
         return step(arguments) if callable(step) else step.format(**arguments)
 
     def operation(self: S, *args: P.args, **kwargs: P.kwargs) -> Any:
-        return self._wait(label(self, args, kwargs), begin(self, *args, **kwargs))
+        poller = begin(self, *args, **kwargs)  # checks the arguments first, then sends
+        return self._wait(label(self, args, kwargs), poller)
 
     operation.__name__ = operation.__qualname__ = begin.__name__.removeprefix("begin_")
     operation.__doc__ = doc

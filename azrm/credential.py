@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from . import _secrets
+from ._typecheck import checked
 
 __all__ = ["Credential", "get_credential"]
 
@@ -28,6 +29,7 @@ class Credential(BaseModel):
     user_name: str
     password: SecretStr
 
+    @checked  # a None or a number is a ValidationError naming user_name or password (the value hidden)
     def __init__(self, user_name: str, password: str | SecretStr, **_: Any) -> None:
         super().__init__(user_name=user_name, password=password)
         _secrets.register(self.password.get_secret_value())

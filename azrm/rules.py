@@ -14,12 +14,16 @@ import re
 __all__ = [
     "DISALLOWED_PASSWORDS",
     "DISALLOWED_USERNAMES",
+    "NETWORK_NAME_LENGTHS",
     "OS_TYPES",
     "cidr_problem",
     "computer_name_problem",
+    "network_name_problem",
     "password_problem",
+    "private_ip_problem",
     "resource_group_name_problem",
     "storage_account_name_problem",
+    "tags_problem",
     "username_problem",
     "vm_name_problem",
 ]
@@ -196,6 +200,81 @@ def cidr_problem(prefix: str) -> str | None:
             return "an address prefix is written in CIDR notation, such as 10.0.0.0/24"
         return f"the address bits after the prefix length must be zero (did you mean {loose}?)"
     return None
+
+
+#: Microsoft.Network names (learn.microsoft.com, "Naming rules and restrictions for Azure resources"):
+#: alphanumerics, '_', '.' and '-', starting with an alphanumeric, ending with an alphanumeric or '_'
+NETWORK_NAME_LENGTHS = {
+    "virtual network": (2, 64),
+    "subnet": (1, 80),
+    "network interface": (1, 80),
+    "IP configuration": (1, 80),
+    "network security group": (1, 80),
+    "security rule": (1, 80),
+    "public IP address": (1, 80),
+    "load balancer": (1, 80),
+    "load balancer part": (1, 80),
+}
+_NETWORK_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
+
+
+def network_name_problem(name: str, kind: str) -> str | None:
+    """Check a Microsoft.Network name: its length for ``kind`` (see ``NETWORK_NAME_LENGTHS``) and characters."""
+    low, high = NETWORK_NAME_LENGTHS[kind]
+    if not low <= len(name) <= high or not _NETWORK_NAME.match(name):
+        return (
+            f"a {kind} name has {low} to {high} letters, digits, '_', '.' or '-', starts with a letter or digit "
+            "and ends with a letter, digit or '_'"
+        )
+    return None
+
+
+#: Azure's tag limits (learn.microsoft.com, "Use tags to organize your Azure resources")
+MAX_TAGS = 50
+MAX_TAG_NAME = 512
+MAX_STORAGE_TAG_NAME = 128
+MAX_TAG_VALUE = 256
+_TAG_NAME_FORBIDDEN = set("<>%&\\?/")
+
+
+def tags_problem(tags: dict[str, str], *, storage: bool = False) -> str | None:
+    r"""Check tags: at most 50; names 1-512 characters (128 on storage accounts) without < > % & \ ? /; values ≤ 256."""
+    if len(tags) > MAX_TAGS:
+        return f"a resource has at most {MAX_TAGS} tags ({len(tags)} given)"
+    limit = MAX_STORAGE_TAG_NAME if storage else MAX_TAG_NAME
+    for name, value in tags.items():
+        if not 1 <= len(name) <= limit:
+            return f"a tag name has 1 to {limit} characters ({name[:20]!r}... has {len(name)})"
+        bad = sorted(set(name) & _TAG_NAME_FORBIDDEN)
+        if bad:
+            return f"a tag name cannot contain {''.join(bad)!r} (none of < > % & \\ ? /): {name!r}"
+        if len(value) > MAX_TAG_VALUE:
+            return f"a tag value has at most {MAX_TAG_VALUE} characters (tag {name!r} has {len(value)})"
+    return None
+
+
+def private_ip_problem(address: str, subnet_prefixes: list[str]) -> str | None:
+    """Check a static private IP: an address inside one of the subnet's prefixes, not one Azure reserves.
+
+    Azure keeps five addresses of every subnet: the network address, the next three (gateway and DNS)
+    and the last (broadcast).
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "a private IP address such as 10.0.1.4"
+    for prefix in subnet_prefixes:
+        try:
+            net = ipaddress.ip_network(prefix, strict=False)
+        except ValueError:
+            continue
+        if ip.version == net.version and ip in net:
+            offset = int(ip) - int(net.network_address)
+            if offset < 4 or ip == net.broadcast_address:
+                first, last = net.network_address + 4, net.broadcast_address - 1
+                return f"Azure reserves the first four and the last address of {net}: use {first} to {last}"
+            return None
+    return f"the address lies in its subnet's range ({', '.join(subnet_prefixes)})"
 
 
 _ISO_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")

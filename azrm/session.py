@@ -165,6 +165,24 @@ class LocalSession(Session):
         self.info = info or {}
         self._emulator = emulator
 
+    def _catalogue_problem(
+        self, region: str, size: str, image: tuple[str, str, str, str] | None
+    ) -> tuple[str, str, str] | None:
+        """Check a size and image against the local Azure's catalogues: its own data files, no request."""
+        from .emulator.providers import catalog
+
+        if catalog.find_size(size, region) is None:
+            offered = ", ".join(s.name for s in catalog.sizes_in(region)[:12])
+            return "vm_size", size, f"the region {region} does not offer this size (it offers {offered}, ...)"
+        if image is not None:
+            publisher, offer, sku, version = image
+            found = catalog.find_image(publisher, offer, sku)
+            if found is None:
+                return "image", f"{publisher}:{offer}:{sku}", "no such marketplace image (Get-AzVMImageSku lists them)"
+            if version.lower() != "latest" and version not in found.versions:
+                return "image.version", version, f"the image's versions are {', '.join(found.versions)} (or latest)"
+        return None
+
     @property
     def emulator(self) -> Any:
         """The emulator, when it runs in this process (for its knobs and clock); ``None`` when attached."""

@@ -163,7 +163,16 @@ class TemplateSession(Session):
             )  # fmt: skip
         self._artifacts[archive.name] = archive.data
         self._artifact_prefixes.add(prefix)
+        self._remember_archive(resource_group_name, storage_account_name, container_name, archive)
         return f"{prefix}/{archive.name}"
+
+    def _check_published(
+        self, resource_group_name: str, account: str, container: str, blob_name: str, configuration_name: str
+    ) -> None:
+        """Check an archive this template carries; one it does not is published elsewhere and not read here."""
+        where = f"{account}/{container}/{blob_name}".lower()
+        if self._recall("dsc-archive", resource_group_name, where) is not None:
+            super()._check_published(resource_group_name, account, container, blob_name, configuration_name)
 
     def _sas(self, account_key: str, account: str, container: str, blob: str, lifetime: datetime.timedelta) -> str:
         """Stand in for the artifacts' SAS: it is a parameter of the template."""

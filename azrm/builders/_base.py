@@ -13,9 +13,22 @@ from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, cast
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
+from .._typecheck import check_arguments, check_public_methods, checked
 from ..errors import ValidationError
+from ..rules import network_name_problem, tags_problem
 
-__all__ = ["Builder", "CmdletFunction", "Step", "check", "cmdlet_function", "frozen_tags", "resource_ref"]
+__all__ = [
+    "Builder",
+    "CmdletFunction",
+    "Step",
+    "check",
+    "check_network_name",
+    "checked",
+    "cmdlet_function",
+    "frozen_tags",
+    "resource_ref",
+    "tag_body",
+]
 
 B = TypeVar("B", bound="Builder")
 C = TypeVar("C", bound="Builder")
@@ -40,6 +53,13 @@ class Builder(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        check_public_methods(cls)  # wrong types and Nones: ValidationError naming the parameter
+        if "__init__" in vars(cls):  # a constructor with the cmdlet's parameters (NIC, DscExtension...)
+            cls.__init__ = checked(cls.__init__)  # type: ignore[method-assign]
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -82,9 +102,23 @@ def resource_ref(value: Any, field: str) -> str:
     return str(rid)
 
 
-def frozen_tags(tags: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
-    """Tags as a sorted tuple of pairs (hashable, immutable)."""
-    return tuple(sorted((str(k), str(v)) for k, v in (tags or {}).items()))
+def tag_body(tags: Mapping[str, str] | None, field: str = "tags", *, storage: bool = False) -> dict[str, str]:
+    """Return tags as ARM's JSON, checked against Azure's limits (count, name and value lengths, characters)."""
+    body = {str(k): str(v) for k, v in (tags or {}).items()}
+    problem = tags_problem(body, storage=storage)
+    check(problem is None, field, f"{len(body)} tags" if len(body) > 5 else body, problem or "")
+    return body
+
+
+def frozen_tags(tags: Mapping[str, str] | None, field: str = "tags") -> tuple[tuple[str, str], ...]:
+    """Tags as a sorted tuple of pairs (hashable, immutable), checked as :func:`tag_body` does."""
+    return tuple(sorted(tag_body(tags, field).items()))
+
+
+def check_network_name(name: str, kind: str, field: str = "name") -> None:
+    """Raise :class:`ValidationError` for a Microsoft.Network name Azure would refuse (length, characters)."""
+    problem = network_name_problem(name, kind)
+    check(problem is None, field, name, problem or "")
 
 
 class Step:
@@ -151,6 +185,7 @@ def cmdlet_function(
             if args:  # most likely not a config where one belongs
                 same(args[0])
             raise TypeError(f"{cmdlet}(): {exc}") from None
+        check_arguments(getattr(target, method.__name__, method), (None, *args), kwargs)
         return Step(cmdlet, lambda config: method(same(config), *args, **kwargs), kwargs)
 
     function.__name__ = function.__qualname__ = cmdlet

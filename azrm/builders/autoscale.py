@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from ..rules import iso_duration_seconds
-from ._base import Builder, check, resource_ref
+from ._base import Builder, check, checked, resource_ref
 
 __all__ = ["AutoscaleProfile", "AutoscaleRule", "new_autoscale_profile", "new_autoscale_rule"]
 
@@ -105,6 +105,7 @@ class AutoscaleRule(Builder):
         }
 
 
+@checked
 def new_autoscale_rule(
     *,
     metric_name: str,
@@ -227,6 +228,7 @@ def _iso(value: str | _dt.datetime, field: str) -> str:
     return str(value)
 
 
+@checked
 def new_autoscale_profile(
     name: str,
     *,

@@ -25,7 +25,7 @@ from pydantic import SecretStr
 from .. import _secrets
 from ..credential import Credential
 from ..rules import DISK_STORAGE_TYPES, computer_name_problem, password_problem, username_problem, vm_name_problem
-from ._base import Builder, CmdletFunction, check, cmdlet_function, frozen_tags, resource_ref
+from ._base import Builder, CmdletFunction, check, checked, cmdlet_function, frozen_tags, resource_ref
 from .dsc import DscExtension
 
 P = ParamSpec("P")
@@ -577,6 +577,7 @@ class VMConfig(Builder):
         }
 
 
+@checked
 def new_vm_config(
     vm_name: str,
     vm_size: str,

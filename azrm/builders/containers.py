@@ -45,7 +45,7 @@ from ..container_rules import (
     registry_server_problem,
 )
 from ..rules import storage_account_name_problem
-from ._base import Builder, check, frozen_tags
+from ._base import Builder, check, checked, frozen_tags
 
 __all__ = [
     "ContainerConfig",
@@ -143,6 +143,7 @@ class ContainerGroupPort(_Port):
         return Port(port=self.port, protocol=self.protocol)
 
 
+@checked
 def new_container_instance_port_object(port: int, *, protocol: str = "TCP") -> ContainerPort:
     """Describe a port a container exposes (``New-AzContainerInstancePortObject -Port -Protocol``).
 
@@ -153,6 +154,7 @@ def new_container_instance_port_object(port: int, *, protocol: str = "TCP") -> C
     return ContainerPort(port=port, protocol=protocol)
 
 
+@checked
 def new_container_group_port_object(port: int, *, protocol: str = "TCP") -> ContainerGroupPort:
     """Describe a port of the group's IP address (``New-AzContainerGroupPortObject -Port -Protocol``).
 
@@ -202,6 +204,7 @@ class EnvironmentVariable(Builder):
         return SdkEnvironmentVariable(name=self.name, value=self.value, secure_value=secure)
 
 
+@checked
 def new_container_instance_environment_variable_object(
     name: str, *, value: str | None = None, secure_value: str | SecretStr | None = None
 ) -> EnvironmentVariable:
@@ -257,6 +260,7 @@ class ImageRegistryCredential(Builder):
         )
 
 
+@checked
 def new_container_group_image_registry_credential_object(
     server: str,
     *,
@@ -304,6 +308,7 @@ class VolumeMount(Builder):
         return SdkVolumeMount(name=self.name, mount_path=self.mount_path, read_only=self.read_only)
 
 
+@checked
 def new_container_instance_volume_mount_object(name: str, mount_path: str, *, read_only: bool = False) -> VolumeMount:
     """Describe a volume mount (``New-AzContainerInstanceVolumeMountObject -Name -MountPath -ReadOnly``).
 
@@ -442,6 +447,7 @@ def _secret_files(secret: Mapping[str, str | bytes] | None) -> tuple[tuple[str, 
     return tuple(files)
 
 
+@checked
 def new_container_group_volume_object(
     name: str,
     *,
@@ -699,6 +705,7 @@ def _unique(keys: Sequence[Any], field: str, rule: str) -> None:
         seen.add(key)
 
 
+@checked
 def new_container_instance_object(
     name: str,
     image: str,

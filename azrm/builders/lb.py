@@ -23,7 +23,7 @@ import ipaddress
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from ._base import Builder, check, resource_ref
+from ._base import Builder, check, check_network_name, checked, resource_ref
 
 __all__ = [
     "BackendAddressPoolConfig",
@@ -74,6 +74,7 @@ class FrontendIpConfig(Builder):
     private_ip_address: str | None = None
 
     def _rules(self) -> None:
+        check_network_name(self.name, "load balancer part")
         check(
             bool(self.public_ip_address_id) != bool(self.subnet_id),
             "public_ip_address_id/subnet_id",
@@ -102,6 +103,9 @@ class BackendAddressPoolConfig(Builder):
 
     name: str
 
+    def _rules(self) -> None:
+        check_network_name(self.name, "load balancer part")
+
     def to_body(self) -> dict[str, Any]:
         """Return the pool as ARM's JSON."""
         return {"name": self.name}
@@ -118,6 +122,7 @@ class ProbeConfig(Builder):
     request_path: str | None = None
 
     def _rules(self) -> None:
+        check_network_name(self.name, "load balancer part")
         check(
             5 <= self.interval_in_seconds <= 2147483646,
             "interval_in_seconds",
@@ -163,6 +168,7 @@ class LoadBalancingRuleConfig(Builder):
     load_distribution: str = "Default"
 
     def _rules(self) -> None:
+        check_network_name(self.name, "load balancer part")
         check(
             4 <= self.idle_timeout_in_minutes <= 30,
             "idle_timeout_in_minutes",
@@ -202,6 +208,7 @@ class InboundNatPoolConfig(Builder):
     idle_timeout_in_minutes: int = 4
 
     def _rules(self) -> None:
+        check_network_name(self.name, "load balancer part")
         check(
             self.frontend_port_range_end >= self.frontend_port_range_start,
             "frontend_port_range_end",
@@ -231,6 +238,7 @@ class InboundNatPoolConfig(Builder):
         }
 
 
+@checked
 def new_load_balancer_frontend_ip_config(
     name: str, *, public_ip_address_id: Any = None, subnet_id: Any = None, private_ip_address: str | None = None
 ) -> FrontendIpConfig:
@@ -250,11 +258,13 @@ def new_load_balancer_frontend_ip_config(
     )
 
 
+@checked
 def new_load_balancer_backend_address_pool_config(name: str) -> BackendAddressPoolConfig:
     """Describe a backend pool (``New-AzLoadBalancerBackendAddressPoolConfig``)."""
     return BackendAddressPoolConfig(name=_name(name, "name"))
 
 
+@checked
 def new_load_balancer_probe_config(
     name: str,
     *,
@@ -285,6 +295,7 @@ def _frontend(value: Any) -> FrontendIpConfig:
     return value
 
 
+@checked
 def new_load_balancer_rule_config(
     name: str,
     *,
@@ -325,6 +336,7 @@ def new_load_balancer_rule_config(
     )
 
 
+@checked
 def new_load_balancer_inbound_nat_pool_config(
     name: str,
     *,

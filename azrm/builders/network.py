@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..rules import cidr_problem
-from ._base import Builder, check, frozen_tags, resource_ref
+from ._base import Builder, check, check_network_name, checked, frozen_tags, resource_ref
 
 __all__ = ["NIC", "IpConfig", "SubnetConfig", "new_network_interface_ip_config", "new_virtual_network_subnet_config"]
 
@@ -42,7 +42,7 @@ class SubnetConfig(Builder):
         )
 
     def _rules(self) -> None:
-        check(bool(self.name.strip()), "SubnetConfig.name", self.name, "a subnet needs a name")
+        check_network_name(self.name, "subnet")
 
     def to_body(self) -> dict[str, Any]:
         """Return the subnet as ARM's JSON (inside a virtual network's ``subnets``)."""
@@ -56,6 +56,7 @@ class SubnetConfig(Builder):
         return {"name": self.name, "properties": props}
 
 
+@checked
 def new_virtual_network_subnet_config(
     name: str, *, address_prefix: str | Sequence[str], network_security_group_id: Any = None
 ) -> SubnetConfig:
@@ -77,6 +78,9 @@ class IpConfig(Builder):
     load_balancer_backend_address_pool_ids: tuple[str, ...] = ()
     load_balancer_inbound_nat_rule_ids: tuple[str, ...] = ()
 
+    def _rules(self) -> None:
+        check_network_name(self.name, "IP configuration")
+
     def to_body(self) -> dict[str, Any]:
         """Return the IP configuration as ARM's JSON."""
         props: dict[str, Any] = {"primary": self.primary}
@@ -96,6 +100,7 @@ class IpConfig(Builder):
         return {"name": self.name, "properties": props}
 
 
+@checked
 def new_network_interface_ip_config(
     name: str,
     *,
@@ -172,7 +177,7 @@ class NIC(Builder):
         )
 
     def _rules(self) -> None:
-        check(bool(self.name.strip()), "NIC.name", self.name, "a network interface needs a name")
+        check_network_name(self.name, "network interface")
         names = [c.name.lower() for c in self.ip_configs]
         check(
             len(names) == len(set(names)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal, cast
 
-from ._base import Builder, check
+from ._base import Builder, check, check_network_name, checked
 
 __all__ = ["SecurityRuleConfig", "check_security_rules", "new_network_security_rule_config"]
 
@@ -24,7 +24,7 @@ def _port_range(value: Any, field: str) -> str:
     return text
 
 
-def _many(value: str | Sequence[str], field: str) -> tuple[str, ...]:
+def _many(value: str | int | Sequence[str | int], field: str) -> tuple[str, ...]:
     items = (value,) if isinstance(value, (str, int)) else tuple(value)
     check(bool(items), field, value, "give at least one value, or * for any")
     return tuple(str(i) for i in items)
@@ -45,6 +45,7 @@ class SecurityRuleConfig(Builder):
     description: str | None = None
 
     def _rules(self) -> None:
+        check_network_name(self.name, "security rule")
         check(bool(self.name.strip()), "name", self.name, "cannot be empty")
         check(100 <= self.priority <= 4096, "priority", self.priority, "a rule's priority is 100 to 4096 (lower wins)")
         check(
@@ -78,6 +79,7 @@ class SecurityRuleConfig(Builder):
         return {"name": self.name, "properties": props}
 
 
+@checked
 def new_network_security_rule_config(
     name: str,
     *,
@@ -86,9 +88,9 @@ def new_network_security_rule_config(
     priority: int,
     access: str,
     source_address_prefix: str | Sequence[str] = "*",
-    source_port_range: str | Sequence[str] = "*",
+    source_port_range: str | int | Sequence[str | int] = "*",
     destination_address_prefix: str | Sequence[str] = "*",
-    destination_port_range: str | Sequence[str] = "*",
+    destination_port_range: str | int | Sequence[str | int] = "*",
     description: str | None = None,
 ) -> SecurityRuleConfig:
     """Describe a security rule (``New-AzNetworkSecurityRuleConfig``).

@@ -25,7 +25,7 @@ from typing import Any, Concatenate, Literal, ParamSpec
 
 from ..credential import Credential
 from ..rules import DISK_STORAGE_TYPES, vm_name_problem
-from ._base import Builder, CmdletFunction, check, cmdlet_function, frozen_tags, resource_ref
+from ._base import Builder, CmdletFunction, check, checked, cmdlet_function, frozen_tags, resource_ref
 from .compute import SshPublicKey, check_admin, require_credential
 from .dsc import DscExtension
 
@@ -93,6 +93,7 @@ class VmssIpConfig(Builder):
         return {"name": self.name, "properties": props}
 
 
+@checked
 def new_vmss_ip_config(
     name: str,
     *,
@@ -501,6 +502,7 @@ class VmssConfig(Builder):
         }
 
 
+@checked
 def new_vmss_config(
     *,
     location: str,

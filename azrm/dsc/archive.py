@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ValidationError
-from .script import DscScript, ModuleRef, parse_script
+from .script import DscScript, ModuleRef, parse_script, syntax_problem
 
 __all__ = ["DscArchive", "build_archive", "find_module", "module_search_path"]
 
@@ -132,6 +132,9 @@ def build_archive(
         raise ValidationError("configuration_path", str(path), "must be a .ps1 or .psm1 script (or a .zip archive)")
 
     text = path.read_text(encoding="utf-8-sig", errors="replace")
+    problem = syntax_problem(text)
+    if problem is not None:
+        raise ValidationError("configuration_path", str(path), f"the script does not parse: {problem}")
     script = parse_script(text)
     if not script.configurations:
         raise ValidationError(

@@ -3,17 +3,23 @@
 Its ``Configuration`` blocks, the modules it imports with ``Import-DscResource`` (every form
 PowerShell accepts), and the resources each block declares.
 
-Comments are removed first (``#`` to the end of a line, ``<# ... #>`` blocks) with strings respected,
-so a commented-out ``Import-DscResource`` is not a dependency and a ``#`` inside a string is not a
-comment. This is not a PowerShell parser; it reads what configuration scripts contain.
+The script is parsed with tree-sitter's PowerShell grammar (``tree-sitter-powershell``):
+:func:`syntax_problem` says where a script that PowerShell would not parse goes wrong (an unclosed
+``{``, an unterminated string...), and the ``Configuration`` blocks are the parse tree's
+``Configuration <Name>`` commands, so one in a comment or a string is not one. The modules and the
+resources each block declares are then read from the text with comments removed (``#`` to the end
+of a line, ``<# ... #>`` blocks) and strings respected, so a commented-out ``Import-DscResource`` is
+not a dependency and a ``#`` inside a string is not a comment.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["BUILTIN_MODULE", "DscScript", "ModuleRef", "parse_script"]
+__all__ = ["BUILTIN_MODULE", "DscScript", "ModuleRef", "parse_script", "syntax_problem"]
 
 #: The module that ships with Windows; Publish-AzVMDscConfiguration never bundles it.
 BUILTIN_MODULE = "PSDesiredStateConfiguration"
@@ -230,6 +236,113 @@ def _parse_import(statement: str) -> list[ModuleRef]:
     return modules
 
 
+@functools.lru_cache(maxsize=1)
+def _parser() -> Any:
+    import tree_sitter
+    import tree_sitter_powershell
+
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
+
+
+def _tree(text: str) -> Any:
+    return _parser().parse(text.encode("utf-8"))
+
+
+def _place(text: str, index: int) -> str:
+    line = text.count("\n", 0, index) + 1
+    return f"line {line}, column {index - (text.rfind(chr(10), 0, index) + 1) + 1}"
+
+
+def _structure_problem(text: str) -> str | None:  # one branch per kind of token
+    """Return the first unclosed or unmatched bracket, string, here-string or block comment, or ``None``."""
+    text = text.replace("\r\n", "\n")
+    pairs = {")": "(", "}": "{", "]": "["}
+    stack: list[tuple[str, int]] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("<#", i):
+            end = text.find("#>", i + 2)
+            if end < 0:
+                return f"{_place(text, i)}: the block comment '<#' is never closed with '#>'"
+            i = end + 2
+        elif c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif text.startswith(("@'", '@"'), i) and text[i + 2 : i + 3] == "\n":
+            quote = text[i + 1]
+            end = text.find("\n" + quote + "@", i + 2)
+            if end < 0:
+                return f"{_place(text, i)}: the here-string {text[i : i + 2]} is never closed with {quote}@"
+            i = end + 3
+        elif c in ("'", '"'):
+            j = i + 1
+            while j < n:
+                if text[j] == "`" and c == '"':
+                    j += 2
+                    continue
+                if text[j] == c:
+                    if j + 1 < n and text[j + 1] == c:
+                        j += 2
+                        continue
+                    break
+                j += 1
+            if j >= n:
+                return f"{_place(text, i)}: the string {c}... is never closed"
+            i = j + 1
+        elif c == "`":
+            i += 2  # an escaped character
+        elif c in "({[":
+            stack.append((c, i))
+            i += 1
+        elif c in ")}]":
+            if not stack or stack[-1][0] != pairs[c]:
+                return f"{_place(text, i)}: unexpected '{c}'" + (
+                    f" (the '{stack[-1][0]}' at {_place(text, stack[-1][1])} is still open)" if stack else ""
+                )
+            stack.pop()
+            i += 1
+        else:
+            i += 1
+    if stack:
+        opener, at = stack[-1]
+        return f"{_place(text, at)}: the '{opener}' is never closed"
+    return None
+
+
+def syntax_problem(text: str) -> str | None:
+    """Return where a PowerShell script fails to parse (``line 3, column 1: ...``), or ``None`` when it parses.
+
+    The script is parsed with tree-sitter's PowerShell grammar. That grammar does not cover all that
+    PowerShell accepts (it stumbles on a multi-line empty block, or ``-ModuleName A, B`` in some
+    places), so an error it reports is confirmed by a scan of the brackets, strings, here-strings
+    and comments before the script is called broken: a script is refused only when both find a fault,
+    and the scan's place and words are given.
+    """
+    if not _tree(text).root_node.has_error:
+        return None
+    return _structure_problem(text)
+
+
+def _configuration_names(tree: Any) -> list[str]:
+    """Return the names of the script's ``Configuration <Name>`` commands, from its parse tree."""
+    names: list[str] = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "command":
+            command_name = node.child_by_field_name("command_name") or next(
+                (c for c in node.children if c.type == "command_name"), None
+            )
+            if command_name is not None and command_name.text.decode().lower() == "configuration":
+                elements = next((c for c in node.children if c.type == "command_elements"), None)
+                token = next((c for c in (elements.children if elements else []) if c.type == "generic_token"), None)
+                if token is not None:
+                    names.append(token.text.decode())
+        stack.extend(reversed(node.children))
+    return names
+
+
 def parse_script(text: str) -> DscScript:
     """Read a configuration script's text."""
     code = _strip(text.replace("\r\n", "\n"), blank_strings=False)
@@ -240,8 +353,14 @@ def parse_script(text: str) -> DscScript:
         modules.extend(_parse_import(code[m.end() : end]))
     configurations: list[str] = []
     resources: dict[str, tuple[tuple[str, str], ...]] = {}
+    tree = _tree(text)
+    # the parse tree says which are Configuration commands; where tree-sitter's grammar falls short
+    # of PowerShell (the script passed syntax_problem), the text's own ``Configuration <Name>`` lines do
+    declared = None if tree.root_node.has_error else {name.lower() for name in _configuration_names(tree)}
     for m in re.finditer(r"(?im)^[ \t]*configuration[ \t]+([A-Za-z_][\w-]*)", blanked):
         name = m.group(1)
+        if declared is not None and name.lower() not in declared:  # not a Configuration command to the parser
+            continue
         configurations.append(name)
         body = _block(blanked, m.end())
         found = []

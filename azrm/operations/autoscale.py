@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._session_base import SessionBase
-from ..builders._base import check, resource_ref
+from ..builders._base import check, resource_ref, tag_body
 from ..builders.autoscale import AutoscaleProfile
 
 __all__ = ["AutoscaleOperations"]
@@ -51,7 +51,7 @@ class AutoscaleOperations(SessionBase):
         target = resource_ref(target_resource_id, "target_resource_id")
         body = {
             "location": self._location(location),
-            "tags": dict(tags or {}),
+            "tags": tag_body(tags),
             "properties": {
                 "enabled": not disabled,
                 "targetResourceUri": target,

@@ -33,6 +33,13 @@ class ComputeOperations(DscOperations, NetworkOperations):
         check(isinstance(vm, VMConfig), "vm", type(vm).__name__, "must be an azrm.VMConfig (azrm.new_vm_config)")
         vm.check_complete()
         region = self._location(location)
+        image = vm.image
+        found = self._catalogue_problem(
+            region, vm.vm_size, (image.publisher, image.offer, image.sku, image.version) if image else None
+        )
+        if found is not None:
+            field, value, rule = found
+            raise ValidationError(f"vm.{field}", value, rule)
         for ref in vm.network_interfaces:
             parts = ref.id.split("/")
             nic = self._recall("nic", parts[4], parts[-1])

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._session_base import SessionBase, waiting_twin
-from ..builders._base import check
+from ..builders._base import check, tag_body
 from ..builders.containers import (
     ContainerConfig,
     ContainerGroupConfig,
@@ -100,7 +100,7 @@ class ContainerInstanceOperations(SessionBase):
             dns_name_label=ip_address_dns_name_label,
             image_registry_credentials=tuple(image_registry_credential),
             volumes=tuple(volume),
-            tags=dict(tag or {}),
+            tags=tag_body(tag, "tag"),
             sku=sku,
         )
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from .. import _secrets
 from .._session_base import SessionBase, waiting_twin
-from ..builders._base import check
+from ..builders._base import check, tag_body
 from ..errors import AzrmError
 
 __all__ = [
@@ -225,7 +225,7 @@ class ContainerRegistryOperations(SessionBase):
         body = {
             "location": self._location(location),
             "sku": {"name": canonical},
-            "tags": dict(tags or {}),
+            "tags": tag_body(tags),
             "properties": {"adminUserEnabled": bool(enable_admin_user)},
         }
         return self.container_registry_client.registries.begin_create(resource_group_name, name, body)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import datetime
 import hashlib
+import io
 import os
 import re
 import uuid
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from ..builders._base import check
 from ..builders.dsc import DEFAULT_CONTAINER, DEFAULT_EXTENSION_NAME, DscExtension, check_dsc_settings
 from ..credential import Credential
 from ..dsc.archive import DscArchive, build_archive
+from ..dsc.script import parse_script
 from ..errors import ValidationError
 from ..rules import storage_account_name_problem
 from .storage import StorageOperations
@@ -113,8 +116,11 @@ class DscOperations(StorageOperations):
         )
 
     def _dsc_archives(self, extensions: Sequence[DscExtension]) -> dict[str, DscArchive]:
-        """Build the archives of local configurations now: a missing module stops us before any write."""
-        return {
+        """Build the archives of local configurations now, checked before any write.
+
+        A missing module, a script that does not parse or a configuration it does not define stops us.
+        """
+        archives = {
             ext.name: build_archive(
                 ext.source,
                 additional_path=ext.additional_path,
@@ -124,6 +130,23 @@ class DscOperations(StorageOperations):
             for ext in extensions
             if ext.is_local
         }
+        self._check_configurations(extensions, archives)
+        return archives
+
+    def _check_configurations(self, extensions: Sequence[DscExtension], archives: Mapping[str, DscArchive]) -> None:
+        """Check that each local extension's script defines the configuration it names."""
+        for ext in extensions:
+            archive = archives.get(ext.name)
+            if (
+                archive is not None
+                and archive.script is not None
+                and not archive.script.defines(ext.resolved_configuration_name)
+            ):
+                raise ValidationError(
+                    "configuration_name",
+                    ext.resolved_configuration_name,
+                    f"the script {archive.script_name} defines {', '.join(archive.script.configurations)}",
+                )
 
     def _publish_for(
         self, resource_group_name: str, ext: DscExtension, archives: Mapping[str, DscArchive], completed: list[str]
@@ -193,6 +216,7 @@ class DscOperations(StorageOperations):
                 if published is None:  # published by something else: compare the bytes
                     published = hashlib.sha256(blob.download_blob().readall()).hexdigest()
                 if published == archive.sha256:
+                    self._remember_archive(resource_group_name, storage_account_name, container_name, archive)
                     return str(blob.url)
                 if not force:
                     raise ResourceExistsError(
@@ -205,9 +229,56 @@ class DscOperations(StorageOperations):
                 metadata={SHA_METADATA: archive.sha256},
                 content_settings=ContentSettings(content_type="application/zip"),
             )
+            self._remember_archive(resource_group_name, storage_account_name, container_name, archive)
             return str(blob.url)
 
         return self._run(step or f"Publishing DSC configuration {archive.name} to {storage_account_name}", upload)
+
+    def _remember_archive(self, resource_group_name: str, account: str, container: str, archive: DscArchive) -> None:
+        """Remember what this session published (its configurations), so attaching it needs no read."""
+        configurations = archive.script.configurations if archive.script is not None else None
+        where = f"{account}/{container}/{archive.name}".lower()
+        self._remember("dsc-archive", resource_group_name, where, configurations)
+
+    def _check_published(
+        self, resource_group_name: str, account: str, container: str, blob_name: str, configuration_name: str
+    ) -> None:
+        """Check that the archive is published and defines the configuration, before the extension is attached.
+
+        What this session published is known; any other archive is read (one blob download) and its
+        script parsed. Without this, Azure accepts the extension and it ends ``Failed`` on the VM.
+        """
+        from azure.core.exceptions import ResourceNotFoundError
+
+        configurations = self._recall("dsc-archive", resource_group_name, f"{account}/{container}/{blob_name}".lower())
+        if configurations is None:
+            blob = self.blob_service(resource_group_name, account).get_blob_client(container, blob_name)
+            try:
+                data = blob.download_blob().readall()
+            except ResourceNotFoundError:
+                raise ValidationError(
+                    "archive_blob_name",
+                    blob_name,
+                    f"no such archive in {account}/{container}: publish it first (publish_vm_dsc_configuration)",
+                ) from None
+            script_name = blob_name[: -len(".zip")]
+            try:
+                with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                    entry = next((n for n in zf.namelist() if n.lower() == script_name.lower()), None)
+                    text = zf.read(entry).decode("utf-8-sig", "replace") if entry else None
+            except zipfile.BadZipFile:
+                raise ValidationError("archive_blob_name", blob_name, "the blob is not a zip archive") from None
+            if text is None:
+                raise ValidationError(
+                    "archive_blob_name", blob_name, f"the archive has no script {script_name} at its top level"
+                )
+            configurations = parse_script(text).configurations
+        if configurations and configuration_name.lower() not in (c.lower() for c in configurations):
+            raise ValidationError(
+                "configuration_name",
+                configuration_name,
+                f"the archive {blob_name} defines {', '.join(configurations)}",
+            )
 
     # -- the extension ---------------------------------------------------------------------------------
     def _sas(self, account_key: str, account: str, container: str, blob: str, lifetime: datetime.timedelta) -> str:
@@ -288,6 +359,13 @@ class DscOperations(StorageOperations):
 
         endpoint = self._blob_endpoint(resource_group_name, archive_storage_account_name)
         key = self._account_key(resource_group_name, archive_storage_account_name)
+        self._check_published(
+            resource_group_name,
+            archive_storage_account_name,
+            archive_container_name,
+            archive_blob_name,
+            configuration_name,
+        )
         url = f"{endpoint}{archive_container_name}/{archive_blob_name}"
         settings: dict[str, Any] = {
             "wmfVersion": wmf_version,

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._session_base import SessionBase, waiting_twin
-from ..builders._base import check
+from ..builders._base import check, check_network_name, tag_body
 from ..builders.lb import (
     BackendAddressPoolConfig,
     FrontendIpConfig,
@@ -23,7 +23,7 @@ from ..builders.lb import (
 )
 from ..builders.network import NIC, SubnetConfig
 from ..builders.nsg import SecurityRuleConfig, check_security_rules
-from ..rules import cidr_problem
+from ..rules import cidr_problem, private_ip_problem
 
 __all__ = ["NetworkOperations"]
 
@@ -32,11 +32,19 @@ _LABEL = re.compile(r"^[a-z][a-z0-9-]{1,61}[a-z0-9]$")
 
 def check_address_space(prefixes: Sequence[str], subnets: Sequence[SubnetConfig]) -> None:
     """Subnets inside the address space and not overlapping each other (raises ``ValidationError``)."""
-    spaces = []
+    spaces: list[Any] = []
     for prefix in prefixes:
         problem = cidr_problem(prefix)
         check(problem is None, "address_prefix", prefix, problem or "")
-        spaces.append(ipaddress.ip_network(prefix))
+        net = ipaddress.ip_network(prefix)
+        for other in spaces:
+            check(
+                not (net.version == other.version and net.overlaps(other)),
+                "address_prefix",
+                prefix,
+                f"the prefixes of a virtual network's address space do not overlap; it overlaps {other}",
+            )
+        spaces.append(net)
     seen: list[tuple[str, Any]] = []
     names: set[str] = set()
     for subnet in subnets:
@@ -52,7 +60,7 @@ def check_address_space(prefixes: Sequence[str], subnets: Sequence[SubnetConfig]
         names.add(subnet.name.lower())
         for prefix in subnet.address_prefix:
             net = ipaddress.ip_network(prefix)
-            inside = any(net.version == s.version and net.subnet_of(s) for s in spaces)  # type: ignore[arg-type]
+            inside = any(net.version == s.version and net.subnet_of(s) for s in spaces)
             check(
                 inside,
                 f"subnet[{subnet.name}].address_prefix",
@@ -87,6 +95,7 @@ class NetworkOperations(SessionBase):
         tags: Mapping[str, str] | None = None,
     ) -> Any:
         """Start creating a public IP address; returns the SDK poller."""
+        check_network_name(name, "public IP address")
         sku_name = sku.capitalize() if sku else None
         method = (allocation_method or ("Static" if sku_name == "Standard" else "Dynamic")).capitalize()
         check(method in ("Dynamic", "Static"), "allocation_method", allocation_method, "must be Dynamic or Static")
@@ -117,7 +126,7 @@ class NetworkOperations(SessionBase):
             props["dnsSettings"] = {"domainNameLabel": domain_name_label}
         if idle_timeout_in_minutes is not None:
             props["idleTimeoutInMinutes"] = idle_timeout_in_minutes
-        body: dict[str, Any] = {"location": self._location(location), "properties": props, "tags": dict(tags or {})}
+        body: dict[str, Any] = {"location": self._location(location), "properties": props, "tags": tag_body(tags)}
         if sku_name:
             body["sku"] = {"name": sku_name}
         return self.network_client.public_ip_addresses.begin_create_or_update(resource_group_name, name, body)
@@ -161,6 +170,7 @@ class NetworkOperations(SessionBase):
         tags: Mapping[str, str] | None = None,
     ) -> Any:
         """Start creating a virtual network; returns the SDK poller."""
+        check_network_name(name, "virtual network")
         prefixes = [address_prefix] if isinstance(address_prefix, str) else list(address_prefix)
         check(bool(prefixes), "address_prefix", address_prefix, "give the address space, such as 10.0.0.0/16")
         check_address_space(prefixes, subnet)
@@ -170,7 +180,7 @@ class NetworkOperations(SessionBase):
         }
         if dns_server:
             props["dhcpOptions"] = {"dnsServers": list(dns_server)}
-        body = {"location": self._location(location), "properties": props, "tags": dict(tags or {})}
+        body = {"location": self._location(location), "properties": props, "tags": tag_body(tags)}
         return self.network_client.virtual_networks.begin_create_or_update(resource_group_name, name, body)
 
     new_virtual_network = waiting_twin(
@@ -213,10 +223,37 @@ class NetworkOperations(SessionBase):
         """Start creating a NIC; returns the SDK poller."""
         builder = self._nic(nic, subnet_id, public_ip_address_id, network_security_group_id, private_ip_address, tags)
         body = builder.to_body(self._location(location))
+        self._check_static_ips(builder)
         self._forget(resource_group_name, builder.name, "nic")
         poller = self.network_client.network_interfaces.begin_create_or_update(resource_group_name, builder.name, body)
         # What a VM create checks of its NICs (region, attachment) is in this answer: no read needed then.
         return self._when_done(poller, lambda nic: self._remember("nic", resource_group_name, builder.name, nic))
+
+    def _check_static_ips(self, nic: NIC) -> None:
+        """Check that a static private IP lies in its subnet's range, outside Azure's five reserved addresses.
+
+        The subnet's prefixes are read (one GET per subnet, only for static addresses); a subnet that
+        cannot be read is left to Azure's own answer.
+        """
+        for config in nic.ip_configs:
+            if not config.private_ip_address or not config.subnet_id:
+                continue
+            parts = config.subnet_id.strip("/").split("/")
+            lowered = [p.lower() for p in parts]
+            try:
+                group = parts[lowered.index("resourcegroups") + 1]
+                vnet = parts[lowered.index("virtualnetworks") + 1]
+                subnet_name = parts[lowered.index("subnets") + 1]
+            except (ValueError, IndexError):
+                continue
+            try:
+                subnet = self.network_client.subnets.get(group, vnet, subnet_name)
+            except Exception:  # not there (yet) or not readable: Azure answers the create
+                continue
+            prefixes = list(subnet.address_prefixes or []) or ([subnet.address_prefix] if subnet.address_prefix else [])
+            if prefixes:
+                problem = private_ip_problem(config.private_ip_address, prefixes)
+                check(problem is None, "private_ip_address", config.private_ip_address, problem or "")
 
     @staticmethod
     def _nic(nic: NIC | str, subnet_id: Any, pip_id: Any, nsg_id: Any, private_ip: str | None, tags: Any) -> NIC:
@@ -275,12 +312,13 @@ class NetworkOperations(SessionBase):
         tags: Mapping[str, str] | None = None,
     ) -> Any:
         """Start creating a network security group; returns the SDK poller."""
+        check_network_name(name, "network security group")
         rules = list(security_rules)
         check_security_rules(rules)
         body = {
             "location": self._location(location),
             "properties": {"securityRules": [r.to_body() for r in rules]},
-            "tags": dict(tags or {}),
+            "tags": tag_body(tags),
         }
         return self.network_client.network_security_groups.begin_create_or_update(resource_group_name, name, body)
 
@@ -322,6 +360,7 @@ class NetworkOperations(SessionBase):
         tags: Mapping[str, str] | None = None,
     ) -> Any:
         """Start creating a load balancer; returns the SDK poller."""
+        check_network_name(name, "load balancer")
         lb_id = (
             f"/subscriptions/{self.subscription_id}/resourceGroups/{resource_group_name}"
             f"/providers/Microsoft.Network/loadBalancers/{name}"
@@ -335,7 +374,7 @@ class NetworkOperations(SessionBase):
             load_balancing_rule=load_balancing_rule,
             inbound_nat_pool=inbound_nat_pool,
             sku=sku,
-            tags=dict(tags or {}),
+            tags=tag_body(tags),
         )
         return self.network_client.load_balancers.begin_create_or_update(resource_group_name, name, body)
 

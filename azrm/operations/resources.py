@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._session_base import SessionBase
-from ..builders._base import check
+from ..builders._base import check, tag_body
 from ..rules import resource_group_name_problem
 
 __all__ = ["ResourceOperations"]
@@ -26,7 +26,7 @@ class ResourceOperations(SessionBase):
         """
         problem = resource_group_name_problem(name)
         check(problem is None, "name", name, problem or "")
-        body = {"location": self._location(location), "tags": dict(tags or {})}
+        body = {"location": self._location(location), "tags": tag_body(tags)}
         return self._run(
             f"Creating resource group {name}",
             lambda: self.resource_client.resource_groups.create_or_update(name, body),

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import _secrets
 from .._session_base import SessionBase, waiting_twin
-from ..builders._base import check
+from ..builders._base import check, tag_body
 from ..rules import storage_account_name_problem
 
 __all__ = ["SKU_NAMES", "STORAGE_KINDS", "StorageOperations"]
@@ -57,7 +57,7 @@ class StorageOperations(SessionBase):
             "location": self._location(location),
             "sku": {"name": sku},
             "kind": canonical_kind,
-            "tags": dict(tags or {}),
+            "tags": tag_body(tags, storage=True),
             "properties": properties,
         }
 

@@ -84,6 +84,22 @@ class VmssOperations(ComputeOperations):
         )
         vmss.check_complete(name)
         region = self._location(vmss.location)
+        storage = vmss.storage_profile
+        found = self._catalogue_problem(
+            region,
+            vmss.sku_name,
+            (
+                storage.image_reference_publisher,
+                storage.image_reference_offer,
+                storage.image_reference_sku,
+                storage.image_reference_version,
+            )
+            if storage is not None
+            else None,
+        )
+        if found is not None:
+            field, value, rule = found
+            check(False, f"vmss.{'sku_name' if field == 'vm_size' else field}", value, rule)
         self._nat_ports_check(vmss, vmss.sku_capacity)
         return region
 

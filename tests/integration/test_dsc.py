@@ -165,8 +165,14 @@ def test_extension_applies_the_published_configuration(
     assert azure.emu.store.get(ext.id) is None
 
 
-def test_attach_before_publish_names_the_missing_blob(lib: Any, seed: Seed) -> None:
+def test_attach_before_publish_names_the_missing_blob(lib: Any, seed: Seed, monkeypatch: pytest.MonkeyPatch) -> None:
     lib.new_vm(seed.rg.name, location=LOCATION, vm=seed_vm_config(seed.nic.id))
+    with pytest.raises(azrm.ValidationError) as refused:  # azrm looks first: nothing is attached
+        attach(lib, seed)
+    assert refused.value.field == "archive_blob_name"
+    assert lib.get_vm(seed.rg.name, "KNVM01").provisioning_state == "Succeeded"
+    # what Azure does with an extension whose archive is missing (a client that does not look first)
+    monkeypatch.setattr(lib, "_check_published", lambda *args: None)
     with pytest.raises(HttpResponseError) as err:
         attach(lib, seed)
     assert err.value.error.code == "VMExtensionProvisioningError"
@@ -176,9 +182,16 @@ def test_attach_before_publish_names_the_missing_blob(lib: Any, seed: Seed) -> N
     assert lib.get_vm(seed.rg.name, "KNVM01").provisioning_state == "Failed"
 
 
-def test_configuration_not_in_script_fails(lib: Any, seed: Seed, script: Path, modules: Path) -> None:
+def test_configuration_not_in_script_fails(
+    lib: Any, seed: Seed, script: Path, modules: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     lib.new_vm(seed.rg.name, location=LOCATION, vm=seed_vm_config(seed.nic.id))
     lib.publish_vm_dsc_configuration(seed.rg.name, script, storage_account_name=seed.storage.name)
+    with pytest.raises(azrm.ValidationError) as refused:  # azrm knows what it published: nothing is attached
+        attach(lib, seed, configuration_name="nosuchconfig")
+    assert refused.value.field == "configuration_name" and "webdsc" in refused.value.rule
+    # what Azure does with it (a client that does not look first)
+    monkeypatch.setattr(lib, "_check_published", lambda *args: None)
     with pytest.raises(HttpResponseError) as err:
         attach(lib, seed, configuration_name="nosuchconfig")
     assert "The configuration 'nosuchconfig' is not defined in 'webdsc.ps1'" in err.value.error.message
@@ -240,8 +253,17 @@ def test_new_vm_publishes_and_attaches(lib: Any, seed: Seed, script: Path, modul
     assert blob_client(lib, seed, "webdsc.ps1.zip").exists()
 
 
-def test_new_vm_chain_failure_says_what_exists(lib: Any, seed: Seed, script: Path, modules: Path) -> None:
+def test_new_vm_chain_failure_says_what_exists(
+    lib: Any, seed: Seed, script: Path, modules: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     dsc = azrm.DscExtension(script, storage_account_name=seed.storage.name, version="2.77", configuration_name="wrong")
+    with pytest.raises(azrm.ValidationError) as refused:  # a configuration the script lacks: nothing is made
+        lib.new_vm(seed.rg.name, location=LOCATION, vm=seed_vm_config(seed.nic.id).add_dsc_extension(dsc))
+    assert refused.value.field == "configuration_name"
+    assert lib.list_vms(seed.rg.name) == []
+    # an extension Azure fails (the checks bypassed to make one): the error says what exists
+    monkeypatch.setattr(lib, "_check_published", lambda *args: None)
+    monkeypatch.setattr(lib, "_check_configurations", lambda *args: None)
     with pytest.raises(azrm.StepError) as err:
         lib.new_vm(seed.rg.name, location=LOCATION, vm=seed_vm_config(seed.nic.id).add_dsc_extension(dsc))
     error = err.value

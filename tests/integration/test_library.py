@@ -142,17 +142,17 @@ def test_network_operations(lib: Any) -> None:
         (lambda lib: lib.new_public_ip_address("rg", "p", location=LOCATION, sku="Standard", allocation_method="Dynamic"), "allocation_method"),
         (lambda lib: lib.new_public_ip_address("rg", "p", location=LOCATION, domain_name_label="Bad_Label"), "domain_name_label"),
         (lambda lib: lib.new_public_ip_address("rg", "p", location=LOCATION, idle_timeout_in_minutes=90), "idle_timeout_in_minutes"),
-        (lambda lib: lib.new_virtual_network("rg", "v", location=LOCATION, address_prefix="10.0.0.0/33"), "address_prefix"),
+        (lambda lib: lib.new_virtual_network("rg", "vn", location=LOCATION, address_prefix="10.0.0.0/33"), "address_prefix"),
         (
             lambda lib: lib.new_virtual_network(
-                "rg", "v", location=LOCATION, address_prefix="10.0.0.0/16",
+                "rg", "vn", location=LOCATION, address_prefix="10.0.0.0/16",
                 subnet=[azrm.new_virtual_network_subnet_config("s", address_prefix="10.9.0.0/24")],
             ),
             "subnet[s].address_prefix",
         ),
         (
             lambda lib: lib.new_virtual_network(
-                "rg", "v", location=LOCATION, address_prefix="10.0.0.0/16",
+                "rg", "vn", location=LOCATION, address_prefix="10.0.0.0/16",
                 subnet=[azrm.new_virtual_network_subnet_config("a", address_prefix="10.0.0.0/24"),
                         azrm.new_virtual_network_subnet_config("b", address_prefix="10.0.0.0/25")],
             ),
@@ -160,7 +160,7 @@ def test_network_operations(lib: Any) -> None:
         ),
         (
             lambda lib: lib.new_virtual_network(
-                "rg", "v", location=LOCATION, address_prefix="10.0.0.0/16",
+                "rg", "vn", location=LOCATION, address_prefix="10.0.0.0/16",
                 subnet=[azrm.new_virtual_network_subnet_config("a", address_prefix="10.0.0.0/24"),
                         azrm.new_virtual_network_subnet_config("A", address_prefix="10.0.1.0/24")],
             ),
@@ -264,10 +264,15 @@ def test_new_vm_checks_nic_region_and_attachment_before_writing(lib: Any, azure:
     assert "already attached" in err.rule
 
 
-def test_azure_side_errors_pass_through(lib: Any, seed: Seed) -> None:
+def test_azure_side_errors_pass_through(lib: Any, seed: Seed, monkeypatch: pytest.MonkeyPatch) -> None:
     vm = seed_vm_config(seed.nic.id).set_source_image(
         publisher_name="MicrosoftWindowsServer", offer="WindowsServer", skus="1999-Datacenter"
     )
+    with pytest.raises(azrm.ValidationError) as refused:  # the local Azure's catalogue is known: no request
+        lib.new_vm(seed.rg.name, location=LOCATION, vm=vm)
+    assert refused.value.field == "vm.image"
+    # on Azure the catalogue is not known without a read, and ARM's refusal comes through as it is
+    monkeypatch.setattr(lib, "_catalogue_problem", lambda *args: None)
     with pytest.raises(HttpResponseError) as err:
         lib.new_vm(seed.rg.name, location=LOCATION, vm=vm)
     assert err.value.error.code == "PlatformImageNotFound"

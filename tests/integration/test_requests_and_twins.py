@@ -138,8 +138,13 @@ def test_begin_new_vm_with_dsc_publishes_first_then_chains_the_extension(lib: An
     assert status.statuses[0].message == "DSC configuration was applied successfully."
 
 
-def test_begin_new_vm_chain_failure_is_a_step_error(lib: Any, seed: Seed) -> None:
+def test_begin_new_vm_chain_failure_is_a_step_error(lib: Any, seed: Seed, monkeypatch: pytest.MonkeyPatch) -> None:
     dsc = azrm.DscExtension(WEBDSC, storage_account_name=seed.storage.name, version="2.77", configuration_name="no")
+    with pytest.raises(azrm.ValidationError):  # a configuration the script lacks: refused before any write
+        lib.begin_new_vm(seed.rg.name, location=LOCATION, vm=seed_vm_config(seed.nic.id).add_dsc_extension(dsc))
+    # an extension Azure fails (azrm's checks bypassed to make one) fails the chain with a step error
+    monkeypatch.setattr(lib, "_check_configurations", lambda *args: None)
+    monkeypatch.setattr(lib, "_check_published", lambda *args: None)
     poller = lib.begin_new_vm(seed.rg.name, location=LOCATION, vm=seed_vm_config(seed.nic.id).add_dsc_extension(dsc))
     with pytest.raises(azrm.StepError) as err:
         poller.result()

@@ -95,7 +95,7 @@ def test_secrets_stay_out_of_full_http_logging(
     with azrm.local(in_process=True, logging_enable=True, reporter=azrm.LoggingReporter()) as az:
         rg = az.new_resource_group("KNRGTest01", LOCATION)
         account = az.new_storage_account(rg.name, "knstorcanary", location=LOCATION)
-        vnet = az.new_virtual_network(rg.name, "v", location=LOCATION, address_prefix="10.0.0.0/16",
+        vnet = az.new_virtual_network(rg.name, "vn", location=LOCATION, address_prefix="10.0.0.0/16",
                                       subnet=[azrm.new_virtual_network_subnet_config("s", address_prefix="10.0.0.0/24")])  # fmt: skip
         nic = az.new_network_interface(rg.name, "nic", location=LOCATION, subnet_id=vnet.subnets[0].id)
         dsc = azrm.DscExtension(script, storage_account_name=account.name, version="2.77",

@@ -153,3 +153,28 @@ def test_archive_refusals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     zipped.write_bytes(build_archive(needs, skip_dependency_detection=True).data)
     ready = build_archive(zipped)
     assert (ready.name, ready.script_name) == ("ready.ps1.zip", "ready.ps1")
+
+
+@pytest.mark.parametrize(
+    ("script", "where"),
+    [
+        ("Configuration Web {\n Node localhost {\n  WindowsFeature IIS { Name = 'Web-Server' }\n", "line 2, column 17"),
+        ("Configuration Web {\n $a = 'unterminated\n}\n", "line 2, column 7"),
+        ("Configuration Web {\n (1\n}\n", "line 3, column 1"),
+        ("Configuration Web { }\n}\n", "line 2, column 1"),
+    ],
+)
+def test_a_script_that_does_not_parse_is_refused(tmp_path: Path, script: str, where: str) -> None:
+    path = tmp_path / "web.ps1"
+    path.write_text(script)
+    with pytest.raises(azrm.ValidationError) as err:
+        build_archive(path)
+    assert err.value.field == "configuration_path" and where in err.value.rule
+
+
+def test_configurations_come_from_the_parse_tree() -> None:
+    from azrm.dsc.script import parse_script, syntax_problem
+
+    text = "# Configuration Commented { }\n$s = 'Configuration InString { }'\nConfiguration Real\n{\n}\n"
+    assert syntax_problem(text) is None
+    assert parse_script(text).configurations == ("Real",)
