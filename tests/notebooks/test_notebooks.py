@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import os
+import signal
+import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
+import nbclient
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 CANARY = "Canary!Pw0rd-4417"
+CELL_TIMEOUT = 180  # seconds a cell may run
 pytestmark = pytest.mark.slow
 
 
@@ -32,19 +40,60 @@ def expect(text: str, *wanted: str) -> None:
     assert not missing, f"missing {missing} in the notebook's outputs:\n{text[-6000:]}"
 
 
-def run(path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    import nbclient
+def run(path: Path, monkeypatch: pytest.MonkeyPatch, *, attempts: int = 1) -> Any:
+    """Execute a notebook in a fresh kernel and return it with its outputs.
+
+    A cell that runs past the timeout fails the test with the kernel's thread stacks at that moment
+    (faulthandler, on SIGUSR1), so a hang says where it hangs. ``attempts`` > 1 runs the notebook
+    again after such a timeout (and only then), with a warning carrying the stacks of the timed-out run.
+    """
     import nbformat
+    from nbclient.exceptions import CellTimeoutError
 
     monkeypatch.setenv("AZRM_ADMIN_PASSWORD", CANARY)
     monkeypatch.delenv("AZRM_LOCAL_ENDPOINT", raising=False)
-    nb = nbformat.read(path, as_version=4)
-    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "commit notebooks without outputs"
-    client = nbclient.NotebookClient(
-        nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
-    )
-    client.execute()  # raises CellExecutionError, with the cell and its traceback, if any cell fails
-    return nb
+    for attempt in range(1, attempts + 1):
+        nb = nbformat.read(path, as_version=4)
+        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "commit notebooks without outputs"
+        with tempfile.TemporaryDirectory(prefix="azrm-nb-stacks-") as folder:
+            stacks = Path(folder) / "stacks.txt"
+            client = _StackDumpingClient(
+                nb,
+                timeout=CELL_TIMEOUT,
+                kernel_name="python3",
+                resources={"metadata": {"path": str(NOTEBOOKS)}},
+                extra_arguments=[
+                    "--IPKernelApp.exec_lines="
+                    + json.dumps(
+                        [
+                            "import faulthandler as _fh, signal as _sg; "
+                            f"_fh.register(_sg.SIGUSR1, file=open({str(stacks)!r}, 'w'), all_threads=True)"
+                        ]
+                    )
+                ],
+            )
+            try:
+                client.execute()  # raises CellExecutionError, with the cell and its traceback, if any cell fails
+                return nb
+            except CellTimeoutError as exc:
+                dump = stacks.read_text(errors="replace") if stacks.exists() else "(no stacks were written)"
+                report = f"{path.name}, attempt {attempt}/{attempts}: {exc}\nthe kernel's threads then:\n{dump}"
+                if attempt == attempts:
+                    pytest.fail(report)
+                warnings.warn(report, stacklevel=1)
+    raise AssertionError("unreachable")
+
+
+class _StackDumpingClient(nbclient.NotebookClient):  # type: ignore[misc]
+    """nbclient's client that asks the kernel for its thread stacks before giving up on a cell."""
+
+    async def _async_handle_timeout(self, timeout: int, cell: Any = None) -> Any:
+        pid = getattr(getattr(self.km, "provisioner", None), "pid", None)
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGUSR1)
+            await asyncio.sleep(2)
+        return await super()._async_handle_timeout(timeout, cell)
 
 
 def test_every_notebook_is_tested() -> None:
@@ -133,7 +182,8 @@ def _container_tools_missing() -> str | None:
 
 @pytest.mark.skipif(_container_tools_missing() is not None, reason=_container_tools_missing() or "")
 def test_04_containers(monkeypatch: pytest.MonkeyPatch) -> None:
-    nb = run(NOTEBOOKS / "04-containers.ipynb", monkeypatch)
+    # attempts=2: one CI run saw this notebook stall past the timeout in cell 7 (not seen since; see run())
+    nb = run(NOTEBOOKS / "04-containers.ipynb", monkeypatch, attempts=2)
     text = "\n".join(outputs(nb))
     expect(
         text,
