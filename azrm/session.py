@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import _secrets
 from .docker import Docker
 from .errors import ValidationError
 from .operations.autoscale import AutoscaleOperations
@@ -243,8 +244,13 @@ class LocalSession(Session):
 
 
 def _admin_key(info: dict[str, Any]) -> str | None:
-    """Return the admin key of an attached local Azure: from its JSON line, else ``AZRM_LOCAL_ADMIN_KEY``."""
-    return info.get("admin_key") or os.environ.get("AZRM_LOCAL_ADMIN_KEY")
+    """Return the admin key of an attached local Azure: from its JSON line, else ``AZRM_LOCAL_ADMIN_KEY``.
+
+    The key is registered as a secret, so no log line shows it.
+    """
+    key = info.get("admin_key") or os.environ.get("AZRM_LOCAL_ADMIN_KEY")
+    _secrets.register(key)
+    return key
 
 
 def _admin(endpoint: str, path: str, body: Any = None, ca: Any = None, *, key: str | None = None) -> dict[str, Any]:

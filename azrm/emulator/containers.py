@@ -17,6 +17,7 @@ import shutil
 import threading
 from pathlib import Path
 
+from .. import _secrets
 from .core.errors import ArmError
 from .core.tls import Certificates
 from .distribution import Distribution, RegistryError
@@ -64,6 +65,7 @@ class ContainerPlane:
         self.certs = certs
         self.id = hashlib.sha256(str(self.folder.resolve()).encode()).hexdigest()[:12]
         self.service_password = secrets.token_urlsafe(24)
+        _secrets.register(self.service_password)
         self._engine: Podman | None = None
         self._registries: dict[str, Distribution] = {}
         self._lock = threading.Lock()

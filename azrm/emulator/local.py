@@ -87,6 +87,7 @@ class LocalAzure:
             self.containers = ContainerPlane(self._containers_folder(), certs)
             # the plane is there before the providers' restore() (registries restart on their ports)
             self.emulator = Emulator(self.settings, blob=plane, containers=self.containers)
+            _secrets.register(self.emulator.admin_key)
             if self.http:
                 tls = certs if self.tls else None
                 self.server = ArmServer(self.emulator, host=self.host, port=self.port, tls=tls).start()
