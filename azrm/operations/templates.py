@@ -369,7 +369,10 @@ class TemplateOperations(StorageOperations):
         )
         if prepared is None:
             return None
-        return self.deployment_client.deployments.begin_create_or_update(resource_group_name, *prepared)
+        # the result's templateLink is masked as the waiting twin's is (cls: the SDK's result hook)
+        return self.deployment_client.deployments.begin_create_or_update(
+            resource_group_name, *prepared, cls=lambda _response, deployment, _headers: _hide_sas(deployment)
+        )
 
     def _deploy(self, resource_group_name: str, name: str, body: dict[str, Any]) -> Any:
         from azure.core.exceptions import HttpResponseError

@@ -68,9 +68,11 @@ def run_the_scenario(az: Any, unique: Callable[[str], str]) -> list[Any]:
     linked = az.new_resource_group_deployment(rg.name, template_file=TEMPLATES / "linked" / "master.json",
                                               storageName=unique("data"))  # fmt: skip
     assert linked.properties.template_link.query_string is None  # ARM echoes the uri and contentVersion only
+    begun = az.begin_new_resource_group_deployment(rg.name, name="linkedBegun", template_file=TEMPLATES / "linked" /
+                                                   "master.json", storageName=unique("data")).result()  # fmt: skip
     nested = az.get_resource_group_deployment(rg.name, "linkedNetwork")
     history = az.get_resource_group_deployment(rg.name)
-    return [rg, vnet, nic, vm, config, config.os_profile, secure, linked, nested, *history, az]
+    return [rg, vnet, nic, vm, config, config.os_profile, secure, linked, nested, begun, *history, az]
 
 
 def force_failures() -> None:
