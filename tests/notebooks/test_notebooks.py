@@ -61,6 +61,8 @@ def run(path: Path, monkeypatch: pytest.MonkeyPatch, *, attempts: int = 1) -> An
                 nb,
                 timeout=CELL_TIMEOUT,
                 kernel_name="python3",
+                # a print's pieces can reach the client as two stream messages ("name" / " enabled: True")
+                coalesce_streams=True,
                 resources={"metadata": {"path": str(NOTEBOOKS)}},
                 extra_arguments=[
                     "--IPKernelApp.exec_lines="
