@@ -101,17 +101,7 @@ def _strip(text: str, *, blank_strings: bool) -> str:
             out.append(_blank(chunk) if blank_strings else chunk)
             i = end
         elif c in ("'", '"'):
-            j = i + 1
-            while j < n:
-                if text[j] == "`" and c == '"':
-                    j += 2
-                    continue
-                if text[j] == c:
-                    if j + 1 < n and text[j + 1] == c:  # doubled quote escapes itself
-                        j += 2
-                        continue
-                    break
-                j += 1
+            j = _string_end(text, i)
             chunk = text[i : j + 1]
             out.append(c + _blank(chunk[1:-1]) + c if blank_strings else chunk)
             i = j + 1
@@ -119,6 +109,24 @@ def _strip(text: str, *, blank_strings: bool) -> str:
             out.append(c)
             i += 1
     return "".join(out)
+
+
+def _string_end(text: str, start: int) -> int:
+    """Return the index of the quote closing the string opened at ``start`` (``len(text)`` or more if never).
+
+    A doubled quote escapes itself; in a double-quoted string a backtick escapes the next character.
+    """
+    quote, j, n = text[start], start + 1, len(text)
+    while j < n:
+        escaped = quote == '"' and text[j] == "`"
+        doubled = text[j] == quote and text[j + 1 : j + 2] == quote
+        if escaped or doubled:
+            j += 2
+        elif text[j] == quote:
+            return j
+        else:
+            j += 1
+    return j
 
 
 def _blank(text: str) -> str:
@@ -276,17 +284,7 @@ def _structure_problem(text: str) -> str | None:  # one branch per kind of token
                 return f"{_place(text, i)}: the here-string {text[i : i + 2]} is never closed with {quote}@"
             i = end + 3
         elif c in ("'", '"'):
-            j = i + 1
-            while j < n:
-                if text[j] == "`" and c == '"':
-                    j += 2
-                    continue
-                if text[j] == c:
-                    if j + 1 < n and text[j + 1] == c:
-                        j += 2
-                        continue
-                    break
-                j += 1
+            j = _string_end(text, i)
             if j >= n:
                 return f"{_place(text, i)}: the string {c}... is never closed"
             i = j + 1
