@@ -102,6 +102,19 @@ class VmDiskSteps(ComputeBase):
 
         return step
 
+    def _discard_unfinished_vhds(self, vm: Record) -> None:
+        """Delete the VHD page blobs a VM's interrupted creation was making (a retry makes them again)."""
+        from ...storage import split_blob_url
+
+        if self.emu.blob is None:
+            return
+        sp = vm.properties.get("storageProfile") or {}
+        for disk in [sp.get("osDisk") or {}, *(sp.get("dataDisks") or [])]:
+            uri = (disk.get("vhd") or {}).get("uri")
+            parts = split_blob_url(uri) if uri else None
+            if parts is not None and str(disk.get("createOption", "")).lower() in ("fromimage", "empty"):
+                self.emu.blob.delete_blob(*parts)
+
     def _attach_disk_step(self, disk_id: str) -> Step:
         def step(vm: Record) -> None:
             disk = self.store.get(disk_id)

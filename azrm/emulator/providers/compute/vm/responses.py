@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ....core.errors import ArmError
 from ....core.ids import key
+from ....core.recovery import interrupted_create
 from ....core.router import Router
 from ....core.store import Record
 from ....core.wire import Headers, Response
@@ -103,6 +104,12 @@ class VirtualMachineBackend(VmModel, VmInstanceViews, VmPower):
         rid = self._vm_id(call)
         name = rid.rsplit("/", 1)[-1]  # the casing it was created with
         existing = self.store.get(rid)
+        if interrupted_create(existing):
+            # A restart interrupted its creation: this PUT creates it again, as Azure retries a failed creation.
+            assert existing is not None
+            self._discard_unfinished_vhds(existing)
+            self.emu.remove(existing.id)
+            existing = None
         record, steps = self._build(call, rid, name, call.body(), existing)
         return self._store_and_begin(call, record, existing, steps)
 
