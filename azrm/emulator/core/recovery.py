@@ -27,7 +27,7 @@ from .store import Record
 if TYPE_CHECKING:
     from .engine import Emulator
 
-__all__ = ["interrupted_create", "recover", "succeeded"]
+__all__ = ["clear_interruption", "interrupted_create", "recover", "succeeded"]
 
 log = logging.getLogger("azrm.emulator")
 
@@ -66,10 +66,17 @@ def interrupted_create(record: Record | None) -> bool:
     return record is not None and record.internal.get("interrupted") == "create"
 
 
+def clear_interruption(record: Record) -> bool:
+    """Forget that a restart interrupted ``record``'s operation (one on it has now succeeded); ``True`` if it was."""
+    if record.internal.pop("interrupted", None) is None:
+        return False
+    if record.internal.get("failure") == interrupted_error().message:
+        record.internal.pop("failure")
+    return True
+
+
 def succeeded(emu: Emulator, op: Operation) -> None:
     """Clear the interruption mark of the resource an operation just finished."""
     record = emu.store.get(op.resource_id)
-    if record is not None and record.internal.pop("interrupted", None) is not None:
-        if record.internal.get("failure") == interrupted_error().message:
-            record.internal.pop("failure")
+    if record is not None and clear_interruption(record):
         emu.store.touch(record)

@@ -251,8 +251,11 @@ class Store:
         self._db.execute("CREATE TABLE IF NOT EXISTS operations (key TEXT PRIMARY KEY, data TEXT NOT NULL)")
         self.interrupted = [json.loads(data) for (data,) in self._db.execute("SELECT data FROM operations")]
         self.interrupted.sort(key=lambda row: row.get("seq", 0))
-        for (data,) in self._db.execute("SELECT data FROM records"):
-            fields = json.loads(data)
+        rows = [json.loads(data) for (data,) in self._db.execute("SELECT data FROM records")]
+        # back in creation order (a row rewritten by INSERT OR REPLACE moves to the end of the table)
+        rows.sort(key=lambda fields: fields.get("born", 0))
+        for fields in rows:
+            fields.pop("born", None)
             sealed = fields.get("secrets")
             fields["secrets"] = sealer.open(sealed)
             record = Record(**fields)
@@ -326,6 +329,7 @@ class Store:
 
     def _sealed(self, record: Record) -> dict[str, Any]:
         fields = asdict(record)
+        fields["born"] = self._born.get(record.key, 0)
         if fields["secrets"] and self._sealer is not None:
             fields["secrets"] = self._sealer.seal(fields["secrets"])
         return fields
