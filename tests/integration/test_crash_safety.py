@@ -348,3 +348,30 @@ def test_seed_survives_a_kill_at_every_step(tmp_path: Path) -> None:
 def test_web_farm_survives_a_kill_at_every_step(tmp_path: Path) -> None:
     figures = kill_chain(tmp_path, web_farm, seed_vmss_web_farm.RG_NAME)
     print(f"web farm: {figures}")
+
+
+def test_a_vm_whose_vhd_was_lost_is_failed_and_a_rerun_makes_it_again(tmp_path: Path) -> None:
+    server = Server(tmp_path / "state.sqlite")
+    server.start()
+    try:
+        with server.session() as az:
+            seed(az)
+        server.stop()
+        # Azurite's data lost behind the local Azure's back (its folder deleted while it was stopped)
+        azurite_data = tmp_path / "state.sqlite.azurite"
+        for path in sorted(azurite_data.rglob("*"), reverse=True):
+            if path.name != "azrm-ports.json":
+                path.unlink() if path.is_file() else path.rmdir()
+        server.start()
+        with server.session() as az:
+            vm = az.get_vm(seed_iaas_dsc.RG_NAME, seed_iaas_dsc.VM_NAME)
+            assert vm.provisioning_state == "Failed"
+            status = az.get_vm(seed_iaas_dsc.RG_NAME, seed_iaas_dsc.VM_NAME, status=True).statuses[0]
+            assert status.code == "ProvisioningState/failed"
+            assert "knstorcrash/vhds/KNVM01osDisk.vhd" in status.message and "no longer exist" in status.message
+            seed(az)  # the user's script again
+            assert_nothing_half_made(az, seed_iaas_dsc.RG_NAME)
+            vm = az.get_vm(seed_iaas_dsc.RG_NAME, seed_iaas_dsc.VM_NAME)
+            assert vm.provisioning_state == "Succeeded" and blob_exists(az, vm.storage_profile.os_disk.vhd.uri)
+    finally:
+        server.stop()
