@@ -375,3 +375,69 @@ def test_a_vm_whose_vhd_was_lost_is_failed_and_a_rerun_makes_it_again(tmp_path: 
             assert vm.provisioning_state == "Succeeded" and blob_exists(az, vm.storage_profile.os_disk.vhd.uri)
     finally:
         server.stop()
+
+
+# -- in-process: a "kill" is an emulator left without close() and a second one opened on its state file -----------
+def restarted(settings: Any, first: Any) -> Any:
+    """Open a second emulator on ``first``'s state file as a restart after a kill would (``first`` is not closed)."""
+    from azrm.emulator import Emulator
+    from tests.conftest import Azure
+
+    return Azure(Emulator(settings, blob=first.emu.blob), "inprocess")
+
+
+def test_an_operation_a_restart_interrupted_fails_and_says_so(tmp_path: Path) -> None:
+    from azure.core.rest import HttpRequest
+
+    from azrm.emulator import Emulator, EmulatorSettings, Latency, ManualClock
+    from tests.conftest import Azure, make_group
+
+    settings = EmulatorSettings(state_path=str(tmp_path / "azure.sqlite"), latency=Latency.realistic(),
+                                clock=ManualClock())  # fmt: skip
+    first = Azure(Emulator(settings), "inprocess")
+    make_group(first)
+    # no polling: the killed server's client is gone with it
+    poller = first.network.public_ip_addresses.begin_create_or_update(
+        "rg1", "ip1", {"location": LOCATION}, polling=False
+    )
+    status_url = poller.polling_method()._initial_response.http_response.headers["Azure-AsyncOperation"]
+    # restarted with instant provisioning, so that the retry below completes at its first poll
+    second = restarted(EmulatorSettings(state_path=settings.state_path), first)
+    ip = second.network.public_ip_addresses.get("rg1", "ip1")
+    assert ip.provisioning_state == "Failed"
+    status = second.resources._client.send_request(HttpRequest("GET", status_url)).json()
+    assert status["status"] == "Failed" and status["error"]["code"] == "OperationInterrupted"
+    assert "restarted" in status["error"]["message"]
+    # the user's script again: the PUT retries, and it completes
+    poller = second.network.public_ip_addresses.begin_create_or_update("rg1", "ip1", {"location": LOCATION})
+    assert poller.result().provisioning_state == "Succeeded"
+    second.emu.close()
+    third = restarted(settings, second)
+    assert third.network.public_ip_addresses.get("rg1", "ip1").provisioning_state == "Succeeded"
+    assert third.emu.ops.pending_count == 0 and not third.emu.store.interrupted
+    third.emu.close()
+
+
+def test_a_scale_set_caught_mid_creation_is_failed_then_made_again_with_its_capacity(tmp_path: Path) -> None:
+    from azrm.emulator import Emulator, EmulatorSettings, Latency, ManualClock
+    from tests.conftest import Azure, make_group, make_vnet
+    from tests.integration.test_vmss import Farm, make_lb, vmss_body
+
+    state = str(tmp_path / "azure.sqlite")
+    setup = Azure(Emulator(EmulatorSettings(state_path=state)), "inprocess")  # instant: the network at once
+    make_group(setup)
+    farm = Farm("rg1", make_vnet(setup, subnets={"web": "10.0.0.0/24"}).subnets[0].id, make_lb(setup))
+    setup.emu.close()
+    settings = EmulatorSettings(state_path=state, latency=Latency.realistic(), clock=ManualClock())
+    first = Azure(Emulator(settings), "inprocess")
+    body = vmss_body(farm, capacity=3, overprovision=True)
+    first.compute.virtual_machine_scale_sets.begin_create_or_update("rg1", "web", body, polling=False)
+    assert len(list(first.compute.virtual_machine_scale_set_vms.list("rg1", "web"))) == 5  # 3 + 2 overprovisioned
+    second = restarted(EmulatorSettings(state_path=state), first)  # instant from now on
+    assert second.compute.virtual_machine_scale_sets.get("rg1", "web").provisioning_state == "Failed"
+    assert list(second.compute.virtual_machine_scale_set_vms.list("rg1", "web")) == []
+    poller = second.compute.virtual_machine_scale_sets.begin_create_or_update("rg1", "web", body)
+    assert poller.result().provisioning_state == "Succeeded"
+    instances = list(second.compute.virtual_machine_scale_set_vms.list("rg1", "web"))
+    assert len(instances) == 3 and all(i.provisioning_state == "Succeeded" for i in instances)
+    second.emu.close()
