@@ -10,7 +10,8 @@ With a data folder that outlives it (beside a state file), two things keep blobs
 the local Azure is killed: :meth:`Azurite.flush` saves Azurite's metadata databases (which it would
 otherwise save only every 5 seconds) and the local Azure calls it before it commits a state change;
 and :meth:`Azurite.start` waits for a previous Azurite on the same folder to finish stopping (it
-stops by itself when its parent dies) rather than run a second one that would overwrite its data.
+stops by itself when its parent dies) rather than run a second one that would overwrite its data
+(after 15 s it refuses to start: another local Azure must be using the folder).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import logging
 import os
 import queue
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
@@ -40,7 +40,7 @@ DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFP
 _HOOK = Path(__file__).with_name("azurite_hook.js")
 #: the file in Azurite's data folder naming the process that uses it
 _PID_FILE = "azrm-azurite.pid"
-#: how long a previous Azurite on the same folder is given to stop (it stops within 5 s of losing its parent)
+#: how long a previous Azurite on the same folder may take to stop (it stops within 5 s of losing its parent)
 _PREVIOUS_GRACE = 15.0
 
 
@@ -106,7 +106,7 @@ class Azurite:
         self.queue_port = 0
         self.table_port = 0
         self._flushes: dict[str, tuple[threading.Event, list[str]]] = {}
-        self._flush_lock = threading.Lock()
+        self._stdin_lock = threading.Lock()  # one line at a time on Azurite's stdin
 
     # -- life cycle -----------------------------------------------------------------------------
     @property
@@ -215,16 +215,12 @@ class Azurite:
         if cmdline.exists() and b"azurite" not in cmdline.read_bytes():
             return  # the number was reused by another process
         deadline = time.monotonic() + _PREVIOUS_GRACE
-        signalled = False
         while _alive(pid):
             if time.monotonic() > deadline:
-                if signalled:
-                    raise AzuriteError(f"a previous Azurite (pid {pid}) still uses {self.location} and does not stop")
-                log.warning("a previous Azurite (pid %s) still uses %s: stopping it", pid, self.location)
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGTERM)
-                signalled = True
-                deadline = time.monotonic() + _PREVIOUS_GRACE
+                raise AzuriteError(
+                    f"another Azurite (pid {pid}) still uses {self.location} after {_PREVIOUS_GRACE:g} s: is another "
+                    "local Azure running on the same state file? Stop it first."
+                )
             time.sleep(0.05)
 
     def flush(self, timeout: float = 10.0) -> None:
@@ -236,7 +232,7 @@ class Azurite:
         waiting: tuple[threading.Event, list[str]] = (threading.Event(), [])
         self._flushes[token] = waiting
         try:
-            with self._flush_lock:
+            with self._stdin_lock:
                 proc.stdin.write(f"flush {token}\n")
                 proc.stdin.flush()
             if not waiting[0].wait(timeout):
@@ -288,8 +284,9 @@ class Azurite:
         proc = self._proc
         if proc is None or proc.stdin is None or proc.poll() is not None:
             raise AzuriteError("Azurite is not running")
-        proc.stdin.write("accounts " + self._accounts_line() + "\n")
-        proc.stdin.flush()
+        with self._stdin_lock:
+            proc.stdin.write("accounts " + self._accounts_line() + "\n")
+            proc.stdin.flush()
 
     def set_account(self, name: str, key1: str, key2: str | None = None, *, wait: float = 10.0) -> None:
         """Add an account (or change its keys) and wait until Azurite accepts ``key1``."""
