@@ -268,13 +268,14 @@ def assert_nothing_half_made(az: Any, group: str) -> None:
 
 
 def blob_exists(az: Any, uri: str) -> bool:
-    from azure.storage.blob import BlobClient
+    """Whether the blob a URI names exists (asked at the account's endpoint now: Azurite may have new ports)."""
+    from azure.storage.blob import BlobServiceClient
 
-    account = uri.split("/")[3]
-    group = next(a.id.split("/")[4] for a in az.storage_client.storage_accounts.list() if a.name == account)
-    key = az.get_storage_account_key(group, account)[0].value
-    client = BlobClient.from_blob_url(uri, credential={"account_name": account, "account_key": key})
-    return bool(client.exists())
+    account, container, blob = uri.split("/", 5)[3:]
+    found = next(a for a in az.storage_client.storage_accounts.list() if a.name == account)
+    key = az.get_storage_account_key(found.id.split("/")[4], account)[0].value
+    service = BlobServiceClient(found.primary_endpoints.blob.rstrip("/"), credential=key)
+    return bool(service.get_blob_client(container, blob).exists())
 
 
 def diff(expected: Any, actual: Any, name: str) -> str:
