@@ -7,7 +7,7 @@ state commit of that step: just *after* the step's first commit (its write ackno
 in flight) and, for the steps whose completion works outside the state file (:data:`OUTSIDE_STEPS`) or
 that commit once, just *before* its last one (completion steps run, blobs written, nothing committed).
 After each kill the server restarts on the same state and the scenario runs again from the start, up
-to the next kill point: one chain per scenario covers every step twice. At each restart nothing may
+to the next kill point: one chain per scenario covers every step. At each restart nothing may
 report ``Succeeded`` without its parts; at the end the state, blobs included, equals a clean run's.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import itertools
 import json
 import os
@@ -34,9 +35,19 @@ from azure.core.exceptions import HttpResponseError
 import azrm
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "examples"))
-import seed_iaas_dsc  # noqa: E402
-import seed_vmss_web_farm  # noqa: E402
+
+
+def example(name: str) -> Any:
+    """Import ``examples/<name>.py`` (the scenarios' ``provision`` functions)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+seed_iaas_dsc = example("seed_iaas_dsc")
+seed_vmss_web_farm = example("seed_vmss_web_farm")
 
 pytestmark = pytest.mark.slow
 
@@ -60,16 +71,18 @@ class Server:
 
     def start(self) -> None:
         args = ["--state", str(self.state), "--port", "0", "--clock", "manual"]
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "azrm.emulator", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
+        log = self.state.with_name(self.state.name + ".log")  # a file: a pipe nobody reads could fill and block it
+        with log.open("a") as stderr:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "azrm.emulator", *args],
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+                cwd=ROOT,
+            )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
-        assert line, f"the local Azure did not start: {self.proc.stderr.read() if self.proc.stderr else ''}"
+        assert line, f"the local Azure did not start: {log.read_text()[-3000:]}"
         self.info = json.loads(line)
 
     def stop(self) -> None:
