@@ -66,12 +66,13 @@ class Server:
 
     def __init__(self, state: Path) -> None:
         self.state = state
+        self.log = state.with_name(state.name + ".log")
         self.proc: subprocess.Popen[str] | None = None
         self.info: dict[str, Any] = {}
 
     def start(self) -> None:
         args = ["--state", str(self.state), "--port", "0", "--clock", "manual"]
-        log = self.state.with_name(self.state.name + ".log")  # a file: a pipe nobody reads could fill and block it
+        log = self.log  # a file: a pipe nobody reads could fill up and block the server
         with log.open("a") as stderr:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "azrm.emulator", *args],
@@ -351,7 +352,12 @@ def kill_chain(tmp_path: Path, scenario: Callable[[Any], None], group: str) -> d
     assert sorted(actual) == sorted(expected), diff(sorted(expected), sorted(actual), "resources")
     differences = [diff(expected[name], actual[name], name) for name in expected if actual[name] != expected[name]]
     assert not differences, "\n".join(differences)
-    return {"steps": len(commits), "kills": len(points), "seconds": round(time.monotonic() - started, 1)}
+    # every kill in a step with an operation (a write, then its completion) caught that operation in flight
+    interrupted = server.log.read_text().count("was interrupted by a restart")
+    in_flight = sum(1 for step, _, _ in points if commits[step] >= 2)
+    assert interrupted >= in_flight, (interrupted, in_flight)
+    return {"steps": len(commits), "kills": len(points), "operations interrupted": interrupted,
+            "seconds": round(time.monotonic() - started, 1)}  # fmt: skip
 
 
 def test_seed_survives_a_kill_at_every_step(tmp_path: Path) -> None:
