@@ -461,3 +461,29 @@ def test_a_scale_set_caught_mid_creation_is_failed_then_made_again_with_its_capa
     instances = list(second.compute.virtual_machine_scale_set_vms.list("rg1", "web"))
     assert len(instances) == 3 and all(i.provisioning_state == "Succeeded" for i in instances)
     second.emu.close()
+
+
+def test_a_power_action_a_restart_interrupted_leaves_the_vm_as_it_was(tmp_path: Path) -> None:
+    from azrm.emulator import Emulator, EmulatorSettings, Latency, ManualClock
+    from tests.conftest import Azure, make_group, make_nic, make_vnet, windows_vm_body
+
+    state = str(tmp_path / "azure.sqlite")
+    setup = Azure(Emulator(EmulatorSettings(state_path=state)), "inprocess")
+    make_group(setup)
+    pip = setup.network.public_ip_addresses.begin_create_or_update("rg1", "pip1", {"location": LOCATION}).result()
+    nic = make_nic(setup, make_vnet(setup).subnets[0].id, pip_id=pip.id)
+    setup.compute.virtual_machines.begin_create_or_update("rg1", "vm1", windows_vm_body(nic.id)).result()
+    setup.compute.virtual_machines.begin_deallocate("rg1", "vm1").result()
+    setup.emu.close()
+    settings = EmulatorSettings(state_path=state, latency=Latency.realistic(), clock=ManualClock())
+    first = Azure(Emulator(settings), "inprocess")
+    first.compute.virtual_machines.begin_start("rg1", "vm1", polling=False)
+    assert first.compute.virtual_machines.instance_view("rg1", "vm1").statuses[1].code == "PowerState/starting"
+    second = restarted(EmulatorSettings(state_path=state), first)
+    vms = second.compute.virtual_machines
+    assert vms.instance_view("rg1", "vm1").statuses[1].code == "PowerState/deallocated"  # not running without an IP
+    assert second.network.public_ip_addresses.get("rg1", "pip1").ip_address is None
+    vms.begin_start("rg1", "vm1").result()  # the script's start again
+    assert vms.instance_view("rg1", "vm1").statuses[1].code == "PowerState/running"
+    assert second.network.public_ip_addresses.get("rg1", "pip1").ip_address
+    second.emu.close()

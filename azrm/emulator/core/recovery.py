@@ -8,7 +8,9 @@ report such a resource ``Succeeded`` without its parts, the restart ends it ``Fa
 - each unfinished operation ends ``Failed`` with ``OperationInterrupted`` (its status URL says so);
 - its resource, if ``Creating``, ``Updating`` or ``Deleting``, is ``Failed`` too, with the same message;
 - a record that another resource's operation was deleting (the children of a group being deleted,
-  scale-set instances being scaled in) is removed, as that operation would have done.
+  scale-set instances being scaled in) is removed, as that operation would have done;
+- a VM or instance caught in a power action (start, stop, deallocate) is back in the power state it
+  started from, as when the action fails.
 
 A PUT of a resource whose creation was interrupted creates it again (as Azure retries a failed
 creation), so re-running the script that made it converges; the first operation on it that succeeds
@@ -27,12 +29,14 @@ from .store import Record
 if TYPE_CHECKING:
     from .engine import Emulator
 
-__all__ = ["clear_interruption", "interrupted_create", "recover", "succeeded"]
+__all__ = ["POWER_BEFORE", "clear_interruption", "interrupted_create", "recover", "succeeded"]
 
 log = logging.getLogger("azrm.emulator")
 
 _TRANSITIONAL = {"Creating": "create", "Updating": "update", "Accepted": "update", "Running": "update"}
 _POWER_AFTER = {"starting": "running", "stopping": "stopped", "deallocating": "deallocated"}
+#: the internal key where a power action (start, stop, deallocate...) keeps the power state it started from
+POWER_BEFORE = "power_before"
 
 
 def recover(emu: Emulator) -> None:
@@ -57,7 +61,9 @@ def recover(emu: Emulator) -> None:
             emu.store.touch(record)
         power = record.internal.get("power")
         if power in _POWER_AFTER:
-            record.internal["power"] = _POWER_AFTER[power]
+            # a power action that failed leaves the power where it was, as its failure hook would; a VM being
+            # created or deleted has no such state and gets where the operation was going
+            record.internal["power"] = record.internal.pop(POWER_BEFORE, None) or _POWER_AFTER[power]
             emu.store.touch(record)
 
 
