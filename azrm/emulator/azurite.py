@@ -5,6 +5,13 @@ by ``make setup``) on loopback, with telemetry off, and adds or removes storage 
 runs: storage accounts created through ARM become real Azurite accounts whose keys are the ones
 ``listKeys`` returns. :class:`BlobPlane` is what the ARM backends use of it (endpoints, VHD page
 blobs, downloads).
+
+With a data folder that outlives it (beside a state file), two things keep blobs from being lost when
+the local Azure is killed: :meth:`Azurite.flush` saves Azurite's metadata databases (which it would
+otherwise save only every 5 seconds) and the local Azure calls it before it commits a state change;
+and :meth:`Azurite.start` waits for a previous Azurite on the same folder to finish stopping (it
+stops by itself when its parent dies) rather than run a second one that would overwrite its data
+(after 15 s it refuses to start: another local Azure must be using the folder).
 """
 
 from __future__ import annotations
@@ -31,6 +38,10 @@ DEV_ACCOUNT = "devstoreaccount1"
 DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 _HOOK = Path(__file__).with_name("azurite_hook.js")
+#: the file in Azurite's data folder naming the process that uses it
+_PID_FILE = "azrm-azurite.pid"
+#: how long a previous Azurite on the same folder may take to stop (it stops within 5 s of losing its parent)
+_PREVIOUS_GRACE = 15.0
 
 
 class AzuriteError(RuntimeError):
@@ -94,6 +105,8 @@ class Azurite:
         self.blob_port = 0
         self.queue_port = 0
         self.table_port = 0
+        self._flushes: dict[str, tuple[threading.Event, list[str]]] = {}
+        self._stdin_lock = threading.Lock()  # one line at a time on Azurite's stdin
 
     # -- life cycle -----------------------------------------------------------------------------
     @property
@@ -108,6 +121,8 @@ class Azurite:
             raise AzuriteError("Node.js is not installed (the `node` command is missing); Azurite needs it.")
         package = find_azurite()
         self.location.mkdir(parents=True, exist_ok=True)
+        if not self._temp_location:
+            self._wait_for_previous()
         args = [
             node,
             "-r",
@@ -145,6 +160,8 @@ class Azurite:
             env=env,
             start_new_session=True,  # a Ctrl-C in the terminal reaches us, and we stop Azurite in order
         )
+        if not self._temp_location:
+            (self.location / _PID_FILE).write_text(f"{self._proc.pid}\n")
         threading.Thread(target=self._pump, name="azurite-output", daemon=True).start()
         deadline = time.monotonic() + timeout
         seen: list[str] = []
@@ -177,8 +194,53 @@ class Azurite:
         assert proc is not None and proc.stdout is not None
         for line in proc.stdout:
             line = line.rstrip("\n")
+            if line.startswith("azrm-flushed "):
+                _, token, outcome = [*line.split(" ", 2), ""][:3]
+                waiting = self._flushes.get(token)
+                if waiting is not None:
+                    waiting[1].append(outcome)
+                    waiting[0].set()
+                continue
             self._lines.put(line)
             log.debug("azurite: %s", line)
+
+    def _wait_for_previous(self) -> None:
+        """Let an Azurite still running on this data folder (its parent was killed) finish saving and stop."""
+        pid_file = self.location / _PID_FILE
+        try:
+            pid = int(pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return
+        cmdline = Path(f"/proc/{pid}/cmdline")
+        if cmdline.exists() and b"azurite" not in cmdline.read_bytes():
+            return  # the number was reused by another process
+        deadline = time.monotonic() + _PREVIOUS_GRACE
+        while _alive(pid):
+            if time.monotonic() > deadline:
+                raise AzuriteError(
+                    f"another Azurite (pid {pid}) still uses {self.location} after {_PREVIOUS_GRACE:g} s: is another "
+                    "local Azure running on the same state file? Stop it first."
+                )
+            time.sleep(0.05)
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Save Azurite's metadata now (blobs written so far survive a kill of either process)."""
+        proc = self._proc
+        if proc is None or proc.stdin is None or proc.poll() is not None:
+            raise AzuriteError("Azurite is not running")
+        token = os.urandom(8).hex()
+        waiting: tuple[threading.Event, list[str]] = (threading.Event(), [])
+        self._flushes[token] = waiting
+        try:
+            with self._stdin_lock:
+                proc.stdin.write(f"flush {token}\n")
+                proc.stdin.flush()
+            if not waiting[0].wait(timeout):
+                raise AzuriteError(f"Azurite did not save its data within {timeout} s")
+        finally:
+            del self._flushes[token]
+        if waiting[1] != ["ok"]:
+            raise AzuriteError(f"Azurite could not save its data: {waiting[1][0] if waiting[1] else '?'}")
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop Azurite (gracefully, then by force) and remove a temporary data folder."""
@@ -201,6 +263,9 @@ class Azurite:
                     proc.wait()
         if self._temp_location:
             shutil.rmtree(self.location, ignore_errors=True)
+        elif proc is not None:
+            with contextlib.suppress(OSError):
+                (self.location / _PID_FILE).unlink()
 
     def __enter__(self) -> Azurite:
         return self.start() if not self.running else self
@@ -219,8 +284,9 @@ class Azurite:
         proc = self._proc
         if proc is None or proc.stdin is None or proc.poll() is not None:
             raise AzuriteError("Azurite is not running")
-        proc.stdin.write("accounts " + self._accounts_line() + "\n")
-        proc.stdin.flush()
+        with self._stdin_lock:
+            proc.stdin.write("accounts " + self._accounts_line() + "\n")
+            proc.stdin.flush()
 
     def set_account(self, name: str, key1: str, key2: str | None = None, *, wait: float = 10.0) -> None:
         """Add an account (or change its keys) and wait until Azurite accepts ``key1``."""
@@ -274,11 +340,40 @@ class Azurite:
         return BlobServiceClient(self.endpoint("blob", account).rstrip("/"), credential=credential, **kwargs)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    with contextlib.suppress(OSError):
+        return stat.read_text().rsplit(")", 1)[-1].split()[0] != "Z"  # a zombie has stopped
+    return True
+
+
 class BlobPlane:
     """The storage data plane as the ARM backends see it (Azurite behind it)."""
 
     def __init__(self, azurite: Azurite) -> None:
         self.azurite = azurite
+
+    @property
+    def durable(self) -> bool:
+        """Whether Azurite's data outlives it (a folder beside a state file), so :meth:`flush` matters."""
+        return not self.azurite._temp_location
+
+    @property
+    def pid(self) -> int | None:
+        """Azurite's process id (the crash tests kill it)."""
+        proc = self.azurite._proc
+        return proc.pid if proc is not None else None
+
+    def flush(self) -> None:
+        """Make the blobs written so far survive a kill (see :meth:`Azurite.flush`)."""
+        if self.azurite.running:
+            self.azurite.flush()
 
     def endpoints(self, account: str) -> dict[str, str]:
         """``primaryEndpoints`` for an account: blob, queue, table (Azurite serves no file/dfs/web)."""
@@ -328,6 +423,15 @@ class BlobPlane:
 
         with contextlib.suppress(ResourceNotFoundError):
             self.azurite.service_client(account).delete_container(container)
+
+    def delete_blob(self, account: str, container: str, blob: str) -> None:
+        """Delete a blob (nothing if it or its account is gone)."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        if self.azurite.key_of(account) is None:
+            return
+        with contextlib.suppress(ResourceNotFoundError):
+            self.azurite.service_client(account).get_blob_client(container, blob).delete_blob()
 
     def blob_exists(self, account: str, container: str, blob: str) -> bool:
         """Whether the blob exists."""

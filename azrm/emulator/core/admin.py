@@ -1,4 +1,9 @@
-"""The admin routes (``/_azrm/*``): health, info, the manual clock, synthetic metrics, reset.
+"""The admin routes (``/_azrm/*``): health, info, the manual clock, synthetic metrics, reset, crash.
+
+``POST /_azrm/crash`` exists for the crash-safety tests: it arms a kill switch that SIGKILLs the
+local Azure (and, when asked, its Azurite first) just before or just after the n-th state commit from
+now, so a test can stop it at a chosen point of a scenario, deterministically. ``GET`` tells how many
+commits were made so far.
 
 Only ``GET /_azrm/health`` and ``GET /_azrm/info`` are open; every other admin route needs the
 ``x-azrm-admin-key`` header with the key the local Azure generates at start and prints with its
@@ -13,6 +18,8 @@ from __future__ import annotations
 
 import hmac
 import math
+import os
+import signal
 from typing import TYPE_CHECKING, Any
 
 from .clock import ManualClock, iso_utc
@@ -79,6 +86,33 @@ def _json_object(req: Request, usage: str) -> dict[str, Any]:
     return data
 
 
+def _arm_crash(emu: Emulator, req: Request) -> Response:
+    """Arm the kill switch (``{"commit": n, "when": "before" | "after", "azurite": bool}``)."""
+    usage = '{"commit": <n >= 1>, "when": "before" or "after", "azurite": true or false}'
+    data = _json_object(req, usage)
+    unknown = sorted(set(data) - {"commit", "when", "azurite"})
+    count, when, azurite = data.get("commit"), data.get("when", "after"), data.get("azurite", False)
+    if unknown or isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1_000_000:
+        raise _bad(f"Send {usage}.")
+    if when not in ("before", "after") or not isinstance(azurite, bool):
+        raise _bad(f"Send {usage}.")
+    if emu.store.path is None:
+        raise ArmError(409, "NoStateFile", "The local Azure keeps no state file (--state): a kill loses everything.")
+    target = emu.store.commits + count
+    blob_pid = getattr(emu.blob, "pid", None) if azurite else None
+
+    def kill(stage: str, number: int) -> None:
+        if stage != when or number != target:
+            return
+        if blob_pid:
+            os.kill(blob_pid, signal.SIGKILL)
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+
+    emu.store.on_commit = kill
+    armed = {"commits": emu.store.commits, "kill_at": target, "when": when, "azurite": blob_pid is not None}
+    return Response(200, armed)
+
+
 def serve_admin(emu: Emulator, req: Request) -> Response:
     """Answer an admin request (the engine holds its lock)."""
     path = req.path.rstrip("/").lower()
@@ -133,6 +167,10 @@ def serve_admin(emu: Emulator, req: Request) -> Response:
         except LookupError as exc:
             raise ArmError(404, "ResourceNotFound", str(exc)) from None
         return Response(200, {"resourceId": resource_id, "metric": metric, "time": iso_utc(emu.now())})
+    if path == "/_azrm/crash" and req.method == "GET":
+        return Response(200, {"commits": emu.store.commits})
+    if path == "/_azrm/crash" and req.method == "POST":
+        return _arm_crash(emu, req)
     if path == "/_azrm/reset" and req.method == "POST":
         emu.reset()
         return Response(200, {"status": "reset"})

@@ -28,6 +28,7 @@ from .ids import ResourceId, resource_group_id
 from .latency import Latency
 from .lro import Operations
 from .metrics import Metrics
+from .recovery import recover, succeeded
 from .router import Router
 from .store import Record, Store
 from .throttle import Throttler
@@ -139,9 +140,14 @@ class Emulator:
         #: the api-versions each type accepts, and the shapes of older ones (providers register theirs)
         self.versions = ApiVersions()
         self.ops.shape_final = self._shape_final
+        if self.store.path is not None:
+            self.ops.persist = self.store.stage_operation
+        self.ops.succeeded = lambda op: succeeded(self, op)
         self.throttler = Throttler(enabled=self.settings.throttle)
         self.faults = FaultInjector(self.settings.faults, self.settings.seed)
         self.blob = blob
+        if self.store.path is not None and getattr(blob, "durable", False):
+            self.store.before_commit = blob.flush
         #: the container engine and registries (a :class:`~azrm.emulator.containers.ContainerPlane`);
         #: ``None`` in-process without :class:`~azrm.emulator.LocalAzure`; given here so that
         #: providers' ``restore()`` can restart registries after a state file is loaded
@@ -308,25 +314,8 @@ class Emulator:
         return top
 
     def _recover(self) -> None:
-        """Finish what a crash left mid-operation (creates and updates succeed, deletes happen).
-
-        Operations do not survive a restart; :meth:`close` finishes them before the state is closed.
-        """
-        for record in list(self.store):
-            state = record.body.get("properties", {}).get("provisioningState")
-            if state == "Deleting":
-                self.remove(record.id)
-            elif state in ("Creating", "Updating", "Accepted", "Running"):
-                record.properties["provisioningState"] = "Succeeded"
-                self.store.touch(record)
-            power = record.internal.get("power")
-            if power in ("starting", "stopping", "deallocating"):
-                record.internal["power"] = {
-                    "starting": "running",
-                    "stopping": "stopped",
-                    "deallocating": "deallocated",
-                }[power]
-                self.store.touch(record)
+        """Fail what a kill left mid-operation (see :mod:`.recovery`)."""
+        recover(self)
 
     def close(self) -> None:
         """Finish the operations still running (as if their time had come), flush, close the state file."""

@@ -47,7 +47,7 @@ from .clock import iso_compute, iso_utc
 from .errors import ArmError
 from .wire import Headers, Response
 
-__all__ = ["RETAINED_FINISHED", "RETENTION_SECONDS", "Operation", "Operations"]
+__all__ = ["INTERRUPTED_CODE", "RETAINED_FINISHED", "RETENTION_SECONDS", "Operation", "Operations", "interrupted_error"]
 
 log = logging.getLogger("azrm.emulator")
 
@@ -58,6 +58,26 @@ _MAX_RETRY_AFTER = 10
 RETENTION_SECONDS = 3600.0
 #: how many finished operations are kept at most (the oldest-ended go first)
 RETAINED_FINISHED = 50_000
+
+#: the error code of an operation (and its resource) that a restart of the local Azure interrupted
+INTERRUPTED_CODE = "OperationInterrupted"
+
+
+def interrupted_error() -> ArmError:
+    """Return the error an operation ends with when the local Azure was stopped (killed) while it ran."""
+    return ArmError(
+        500,
+        INTERRUPTED_CODE,
+        "The local Azure was stopped while this operation was running, and restarted: the operation did not "
+        "complete and the resource is left Failed. Repeat the request (PUT the resource again) to retry it.",
+    )
+
+
+#: the fields of an operation kept in the state file while it runs
+_ROW_FIELDS = (
+    "id", "style", "namespace", "kind", "resource_id", "subscription", "location", "api_version", "started", "due",
+    "seq",
+)  # fmt: skip
 
 
 @dataclass
@@ -110,6 +130,27 @@ class Operations:
     _by_resource: dict[str, dict[int, Operation]] = field(default_factory=dict)
     #: finished operations in the order they ended (for pruning)
     _ended: deque[Operation] = field(default_factory=deque)
+    #: told of every operation that starts (``row``) or finishes (``None``): the state file keeps the unfinished
+    persist: Callable[[str, dict[str, Any] | None], None] | None = None
+    #: told of every operation that finished ``Succeeded`` (after its completion steps ran)
+    succeeded: Callable[[Operation], None] | None = None
+
+    def _persist(self, op: Operation) -> None:
+        if self.persist is None:
+            return
+        row = None if op.done else {name: getattr(op, name) for name in _ROW_FIELDS} | {"key": op.id.lower()}
+        self.persist(op.id.lower(), row)
+
+    def restore_interrupted(self, row: dict[str, Any], error: ArmError, now: float) -> Operation:
+        """Bring back an operation the state file held unfinished, ended ``Failed`` with ``error``."""
+        op = Operation(**{name: row[name] for name in _ROW_FIELDS})
+        op.status = "Failed"
+        op.error = error
+        op.ended = now
+        self._seq = max(self._seq, op.seq)
+        self._ops[op.id.lower()] = op
+        self._ended.append(op)
+        return op
 
     def start(
         self,
@@ -159,6 +200,7 @@ class Operations:
         self._ops[op_id.lower()] = op
         self._by_resource.setdefault(op.resource_id.lower(), {})[op.seq] = op
         heapq.heappush(self._heap, (op.due, op.seq, op))
+        self._persist(op)
         return op
 
     def reschedule(self, op: Operation, due: float) -> None:
@@ -166,6 +208,7 @@ class Operations:
         op.due = due
         if not op.done:
             heapq.heappush(self._heap, (due, op.seq, op))
+            self._persist(op)
 
     def get(self, op_id: str) -> Operation | None:
         """Return the operation with this id (``None`` if unknown or no longer retained)."""
@@ -263,6 +306,8 @@ class Operations:
             if op.complete is not None:
                 op.complete()
             op.status = "Succeeded"
+            if self.succeeded is not None:
+                self.succeeded(op)
         except ArmError as err:
             self._fail(op, err)
         except Exception as exc:  # a bug in a backend must not wedge the server
@@ -270,6 +315,7 @@ class Operations:
             self._fail(op, ArmError(500, "InternalServerError", f"The local Azure failed the operation: {exc!r}"))
         op.ended = now
         self._ended_now(op)
+        self._persist(op)
 
     @staticmethod
     def _fail(op: Operation, err: ArmError) -> None:
@@ -283,6 +329,10 @@ class Operations:
 
     def clear(self) -> None:
         """Forget all operations."""
+        if self.persist is not None:
+            for op in self._ops.values():
+                if not op.done:
+                    self.persist(op.id.lower(), None)
         self._ops.clear()
         self._heap.clear()
         self._by_resource.clear()

@@ -3,8 +3,10 @@
 Records are keyed by their lower-cased id (ARM ids are case-insensitive) and indexed by type, by
 position in the id tree (``under``) and by what they refer to (:class:`RefIndex`, registered by the
 providers), so no lookup scans every record. The
-SQLite file (``--state FILE``) receives every change at the end of the request that made it, so a
-killed server loses at most the request in flight. It is created readable by its owner only, and the
+SQLite file (``--state FILE``) receives every change at the end of the request that made it, in one
+transaction with the long-running operations that request started or finished (the ``operations``
+table holds the unfinished ones), so a killed server loses at most the request in flight and never
+keeps a record without the operation that was to finish it. It is created readable by its owner only, and the
 secrets in it (each record's ``secrets``: passwords, protected settings, secure deployment parameters,
 account keys; and the persisted settings) are sealed with Fernet (AES-128-CBC and HMAC-SHA256, from
 ``cryptography``) under a key in ``FILE.key`` beside it, created with mode 0600. A state file copied
@@ -17,6 +19,7 @@ from __future__ import annotations
 import bisect
 import copy
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -27,6 +30,8 @@ from typing import Any
 from .ids import ResourceId, key
 
 __all__ = ["Record", "RefIndex", "StateKeyError", "Store"]
+
+log = logging.getLogger("azrm.emulator")
 
 _SEALED = "$sealed"  # a persisted value sealed with the state file's key
 
@@ -210,6 +215,16 @@ class Store:
         self.meta: dict[str, Any] = {}
         self._dirty: set[str] = set()
         self._meta_dirty = False
+        #: unfinished operations to write (key -> row) or to forget (key -> ``None``) at the next flush
+        self._op_rows: dict[str, dict[str, Any] | None] = {}
+        #: the unfinished operations the state file held when it was opened (a restart interrupted them)
+        self.interrupted: list[dict[str, Any]] = []
+        #: run before each transaction (the blob data the state will refer to is made durable first)
+        self.before_commit: Callable[[], None] | None = None
+        #: told ``"before"`` and ``"after"`` each transaction commits, with its number (the crash tests' kill switch)
+        self.on_commit: Callable[[str, int], None] | None = None
+        #: transactions committed since the file was opened
+        self.commits = 0
         self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = None
         self._sealer: _Sealer | None = None
@@ -233,8 +248,14 @@ class Store:
         self._db.execute("PRAGMA secure_delete=ON")  # a value replaced by its sealed form leaves no trace
         self._db.execute("CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, data TEXT NOT NULL)")
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        for (data,) in self._db.execute("SELECT data FROM records"):
-            fields = json.loads(data)
+        self._db.execute("CREATE TABLE IF NOT EXISTS operations (key TEXT PRIMARY KEY, data TEXT NOT NULL)")
+        self.interrupted = [json.loads(data) for (data,) in self._db.execute("SELECT data FROM operations")]
+        self.interrupted.sort(key=lambda row: row.get("seq", 0))
+        rows = [json.loads(data) for (data,) in self._db.execute("SELECT data FROM records")]
+        # back in creation order (a row rewritten by INSERT OR REPLACE moves to the end of the table)
+        rows.sort(key=lambda fields: fields.get("born", 0))
+        for fields in rows:
+            fields.pop("born", None)
             sealed = fields.get("secrets")
             fields["secrets"] = sealer.open(sealed)
             record = Record(**fields)
@@ -249,10 +270,16 @@ class Store:
     def flush(self) -> None:
         """Write pending changes to SQLite (no-op without a file)."""
         with self._lock:
-            if self._db is None or not (self._dirty or self._meta_dirty):
+            if self._db is None or not (self._dirty or self._meta_dirty or self._op_rows):
                 self._dirty.clear()
+                self._op_rows.clear()
                 return
             db = self._db
+            if self.before_commit is not None:
+                try:
+                    self.before_commit()
+                except Exception:  # the state is written all the same; what is missing is reported at restart
+                    log.warning("could not make blob data durable before a commit", exc_info=True)
             db.execute("BEGIN")
             try:
                 for k in self._dirty:
@@ -268,15 +295,41 @@ class Store:
                     for name, value in self.meta.items():
                         sealed = self._sealer.seal(value) if self._sealer is not None else value
                         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (name, json.dumps(sealed)))
+                for op_key, row in self._op_rows.items():
+                    if row is None:
+                        db.execute("DELETE FROM operations WHERE key = ?", (op_key,))
+                    else:
+                        db.execute(
+                            "INSERT OR REPLACE INTO operations (key, data) VALUES (?, ?)", (op_key, json.dumps(row))
+                        )
+                if self.on_commit is not None:
+                    self.on_commit("before", self.commits + 1)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
             self._dirty.clear()
             self._meta_dirty = False
+            self._op_rows.clear()
+            self.commits += 1
+            if self.on_commit is not None:
+                self.on_commit("after", self.commits)
+
+    def stage_operation(self, op_key: str, row: dict[str, Any] | None) -> None:
+        """Write an unfinished operation's row at the next flush (``None``: it finished, forget it)."""
+        with self._lock:
+            self._op_rows[op_key] = row
+
+    def forget_interrupted(self) -> None:
+        """Drop the rows of :attr:`interrupted` (the restart has dealt with them)."""
+        with self._lock:
+            for row in self.interrupted:
+                self._op_rows[str(row["key"])] = None
+            self.interrupted = []
 
     def _sealed(self, record: Record) -> dict[str, Any]:
         fields = asdict(record)
+        fields["born"] = self._born.get(record.key, 0)
         if fields["secrets"] and self._sealer is not None:
             fields["secrets"] = self._sealer.seal(fields["secrets"])
         return fields

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ....rules import storage_account_name_problem
 from ...core.clock import iso_utc
 from ...core.errors import ArmError
+from ...core.recovery import clear_interruption
 from ...core.router import Router
 from ...core.store import Record
 from ...core.wire import Headers, Response
@@ -214,6 +215,9 @@ class StorageProvider(Provider):
             for field in _UPDATABLE:
                 if field in props_in:
                     existing.properties[field] = props_in[field]
+            if clear_interruption(existing):
+                # its creation was interrupted after everything was made (Azurite has the account): done now
+                existing.properties["provisioningState"] = "Succeeded"
             self.store.touch(existing)
             return json_response(200, self.view(existing))
 

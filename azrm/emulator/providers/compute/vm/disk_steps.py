@@ -102,6 +102,40 @@ class VmDiskSteps(ComputeBase):
 
         return step
 
+    def _vhd_blobs(self, vm: Record, *, made: bool) -> list[tuple[str, str, str]]:
+        """Return the VHD blobs of a VM's disks: those its creation makes (``made``) or all of them."""
+        from ...storage import split_blob_url
+
+        found = []
+        sp = vm.properties.get("storageProfile") or {}
+        for disk in [sp.get("osDisk") or {}, *(sp.get("dataDisks") or [])]:
+            uri = (disk.get("vhd") or {}).get("uri")
+            parts = split_blob_url(uri) if uri else None
+            if parts is not None and (not made or str(disk.get("createOption", "")).lower() in ("fromimage", "empty")):
+                found.append(parts)
+        return found
+
+    def _missing_vhds(self, vm: Record) -> list[str]:
+        """Return the VHD blobs of a VM that do not exist (``account/container/blob``)."""
+        from azure.core.exceptions import AzureError
+
+        missing = []
+        for account, container, blob in self._vhd_blobs(vm, made=False):
+            try:
+                exists = self.emu.blob is not None and self.emu.blob.blob_exists(account, container, blob)
+            except (AzureError, RuntimeError):  # the account is gone from Azurite too
+                exists = False
+            if not exists:
+                missing.append(f"{account}/{container}/{blob}")
+        return missing
+
+    def _discard_unfinished_vhds(self, vm: Record) -> None:
+        """Delete the VHD page blobs a VM's interrupted creation was making (a retry makes them again)."""
+        if self.emu.blob is None:
+            return
+        for parts in self._vhd_blobs(vm, made=True):
+            self.emu.blob.delete_blob(*parts)
+
     def _attach_disk_step(self, disk_id: str) -> Step:
         def step(vm: Record) -> None:
             disk = self.store.get(disk_id)

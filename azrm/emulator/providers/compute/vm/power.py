@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ....core.errors import ArmError
+from ....core.recovery import POWER_BEFORE
 from ....core.store import Record
 from ....core.wire import Headers, Response
 from ...network.public_ip import PublicIpBackend
@@ -105,6 +106,7 @@ class VmPower(VmBase):
             during, after = self._TRANSITIONS[action]
             if during is not None:
                 record.internal["power"] = during
+                record.internal[POWER_BEFORE] = power  # where a restart that interrupts the action puts it back
                 self.store.touch(record)
             rid = record.id
 
@@ -112,6 +114,7 @@ class VmPower(VmBase):
                 vm = self.store.get(rid)
                 if vm is None or after is None:
                     return
+                vm.internal.pop(POWER_BEFORE, None)
                 vm.internal["power"] = after
                 if after == "running":
                     self.bring_up(vm)
@@ -123,6 +126,7 @@ class VmPower(VmBase):
                 vm = self.store.get(rid)
                 if vm is not None and during is not None:
                     vm.internal["power"] = power
+                    vm.internal.pop(POWER_BEFORE, None)
                     self.store.touch(vm)
 
             op = self.begin(

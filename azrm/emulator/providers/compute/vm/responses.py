@@ -8,10 +8,12 @@ addresses, deletes or detaches its disks (by ``deleteOption``) and deletes the N
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from ....core.errors import ArmError
 from ....core.ids import key
+from ....core.recovery import interrupted_create
 from ....core.router import Router
 from ....core.store import Record
 from ....core.wire import Headers, Response
@@ -25,6 +27,9 @@ from .power import VmPower
 
 if TYPE_CHECKING:
     from ....core.wire import Call
+
+
+log = logging.getLogger("azrm.emulator")
 
 
 class VirtualMachineBackend(VmModel, VmInstanceViews, VmPower):
@@ -50,6 +55,30 @@ class VirtualMachineBackend(VmModel, VmInstanceViews, VmPower):
             self.list_vms,
             compute_policy="ListVMs",
         )
+
+    def restore(self) -> None:
+        """Report the VMs whose VHD blobs are gone after a restart: ``Failed``, naming the blobs, never ``Succeeded``.
+
+        The local Azure makes Azurite save a VHD before it commits the VM that uses it, so only data lost
+        behind its back (Azurite's folder deleted or replaced) gets here. The next PUT of such a VM creates
+        it again, as after an interrupted creation.
+        """
+        if self.emu.blob is None:
+            return
+        for vm in self.store.of_type(VM_TYPE):
+            if vm.properties.get("provisioningState") != "Succeeded":
+                continue
+            missing = self._missing_vhds(vm)
+            if missing:
+                vm.properties["provisioningState"] = "Failed"
+                vm.internal["failure"] = (
+                    f"The VHD blob(s) {', '.join(missing)} of virtual machine '{vm.name}' no longer exist: the local "
+                    "Azure's blob data was lost while it was stopped. PUT the VM again (re-run the script) to create "
+                    "it again with new disks."
+                )
+                vm.internal["interrupted"] = "create"  # so that the next PUT creates it again
+                log.warning("%s: %s", vm.id, vm.internal["failure"])
+                self.store.touch(vm)
 
     def _store_and_begin(self, call: Call, record: Record, existing: Record | None, steps: list[Step]) -> Response:
         """Store a new or changed VM and start the operation that runs ``steps`` and brings it up."""
@@ -103,6 +132,12 @@ class VirtualMachineBackend(VmModel, VmInstanceViews, VmPower):
         rid = self._vm_id(call)
         name = rid.rsplit("/", 1)[-1]  # the casing it was created with
         existing = self.store.get(rid)
+        if interrupted_create(existing):
+            # A restart interrupted its creation: this PUT creates it again, as Azure retries a failed creation.
+            assert existing is not None
+            self._discard_unfinished_vhds(existing)
+            self.emu.remove(existing.id)
+            existing = None
         record, steps = self._build(call, rid, name, call.body(), existing)
         return self._store_and_begin(call, record, existing, steps)
 

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import math
+import random
 import string
 from typing import TYPE_CHECKING, Any
 
@@ -292,8 +293,11 @@ class ScaleSetInstances(ScaleSetBase):
             count = capacity - len(current)
             extra = overprovision_extra(count) if vmss.properties.get("overprovision") else 0
             made = [self._new_instance(vmss) for _ in range(count + extra)]
-            # Azure keeps the instances that finish first; which ones is chance (seeded here).
-            extras = sorted(self.emu.rng.sample(made, extra), key=lambda r: int(r.body["instanceId"]))
+            # Azure keeps the instances that finish first; which ones is chance, drawn here from the seed, the
+            # scale set and its first new instance, so that a re-run after a restart (which reseeds the emulator's
+            # generator) keeps the same ones as a run without it.
+            draw = random.Random(f"{self.emu.settings.seed}:{vmss.key}:{made[0].body['instanceId'] if made else ''}")
+            extras = sorted(draw.sample(made, extra), key=lambda r: int(r.body["instanceId"]))
             created = [m for m in made if m not in extras]
         elif capacity < len(current):
             rules = [str(r).lower() for r in (vmss.properties.get("scaleInPolicy") or {}).get("rules", [])]

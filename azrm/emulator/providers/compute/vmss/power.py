@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ....core.errors import ArmError
+from ....core.recovery import POWER_BEFORE
 from ....core.wire import Headers, Response
 from .common import ScaleSetBase
 
@@ -54,6 +55,7 @@ class ScaleSetPower(ScaleSetBase):
             before = {i.id: i.internal.get("power", "running") for i in chosen}
             for inst in chosen:
                 inst.internal["power"] = during
+                inst.internal[POWER_BEFORE] = before[inst.id]  # where a restart that interrupts the action puts it
                 self.store.touch(inst)
 
             def complete() -> None:
@@ -61,6 +63,7 @@ class ScaleSetPower(ScaleSetBase):
                     inst = self.store.get(inst_id)
                     if inst is not None:
                         inst.internal["power"] = after
+                        inst.internal.pop(POWER_BEFORE, None)
                         self.store.touch(inst)
 
             def failed(err: ArmError) -> None:
@@ -68,6 +71,7 @@ class ScaleSetPower(ScaleSetBase):
                     inst = self.store.get(inst_id)
                     if inst is not None:
                         inst.internal["power"] = before[inst_id]
+                        inst.internal.pop(POWER_BEFORE, None)
                         self.store.touch(inst)
 
             op = self.begin(

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ....core.recovery import interrupted_create
 from ....core.router import Router
 from ....core.wire import Headers, Response
 from ...base import json_response, list_response
 from ...catalog import sizes_in
-from ..common import VMSS_TYPE, merge_patch
+from ..common import VMSS_TYPE, VMSS_VM_TYPE, merge_patch
 from .extensions import ScaleSetExtensions
 from .instance_view import ScaleSetInstanceViews
 from .instances import ScaleSetInstances
@@ -40,6 +41,12 @@ class VirtualMachineScaleSetBackend(
     def __init__(self, emu: Any) -> None:
         super().__init__(emu)
         emu.ip_config_sources.append(self)
+
+    def restore(self) -> None:
+        """Remove the instances a restart caught being made: the scale set's next PUT makes them again."""
+        for inst in self.store.of_type(VMSS_VM_TYPE):
+            if interrupted_create(inst):
+                self.emu.remove(inst.id)
 
     def register(self, r: Router) -> None:
         base = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute"
@@ -95,6 +102,11 @@ class VirtualMachineScaleSetBackend(
         rid = self._vmss_id(call)
         name = rid.rsplit("/", 1)[-1]
         existing = self.store.get(rid)
+        if interrupted_create(existing):
+            # A restart interrupted its creation: this PUT creates it again, as Azure retries a failed creation.
+            assert existing is not None
+            self.emu.remove(existing.id)
+            existing = None
         if existing is not None:
             self._pending_delete(existing)
         record = self._build(call, rid, name, call.body(), existing)
