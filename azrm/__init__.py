@@ -22,6 +22,8 @@ __version__ = "0.1.0"
 #: public name -> module that defines it (imported on first access)
 _EXPORTS = {
     "AzrmError": "errors",
+    "AzureOperationError": "errors",
+    "PropertyChangeError": "errors",
     "DeploymentError": "errors",
     "DeploymentFailure": "errors",
     "WhatIfReport": "templates.report",
@@ -115,6 +117,7 @@ __all__ = [
     "AutoscaleProfile",
     "AutoscaleRule",
     "AzrmError",
+    "AzureOperationError",
     "BackendAddressPoolConfig",
     "Cloud",
     "ContainerCommandError",
@@ -145,6 +148,7 @@ __all__ = [
     "PlanReport",
     "PlanSession",
     "ProbeConfig",
+    "PropertyChangeError",
     "Reporter",
     "SecurityRuleConfig",
     "Session",
@@ -263,7 +267,15 @@ if TYPE_CHECKING:
     )
     from .credential import Credential, get_credential
     from .docker import Docker, DockerError
-    from .errors import AzrmError, DeploymentError, DeploymentFailure, StepError, ValidationError
+    from .errors import (
+        AzrmError,
+        AzureOperationError,
+        DeploymentError,
+        DeploymentFailure,
+        PropertyChangeError,
+        StepError,
+        ValidationError,
+    )
     from .operations.containerinstance import ContainerCommandError
     from .plan import PlanReport, PlanSession, plan_session
     from .plan_apply import PlanApplyError

@@ -7,6 +7,7 @@ or read and will not change under it (a storage account's endpoints and keys, a 
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import random
@@ -17,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from . import _secrets
-from ._typecheck import check_public_methods, checked
-from .errors import ValidationError
+from ._typecheck import _secret, check_public_methods, checked
+from .errors import ValidationError, typed_error
 from .progress import Reporter, default_reporter
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "AsyncThrottleRetryPolicy",
     "SessionBase",
     "ThrottleRetryPolicy",
+    "raises_typed_errors",
     "waiting_twin",
     "with_retry_policy",
 ]
@@ -200,6 +202,54 @@ def with_retry_policy(options: dict[str, Any], *, asynchronous: bool = False) ->
     return options
 
 
+def operation_subject(
+    operation: str, signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> str:
+    """Describe what a call acted on from its arguments: ``new_vm(resource_group_name='rg', vm='KNVM01')``.
+
+    Names (strings) and configurations' names only; parameters that may hold secrets are left out.
+    """
+    try:
+        arguments = signature.bind_partial(*args, **kwargs).arguments
+    except TypeError:
+        return operation
+    shown = []
+    for key, value in arguments.items():
+        if key == "self" or _secret(key):
+            continue
+        name = value if isinstance(value, str) else getattr(value, "vm_name", None) or getattr(value, "name", None)
+        if isinstance(name, str):
+            shown.append(f"{key}={name!r}")
+    return f"{operation}({', '.join(shown[:3])})"
+
+
+def raises_typed_errors(function: Callable[P, T]) -> Callable[P, T]:
+    """Wrap a session operation: an azure-core exception leaves it as an :class:`~azrm.errors.AzureOperationError`.
+
+    The typed error is also the azure-core exception (``except ResourceNotFoundError`` still
+    catches it) and names the operation, the resource, ARM's code, message and correlation id, and
+    what to do. Already typed errors (an inner operation's, :class:`~azrm.errors.ValidationError`...)
+    pass unchanged. Every public method of a session class is wrapped (``SessionBase.__init_subclass__``).
+    """
+    if getattr(function, "raises_typed_errors", False):
+        return function
+    name = function.__name__
+    signature = inspect.signature(function)
+
+    @functools.wraps(function)
+    def operation(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return function(*args, **kwargs)
+        except Exception as exc:
+            typed = typed_error(exc, name, operation_subject(name, signature, args, kwargs))
+            if typed is exc:
+                raise
+            raise typed from exc
+
+    operation.raises_typed_errors = True  # type: ignore[attr-defined]
+    return operation
+
+
 class SessionBase:
     """The plumbing of :class:`azrm.Session`.
 
@@ -211,6 +261,9 @@ class SessionBase:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         check_public_methods(cls)
+        for name, attribute in list(vars(cls).items()):
+            if not name.startswith("_") and inspect.isfunction(attribute):
+                setattr(cls, name, raises_typed_errors(attribute))
 
     def __init__(
         self,

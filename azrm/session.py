@@ -91,7 +91,8 @@ class Session(
     any ``retry_*`` of azure-core), or replace it (``retry_policy=azure.core.pipeline.policies.RetryPolicy()``).
     Long-running operations are polled at the ``Retry-After`` their status answers give, as the SDK's
     pollers do; one that ends ``Failed`` is not started again (neither Az nor the SDK does: Azure has
-    recorded the failure), and a re-run of the script resumes. See ``docs/reliability-retries.md``.
+    recorded the failure), it is reported as an :class:`~azrm.errors.AzureOperationError` and a re-run
+    of the script resumes. See ``docs/reliability-retries.md``.
 
     **Requests.** A session remembers what it made or read that will not change under it: a storage
     account's endpoint (from its create) and keys (read once; read again after
