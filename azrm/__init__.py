@@ -31,6 +31,7 @@ _EXPORTS = {
     "ValidationError": "errors",
     "Credential": "credential",
     "get_credential": "credential",
+    "remembered_password": "credential",
     "CLOUDS": "session",
     "Cloud": "session",
     "LocalSession": "session",
@@ -194,6 +195,7 @@ __all__ = [
     "new_vmss_config",
     "new_vmss_ip_config",
     "plan_session",
+    "remembered_password",
     "set_vm_boot_diagnostic",
     "set_vm_operating_system",
     "set_vm_os_disk",
@@ -265,7 +267,7 @@ if TYPE_CHECKING:
         set_vmss_os_profile,
         set_vmss_storage_profile,
     )
-    from .credential import Credential, get_credential
+    from .credential import Credential, get_credential, remembered_password
     from .docker import Docker, DockerError
     from .errors import (
         AzrmError,

@@ -5,16 +5,17 @@
     python examples/seed_iaas_dsc.py --azure              # against Azure (azrm.connect())
 
 Each PowerShell line of the original is quoted above the azrm line that replaces it. The VM's admin
-password comes from AZRM_ADMIN_PASSWORD or is generated; it is never printed.
+password comes from AZRM_ADMIN_PASSWORD, else from an earlier run, else is generated and kept for the
+next run (azrm.remembered_password: ~/.config/azrm/passwords.json, 0600); it is never printed. So a
+run that failed (a transient fault of Azure's that outlasted the retries) is simply run again: it
+resumes where it stopped.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
-import os
-import secrets
-import string
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,13 +28,14 @@ VM_NAME = "KNVM01"
 log = logging.getLogger("seed")
 
 
-def admin_password() -> str:
-    """AZRM_ADMIN_PASSWORD, or a generated password Azure accepts."""
-    given = os.environ.get("AZRM_ADMIN_PASSWORD")
-    if given:
-        return given
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(20)) + secrets.choice("!#%+-") + "a1A"
+def admin_password(az: Any) -> str:
+    """AZRM_ADMIN_PASSWORD, else the password an earlier run of this script kept, else a new one kept for the next."""
+    return azrm.remembered_password(f"{az.subscription_id}/{RG_NAME}")
+
+
+def stable_name(az: Any, prefix: str) -> str:
+    """A globally unique name that stays the same from run to run (on one subscription): a re-run finds it."""
+    return prefix + hashlib.sha256(f"{az.subscription_id}/{RG_NAME}".encode()).hexdigest()[:8]
 
 
 def provision(az: Any, *, location: str, storage_name: str, password: str) -> None:
@@ -136,8 +138,12 @@ def main() -> int:
     with az:
         print(f"Session: {az!r}")
         # $StorageName = "Knstor5050"; $StorageType = "Standard_LRS"
-        storage_name = args.storage_account or ("knstor" + secrets.token_hex(4) if args.azure else "knstor5050")
-        provision(az, location=args.location, storage_name=storage_name, password=admin_password())
+        storage_name = args.storage_account or (stable_name(az, "knstor") if args.azure else "knstor5050")
+        try:
+            provision(az, location=args.location, storage_name=storage_name, password=admin_password(az))
+        except azrm.AzrmError as err:  # what failed, what exists, and what to do: no traceback needed
+            print(f"\n{type(err).__name__}: {err}", file=sys.stderr)
+            return 1
         rg_name, vm_name, vnic_name = RG_NAME, VM_NAME, "vmvNic"
 
         status = az.get_vm(rg_name, vm_name, status=True)
