@@ -178,3 +178,18 @@ def test_set_vm_access_extension_checks_before_sending(lib: Any, seed: Seed, azu
     with pytest.raises(azrm.AzureOperationError) as missing:
         lib.set_vm_access_extension(seed.rg.name, "nope", credential=azrm.Credential("knadmin", "S3cure!Passw0rd"))
     assert missing.value.status_code == 404 and "does not exist" in missing.value.hint
+
+
+def test_a_re_run_heals_a_storage_account_whose_creation_failed(
+    faulty: Callable[[FaultPlan], tuple[Azure, Any]],
+) -> None:
+    azure, az = faulty(FaultPlan())
+    az.new_resource_group("rg1", LOCATION)
+    azure.emu.faults.plan = FaultPlan(lro_rate=1.0)
+    name = f"knfail{azure.emu.new_guid()[:8]}"
+    with pytest.raises(azrm.AzureOperationError) as caught:
+        az.new_storage_account("rg1", name, location=LOCATION)
+    assert caught.value.arm_code == "InternalExecutionError" and caught.value.transient
+    assert az.get_storage_account("rg1", name).provisioning_state == "Failed"
+    azure.emu.faults.plan = FaultPlan()
+    assert az.new_storage_account("rg1", name, location=LOCATION).provisioning_state == "Succeeded"

@@ -214,6 +214,9 @@ class StorageProvider(Provider):
             for field in _UPDATABLE:
                 if field in props_in:
                     existing.properties[field] = props_in[field]
+            if existing.properties.get("provisioningState") == "Failed":
+                # ARM's rule: a PUT of a resource whose provisioning failed provisions it again (a re-run heals it)
+                existing.properties["provisioningState"] = "Succeeded"
             self.store.touch(existing)
             return json_response(200, self.view(existing))
 
