@@ -89,7 +89,7 @@ def ThrottleRetryPolicy(**kwargs: Any) -> Any:
     :keyword retry_backoff_factor: the n-th failure in a row waits ``factor * 2**(n-1)`` seconds (the
         first retry is immediate), unless the answer says ``Retry-After`` (default 0.8, as azure-core).
     :keyword retry_backoff_max: the longest backoff wait (default 30 s; 120 in azure-core), so the 8
-        retries of one request wait about 80 s at most before the jitter.
+        retries of one request wait about 110 s at most before the jitter.
     :keyword retry_jitter: each wait is stretched by a random fraction in ``[0, retry_jitter]``
         (default 0.5), so threads throttled together do not all come back together.
     :keyword timeout: as azure-core's ``RetryPolicy``.
