@@ -129,6 +129,8 @@ def test_set_vm_access_extension_on_windows(lib: Any, seed: Seed, azure: Azure) 
     assert ext.provisioning_state == "Succeeded"
     read = lib.compute_client.virtual_machine_extensions.get(seed.rg.name, "KNVM01", "VMAccessAgent")
     assert read.protected_settings is None and new_password not in str(read.as_dict())
+    sent = azure.emu.store.get(ext.id)  # what Azure received and keeps to itself
+    assert sent is not None and sent.secrets["protectedSettings"] == {"Password": new_password}
     with pytest.raises(azrm.AzureOperationError) as second:  # Azure: one extension per handler on Windows
         lib.set_vm_access_extension(
             seed.rg.name, "KNVM01", credential=azrm.Credential("knadmin", new_password), name="reset"
@@ -146,7 +148,7 @@ def test_set_vm_access_extension_on_windows(lib: Any, seed: Seed, azure: Azure) 
     assert again.auto_upgrade_minor_version is False
 
 
-def test_set_vm_access_extension_on_linux(lib: Any, seed: Seed) -> None:
+def test_set_vm_access_extension_on_linux(lib: Any, seed: Seed, azure: Azure) -> None:
     vm = (
         azrm.new_vm_config("lin01", "Standard_A2")
         .set_operating_system(
@@ -163,6 +165,11 @@ def test_set_vm_access_extension_on_linux(lib: Any, seed: Seed) -> None:
         "1.5",
     )
     assert not ext.settings and ext.protected_settings is None
+    sent = azure.emu.store.get(ext.id)
+    assert sent is not None and sent.secrets["protectedSettings"] == {
+        "username": "azureuser",
+        "password": "N3w!L1nuxPass",
+    }
 
 
 def test_set_vm_access_extension_checks_before_sending(lib: Any, seed: Seed, azure: Azure) -> None:
