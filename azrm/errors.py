@@ -107,6 +107,11 @@ class StepError(AzrmError):
             lines.append(f"correlation id: {self.correlation_id}")
         lines.append("completed: " + (", ".join(self.completed) if self.completed else "nothing"))
         lines.append("existing now: " + (", ".join(self.existing) if self.existing else "nothing"))
+        typed = typed_error(cause, step)
+        #: whether the step failed for a reason of Azure's (see :class:`AzureOperationError`); a re-run resumes
+        self.transient = bool(getattr(typed, "transient", False))
+        if isinstance(typed, AzureOperationError):
+            lines.append(f"what to do: {typed.hint}")
         super().__init__("\n".join(lines))
 
 

@@ -154,3 +154,12 @@ def test_every_public_operation_of_every_session_is_wrapped() -> None:
             checked += 1
             assert getattr(attribute, "raises_typed_errors", False), f"{cls.__name__}.{name} lets raw SDK errors out"
     assert checked > 300
+
+
+def test_a_step_error_says_what_to_do_when_azure_failed_the_step() -> None:
+    cause = sdk_error(HttpResponseError, 200, "InternalExecutionError", "Please retry later.", url=POLL_URL)
+    err = azrm.StepError("Attaching DSC extension", completed=["Creating VM"], existing=["vm1"], cause=cause)
+    assert err.transient and err.arm_code == "InternalExecutionError"
+    assert str(err).splitlines()[-1].startswith("what to do: ") and "re-run the script" in str(err)
+    refused = azrm.StepError("x", completed=[], existing=[], cause=ValueError("bad"))
+    assert not refused.transient and "what to do" not in str(refused)
