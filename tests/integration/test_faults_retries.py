@@ -200,3 +200,23 @@ def test_a_re_run_heals_a_storage_account_whose_creation_failed(
     assert az.get_storage_account("rg1", name).provisioning_state == "Failed"
     azure.emu.faults.plan = FaultPlan()
     assert az.new_storage_account("rg1", name, location=LOCATION).provisioning_state == "Succeeded"
+
+
+def test_set_vm_access_extension_in_a_template_keeps_the_password_out() -> None:
+    import json
+
+    with azrm.template_session(location=LOCATION) as t:
+        t.new_resource_group("rg1", LOCATION)
+        subnet = azrm.new_virtual_network_subnet_config("s1", address_prefix="10.0.0.0/24")
+        vnet = t.new_virtual_network("rg1", "vnet1", address_prefix="10.0.0.0/16", subnet=[subnet])
+        nic = t.new_network_interface("rg1", "nic1", subnet_id=vnet.subnets[0].id)
+        t.new_vm("rg1", vm=seed_vm_config(nic.id, name="vm1"))
+        t.set_vm_access_extension("rg1", "vm1", credential=azrm.Credential("knadmin", "N3w!Passw0rd-X"))
+        template = t.template
+    text = json.dumps(template)
+    assert "N3w!Passw0rd-X" not in text and WINDOWS_PASSWORD not in text
+    (extension,) = [r for r in template["resources"] if r["type"].endswith("/extensions")]
+    assert extension["properties"]["type"] == "VMAccessAgent"
+    assert extension["properties"]["protectedSettings"]["Password"].startswith("[parameters(")
+    secure = {name for name, p in template["parameters"].items() if p["type"].lower() == "securestring"}
+    assert {"adminPassword", "Password"} <= secure  # the VM's password and the new one, given at deployment
