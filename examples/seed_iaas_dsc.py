@@ -3,6 +3,8 @@
     python examples/seed_iaas_dsc.py                      # against the local Azure
     python examples/seed_iaas_dsc.py --latency realistic  # with Azure's real waits (scaled)
     python examples/seed_iaas_dsc.py --azure              # against Azure (azrm.connect())
+    python examples/seed_iaas_dsc.py --faults rate=0.3,lro=0.1 --state seed.db   # may fail, typed...
+    python examples/seed_iaas_dsc.py --state seed.db      # ...and the re-run resumes where it stopped
 
 Each PowerShell line of the original is quoted above the azrm line that replaces it. The VM's admin
 password comes from AZRM_ADMIN_PASSWORD, else from an earlier run, else is generated and kept for the
@@ -120,7 +122,11 @@ def main() -> int:
         "--latency", default="instant", help="local Azure provisioning time: instant, realistic or a factor (0.05)"
     )
     parser.add_argument("--location", default="westeurope", help="region (default westeurope)")
-    parser.add_argument("--storage-account", help="storage account name (default knstor5050; random on Azure)")
+    parser.add_argument("--storage-account", help="storage account name (default knstor5050; derived on Azure)")
+    parser.add_argument(
+        "--faults", help="local Azure: inject faults, e.g. rate=0.3,lro=0.1,seed=7 (docs/local-azure.md)"
+    )
+    parser.add_argument("--state", help="local Azure: keep its state in this file, so that a re-run finds it")
     parser.add_argument("--remove", action="store_true", help="remove the resource group at the end")
     parser.add_argument(
         "--debug", action="store_true", help="log everything at DEBUG, HTTP bodies included (secrets stay masked)"
@@ -134,7 +140,7 @@ def main() -> int:
     if args.azure:
         az = azrm.connect(location=args.location, **options)
     else:
-        az = azrm.local(latency=args.latency, location=args.location, **options)
+        az = azrm.local(latency=args.latency, location=args.location, faults=args.faults, state=args.state, **options)
     with az:
         print(f"Session: {az!r}")
         # $StorageName = "Knstor5050"; $StorageType = "Standard_LRS"
