@@ -22,6 +22,8 @@ __version__ = "0.1.0"
 #: public name -> module that defines it (imported on first access)
 _EXPORTS = {
     "AzrmError": "errors",
+    "AzureOperationError": "errors",
+    "PropertyChangeError": "errors",
     "DeploymentError": "errors",
     "DeploymentFailure": "errors",
     "WhatIfReport": "templates.report",
@@ -29,6 +31,7 @@ _EXPORTS = {
     "ValidationError": "errors",
     "Credential": "credential",
     "get_credential": "credential",
+    "remembered_password": "credential",
     "CLOUDS": "session",
     "Cloud": "session",
     "LocalSession": "session",
@@ -115,6 +118,7 @@ __all__ = [
     "AutoscaleProfile",
     "AutoscaleRule",
     "AzrmError",
+    "AzureOperationError",
     "BackendAddressPoolConfig",
     "Cloud",
     "ContainerCommandError",
@@ -145,6 +149,7 @@ __all__ = [
     "PlanReport",
     "PlanSession",
     "ProbeConfig",
+    "PropertyChangeError",
     "Reporter",
     "SecurityRuleConfig",
     "Session",
@@ -190,6 +195,7 @@ __all__ = [
     "new_vmss_config",
     "new_vmss_ip_config",
     "plan_session",
+    "remembered_password",
     "set_vm_boot_diagnostic",
     "set_vm_operating_system",
     "set_vm_os_disk",
@@ -261,9 +267,17 @@ if TYPE_CHECKING:
         set_vmss_os_profile,
         set_vmss_storage_profile,
     )
-    from .credential import Credential, get_credential
+    from .credential import Credential, get_credential, remembered_password
     from .docker import Docker, DockerError
-    from .errors import AzrmError, DeploymentError, DeploymentFailure, StepError, ValidationError
+    from .errors import (
+        AzrmError,
+        AzureOperationError,
+        DeploymentError,
+        DeploymentFailure,
+        PropertyChangeError,
+        StepError,
+        ValidationError,
+    )
     from .operations.containerinstance import ContainerCommandError
     from .plan import PlanReport, PlanSession, plan_session
     from .plan_apply import PlanApplyError

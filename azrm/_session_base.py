@@ -7,6 +7,7 @@ or read and will not change under it (a storage account's endpoints and keys, a 
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import random
@@ -17,15 +18,18 @@ from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from . import _secrets
-from ._typecheck import check_public_methods, checked
-from .errors import ValidationError
+from ._typecheck import _secret, check_public_methods, checked
+from .errors import ValidationError, typed_error
 from .progress import Reporter, default_reporter
 
 __all__ = [
+    "RETRY_DEFAULTS",
     "THROTTLE_STATUS_CODES",
+    "TRANSIENT_STATUS_CODES",
     "AsyncThrottleRetryPolicy",
     "SessionBase",
     "ThrottleRetryPolicy",
+    "raises_typed_errors",
     "waiting_twin",
     "with_retry_policy",
 ]
@@ -50,18 +54,45 @@ _CLIENTS = {
 
 #: what a throttled or busy service answers; :class:`ThrottleRetryPolicy` gives them their own budget
 THROTTLE_STATUS_CODES = frozenset({429, 503})
+#: the other answers azure-core retries (a timeout, a server error, a bad or timed-out gateway)
+TRANSIENT_STATUS_CODES = frozenset({408, 500, 502, 504})
+
+#: the retry budget of azrm's sessions (azure-core's own defaults in comments); see :func:`ThrottleRetryPolicy`
+RETRY_DEFAULTS: dict[str, Any] = {
+    "retry_throttled": 12,  # 429 and 503: not counted apart by azure-core
+    "retry_status": 8,  # 408, 500, 502, 504 (3)
+    "retry_connect": 8,  # the connection failed or was reset before an answer (3)
+    "retry_read": 8,  # the connection broke while the answer was read (3)
+    "retry_total": 20,  # all retries of one request together (10)
+    "retry_backoff_factor": 0.8,  # the n-th retry in a row waits factor * 2**(n-1) seconds (0.8)
+    "retry_backoff_max": 30,  # never more than this between two tries (120)
+    "retry_jitter": 0.5,  # each wait stretched by a random 0..50% (none)
+}
 
 
 def ThrottleRetryPolicy(**kwargs: Any) -> Any:
-    """Return azure-core's ``RetryPolicy`` made to outlast ARM throttling; see :class:`_ThrottleRetry`.
+    """Return azure-core's ``RetryPolicy`` made to outlast ARM throttling and transient failures.
+
+    Azure's guidance is to retry transient failures with exponential backoff and jitter, honouring
+    ``Retry-After``; azure-core does all but the jitter, with a budget of 3 that a service having a bad
+    minute exhausts. This policy (:class:`_ThrottleRetry`) keeps azure-core's rules for *what* is
+    retried and gives each kind of failure a larger budget (:data:`RETRY_DEFAULTS`):
 
     :keyword retry_throttled: retries of a 429 or 503 answer (default 12); they do not spend
-        ``retry_status`` (3 by default, for the other retried codes: 408, 500, 502, 504).
-    :keyword retry_total: all retries together (default 20 here, 10 in azure-core).
+        ``retry_status``.
+    :keyword retry_status: retries of a 408, 500, 502 or 504 answer (default 8; 3 in azure-core).
+    :keyword retry_connect: retries after a connection error (refused, reset) (default 8; 3 in azure-core).
+    :keyword retry_read: retries after the connection broke while reading the answer (default 8; 3 in
+        azure-core); for GET, HEAD, PUT, DELETE, OPTIONS and TRACE only, as in azure-core (a POST or
+        PATCH may have been applied).
+    :keyword retry_total: all retries together (default 20; 10 in azure-core).
+    :keyword retry_backoff_factor: the n-th failure in a row waits ``factor * 2**(n-1)`` seconds (the
+        first retry is immediate), unless the answer says ``Retry-After`` (default 0.8, as azure-core).
+    :keyword retry_backoff_max: the longest backoff wait (default 30 s; 120 in azure-core), so the 8
+        retries of one request wait about 110 s at most before the jitter.
     :keyword retry_jitter: each wait is stretched by a random fraction in ``[0, retry_jitter]``
         (default 0.5), so threads throttled together do not all come back together.
-    :keyword retry_backoff_factor, retry_backoff_max, retry_status, retry_connect, retry_read, timeout:
-        as azure-core's ``RetryPolicy``.
+    :keyword timeout: as azure-core's ``RetryPolicy``.
     """
     return _throttle_retry_classes()[0](**kwargs)
 
@@ -85,21 +116,24 @@ def _throttle_retry_classes() -> tuple[type, type]:
     from azure.core.pipeline.policies import AsyncRetryPolicy, RetryPolicy
 
     class _Throttle:
-        """azure-core's retry policy, with throttling answers (429, 503) counted apart and jittered waits.
+        """azure-core's retry policy with larger budgets, throttling counted apart, and jittered waits.
 
         azure-core already sleeps for a ``Retry-After`` when the answer has one (seconds or an HTTP
-        date) and otherwise backs off exponentially; but it spends ``retry_status`` (3) on 429s like
-        on any other code, and every thread told ``Retry-After: 1`` comes back at the same instant,
-        to be throttled again together. Here a 429 or 503 spends ``retry_throttled`` instead, and
+        date) and otherwise backs off exponentially; but it gives up after 3 server errors or
+        connection errors in a row, spends ``retry_status`` on 429s like on any other code, and every
+        thread told ``Retry-After: 1`` comes back at the same instant, to be throttled again together.
+        Here the budgets are :data:`RETRY_DEFAULTS`' (8 for 5xx, connection and read errors), a 429
+        or 503 spends ``retry_throttled`` instead, and
         every wait (``Retry-After`` or backoff) is stretched by a random fraction up to
         ``retry_jitter`` (never shortened: Azure's ``Retry-After`` is a minimum). Mixed into
         ``RetryPolicy`` and ``AsyncRetryPolicy``; only how a ``Retry-After`` is slept differs.
         """
 
         def __init__(self, **options: Any) -> None:
-            self.throttled_retries: int = int(options.pop("retry_throttled", 12))
-            self.jitter: float = float(options.pop("retry_jitter", 0.5))
-            options.setdefault("retry_total", 20)
+            for key, value in RETRY_DEFAULTS.items():
+                options.setdefault(key, value)
+            self.throttled_retries: int = int(options.pop("retry_throttled"))
+            self.jitter: float = float(options.pop("retry_jitter"))
             super().__init__(**options)
 
         def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
@@ -168,6 +202,54 @@ def with_retry_policy(options: dict[str, Any], *, asynchronous: bool = False) ->
     return options
 
 
+def operation_subject(
+    operation: str, signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> str:
+    """Describe what a call acted on from its arguments: ``new_vm(resource_group_name='rg', vm='KNVM01')``.
+
+    Names (strings) and configurations' names only; parameters that may hold secrets are left out.
+    """
+    try:
+        arguments = signature.bind_partial(*args, **kwargs).arguments
+    except TypeError:
+        return operation
+    shown = []
+    for key, value in arguments.items():
+        if key == "self" or _secret(key):
+            continue
+        name = value if isinstance(value, str) else getattr(value, "vm_name", None) or getattr(value, "name", None)
+        if isinstance(name, str):
+            shown.append(f"{key}={name!r}")
+    return f"{operation}({', '.join(shown[:3])})"
+
+
+def raises_typed_errors(function: Callable[P, T]) -> Callable[P, T]:
+    """Wrap a session operation: an azure-core exception leaves it as an :class:`~azrm.errors.AzureOperationError`.
+
+    The typed error is also the azure-core exception (``except ResourceNotFoundError`` still
+    catches it) and names the operation, the resource, ARM's code, message and correlation id, and
+    what to do. Already typed errors (an inner operation's, :class:`~azrm.errors.ValidationError`...)
+    pass unchanged. Every public method of a session class is wrapped (``SessionBase.__init_subclass__``).
+    """
+    if getattr(function, "raises_typed_errors", False):
+        return function
+    name = function.__name__
+    signature = inspect.signature(function)
+
+    @functools.wraps(function)
+    def operation(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return function(*args, **kwargs)
+        except Exception as exc:
+            typed = typed_error(exc, name, operation_subject(name, signature, args, kwargs))
+            if typed is exc:
+                raise
+            raise typed from exc
+
+    operation.raises_typed_errors = True  # type: ignore[attr-defined]
+    return operation
+
+
 class SessionBase:
     """The plumbing of :class:`azrm.Session`.
 
@@ -179,6 +261,9 @@ class SessionBase:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         check_public_methods(cls)
+        for name, attribute in list(vars(cls).items()):
+            if not name.startswith("_") and inspect.isfunction(attribute):
+                setattr(cls, name, raises_typed_errors(attribute))
 
     def __init__(
         self,

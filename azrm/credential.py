@@ -1,8 +1,18 @@
-"""``Credential``: a user name and a password that stays secret (PowerShell's ``PSCredential``)."""
+"""``Credential``: a user name and a password that stays secret (PowerShell's ``PSCredential``).
+
+And :func:`remembered_password`: an admin password a script generates once and finds again when it
+is re-run, so that the re-run resumes instead of asking Azure to change a VM's password.
+"""
 
 from __future__ import annotations
 
 import getpass
+import json
+import os
+import secrets
+import string
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr
@@ -10,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 from . import _secrets
 from ._typecheck import checked
 
-__all__ = ["Credential", "get_credential"]
+__all__ = ["Credential", "get_credential", "remembered_password"]
 
 
 class Credential(BaseModel):
@@ -45,3 +55,60 @@ def get_credential(
     print(message)
     name = user_name or input("User: ").strip()
     return Credential(name, getpass.getpass("Password: "))
+
+
+def _config_dir() -> Path:
+    """Return azrm's configuration folder: ``$XDG_CONFIG_HOME/azrm``, else ``~/.config/azrm``."""
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "azrm"
+
+
+def _generate_password() -> str:
+    """Return a password Azure accepts for Windows and Linux VMs (24 characters of all four kinds)."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(20)) + secrets.choice("!#%+-") + "a1A"
+
+
+@checked
+def remembered_password(key: str, *, env: str = "AZRM_ADMIN_PASSWORD") -> str:
+    """Return an admin password for ``key`` that stays the same from one run of a script to the next.
+
+    From the environment variable ``env`` when it is set; else the one kept for ``key`` by an earlier
+    run; else a new one (24 characters Azure accepts), kept for the next run. They are kept in
+    ``passwords.json`` in ``$XDG_CONFIG_HOME/azrm`` (``~/.config/azrm`` by default), readable by its
+    owner only (0600, in a 0700 folder), written whole or not at all. The password is registered for
+    masking: azrm's logs show ``********``.
+
+    Why: a VM's admin password is fixed once the VM exists. A script that generates a new one on
+    every run cannot be re-run after a failure (Azure answers ``PropertyChangeNotAllowed``); with this
+    it resumes where it stopped. Change a VM's password with :meth:`azrm.Session.set_vm_access_extension`.
+
+    :param key: what the password is for, such as ``"<subscription id>/<resource group>"``.
+    :keyword env: the environment variable that overrides it (``AZRM_ADMIN_PASSWORD``).
+
+    >>> password = azrm.remembered_password(f"{az.subscription_id}/KNRGTest01")
+    """
+    given = os.environ.get(env)
+    if given:
+        _secrets.register(given)
+        return given
+    folder = _config_dir()
+    path = folder / "passwords.json"
+    kept: dict[str, str] = {}
+    if path.exists():
+        kept = dict(json.loads(path.read_text(encoding="utf-8")))
+    password = kept.get(key)
+    if password is None:
+        password = kept[key] = _generate_password()
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".passwords-", suffix=".json")  # created 0600
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(kept, out, indent=1, sort_keys=True)
+            os.chmod(temporary, 0o600)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    _secrets.register(password)
+    return password

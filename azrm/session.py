@@ -81,16 +81,19 @@ class Session(
     :func:`local` to make one.
 
     **Retries.** The SDK clients retry with :func:`azrm._session_base.ThrottleRetryPolicy`, azure-core's
-    ``RetryPolicy`` made to outlast ARM throttling: it waits the ``Retry-After`` Azure sends (as
-    azure-core does; exponential backoff when there is none), but gives 429 and 503 answers their own
-    budget of 12 retries (``retry_throttled``) instead of spending the 3 of ``retry_status``, allows 20
-    retries in all (``retry_total``), and stretches every wait by a random 0-50% (``retry_jitter=0.5``;
-    never shorter than ``Retry-After``) so threads throttled together do not come back together.
-    Measured on the local Azure with ``throttle=True``, 16 threads creating 399 resource groups: 56
-    calls fail with 429 under azure-core's default policy, none with this one. Tune it through the
-    client options (``azrm.connect(retry_throttled=20, retry_jitter=1.0)``, any ``retry_*`` of
-    azure-core), or replace it (``retry_policy=azure.core.pipeline.policies.RetryPolicy()``). Long-running
-    operations are polled at the ``Retry-After`` their status answers give, as the SDK's pollers do.
+    ``RetryPolicy`` with larger budgets (:data:`azrm._session_base.RETRY_DEFAULTS`): 8 retries of a
+    408/500/502/504 answer, of a connection error and of a broken read (3 each in azure-core), 12 of a
+    429 or 503 (``retry_throttled``, apart from the others), 20 in all (``retry_total``). It waits the
+    ``Retry-After`` Azure sends, else backs off exponentially (0, 1.6, 3.2 ... up to 30 s), and stretches
+    every wait by a random 0-50% (``retry_jitter=0.5``; never shorter than ``Retry-After``) so threads
+    failing together do not come back together. Measured on the local Azure with ``throttle=True``, 16
+    threads creating 399 resource groups: 56 calls fail with 429 under azure-core's default policy, none
+    with this one. Tune it through the client options (``azrm.connect(retry_status=4, retry_jitter=1.0)``,
+    any ``retry_*`` of azure-core), or replace it (``retry_policy=azure.core.pipeline.policies.RetryPolicy()``).
+    Long-running operations are polled at the ``Retry-After`` their status answers give, as the SDK's
+    pollers do; one that ends ``Failed`` is not started again (neither Az nor the SDK does: Azure has
+    recorded the failure), it is reported as an :class:`~azrm.errors.AzureOperationError` and a re-run
+    of the script resumes. See ``docs/reliability.md``.
 
     **Requests.** A session remembers what it made or read that will not change under it: a storage
     account's endpoint (from its create) and keys (read once; read again after

@@ -3,18 +3,21 @@
     python examples/seed_iaas_dsc.py                      # against the local Azure
     python examples/seed_iaas_dsc.py --latency realistic  # with Azure's real waits (scaled)
     python examples/seed_iaas_dsc.py --azure              # against Azure (azrm.connect())
+    python examples/seed_iaas_dsc.py --faults rate=0.3,lro=0.1 --state seed.db   # may fail, typed...
+    python examples/seed_iaas_dsc.py --state seed.db      # ...and the re-run resumes where it stopped
 
 Each PowerShell line of the original is quoted above the azrm line that replaces it. The VM's admin
-password comes from AZRM_ADMIN_PASSWORD or is generated; it is never printed.
+password comes from AZRM_ADMIN_PASSWORD, else from an earlier run, else is generated and kept for the
+next run (azrm.remembered_password: ~/.config/azrm/passwords.json, 0600); it is never printed. So a
+run that failed (a transient fault of Azure's that outlasted the retries) is simply run again: it
+resumes where it stopped.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
-import os
-import secrets
-import string
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,13 +30,14 @@ VM_NAME = "KNVM01"
 log = logging.getLogger("seed")
 
 
-def admin_password() -> str:
-    """AZRM_ADMIN_PASSWORD, or a generated password Azure accepts."""
-    given = os.environ.get("AZRM_ADMIN_PASSWORD")
-    if given:
-        return given
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(20)) + secrets.choice("!#%+-") + "a1A"
+def admin_password(az: Any) -> str:
+    """AZRM_ADMIN_PASSWORD, else the password an earlier run of this script kept, else a new one kept for the next."""
+    return azrm.remembered_password(f"{az.subscription_id}/{RG_NAME}")
+
+
+def stable_name(az: Any, prefix: str) -> str:
+    """A globally unique name that stays the same from run to run (on one subscription): a re-run finds it."""
+    return prefix + hashlib.sha256(f"{az.subscription_id}/{RG_NAME}".encode()).hexdigest()[:8]
 
 
 def provision(az: Any, *, location: str, storage_name: str, password: str) -> None:
@@ -118,7 +122,11 @@ def main() -> int:
         "--latency", default="instant", help="local Azure provisioning time: instant, realistic or a factor (0.05)"
     )
     parser.add_argument("--location", default="westeurope", help="region (default westeurope)")
-    parser.add_argument("--storage-account", help="storage account name (default knstor5050; random on Azure)")
+    parser.add_argument("--storage-account", help="storage account name (default knstor5050; derived on Azure)")
+    parser.add_argument(
+        "--faults", help="local Azure: inject faults, e.g. rate=0.3,lro=0.1,seed=7 (docs/local-azure.md)"
+    )
+    parser.add_argument("--state", help="local Azure: keep its state in this file, so that a re-run finds it")
     parser.add_argument("--remove", action="store_true", help="remove the resource group at the end")
     parser.add_argument(
         "--debug", action="store_true", help="log everything at DEBUG, HTTP bodies included (secrets stay masked)"
@@ -132,12 +140,16 @@ def main() -> int:
     if args.azure:
         az = azrm.connect(location=args.location, **options)
     else:
-        az = azrm.local(latency=args.latency, location=args.location, **options)
+        az = azrm.local(latency=args.latency, location=args.location, faults=args.faults, state=args.state, **options)
     with az:
         print(f"Session: {az!r}")
         # $StorageName = "Knstor5050"; $StorageType = "Standard_LRS"
-        storage_name = args.storage_account or ("knstor" + secrets.token_hex(4) if args.azure else "knstor5050")
-        provision(az, location=args.location, storage_name=storage_name, password=admin_password())
+        storage_name = args.storage_account or (stable_name(az, "knstor") if args.azure else "knstor5050")
+        try:
+            provision(az, location=args.location, storage_name=storage_name, password=admin_password(az))
+        except azrm.AzrmError as err:  # what failed, what exists, and what to do: no traceback needed
+            print(f"\n{type(err).__name__}: {err}", file=sys.stderr)
+            return 1
         rg_name, vm_name, vnic_name = RG_NAME, VM_NAME, "vmvNic"
 
         status = az.get_vm(rg_name, vm_name, status=True)

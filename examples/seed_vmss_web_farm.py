@@ -10,16 +10,17 @@ prefix, a management VM in its own subnet, and autoscale from 2 to 10 instances 
 
 On the local Azure the script then plays the load: it sets the scale set's CPU metric high, moves
 the local Azure's clock and shows the scale-out, then drops the CPU and shows the scale-in. The
-admin password comes from AZRM_ADMIN_PASSWORD or is generated; it is never printed.
+admin password comes from AZRM_ADMIN_PASSWORD, else from an earlier run, else is generated and kept
+for the next run (azrm.remembered_password); it is never printed. Names that must be globally unique
+(the storage account, the DNS label) are derived from the subscription, so a re-run after a failure
+finds what the first run made and resumes.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
-import os
-import secrets
-import string
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,13 +32,14 @@ CPU = "Percentage CPU"
 RG_NAME = "KNVmssWeb01"
 
 
-def admin_password() -> str:
-    """AZRM_ADMIN_PASSWORD, or a generated password Azure accepts."""
-    given = os.environ.get("AZRM_ADMIN_PASSWORD")
-    if given:
-        return given
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(20)) + secrets.choice("!#%+-") + "a1A"
+def admin_password(az: Any) -> str:
+    """AZRM_ADMIN_PASSWORD, else the password an earlier run of this script kept, else a new one kept for the next."""
+    return azrm.remembered_password(f"{az.subscription_id}/{RG_NAME}")
+
+
+def stable_name(az: Any, prefix: str, length: int = 8) -> str:
+    """A globally unique name that stays the same from run to run (on one subscription): a re-run finds it."""
+    return prefix + hashlib.sha256(f"{az.subscription_id}/{RG_NAME}".encode()).hexdigest()[:length]
 
 
 def instances_table(az: Any, rg: str, lb_name: str, frontend_address: str) -> None:
@@ -166,9 +168,13 @@ def main() -> int:
     az = azrm.connect(location=args.location) if args.azure else azrm.local(location=args.location, clock="manual")
     with az:
         rg_name = RG_NAME
-        storage_name = args.storage_account or "knweb" + secrets.token_hex(4)
-        farm = provision(az, location=args.location, storage_name=storage_name, password=admin_password(),
-                         dns_label="knweb" + secrets.token_hex(3), rdp_source=args.rdp_source)  # fmt: skip
+        storage_name = args.storage_account or stable_name(az, "knweb")
+        try:
+            farm = provision(az, location=args.location, storage_name=storage_name, password=admin_password(az),
+                             dns_label=stable_name(az, "knweb", 6), rdp_source=args.rdp_source)  # fmt: skip
+        except azrm.AzrmError as err:  # what failed, what exists, and what to do: no traceback needed
+            print(f"\n{type(err).__name__}: {err}", file=sys.stderr)
+            return 1
         rg = az.get_resource_group(rg_name)
 
         print()

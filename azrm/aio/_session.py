@@ -30,8 +30,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .. import session as _sync
-from .._session_base import _CLIENTS, WaitsOn, with_retry_policy
-from ..errors import ValidationError
+from .._session_base import _CLIENTS, WaitsOn, operation_subject, with_retry_policy
+from ..errors import ValidationError, typed_error
 from ..progress import Reporter
 from ..session import Cloud
 from ._credentials import BridgedCredential, ThreadedCredential, is_async_credential
@@ -380,8 +380,16 @@ def _twin(owner: str, name: str, function: Callable[..., Any]) -> Callable[..., 
         waits_on: WaitsOn | None = getattr(method, "waits_on", None)
         if waits_on is not None:
             label = waits_on.label(sync, args, kwargs)
-            poller = await self._call(waits_on.begin, sync, *args, **kwargs)
-            return await self._wait(label, poller)
+            try:
+                poller = await self._call(waits_on.begin, sync, *args, **kwargs)
+                return await self._wait(label, poller)
+            except Exception as exc:  # as the sync operation raises it: typed, and the SDK's exception too
+                typed = typed_error(
+                    exc, name, operation_subject(name, inspect.signature(method), (sync, *args), kwargs)
+                )
+                if typed is exc:
+                    raise
+                raise typed from exc
         result = await self._call(method, sync, *args, **kwargs)
         if name.startswith("begin_"):
             return thread_poller(result, sync.progress_interval)

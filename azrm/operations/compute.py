@@ -1,21 +1,29 @@
 """Virtual machines.
 
-``New-AzVM``, ``Get-AzVM``, ``Start-AzVM``, ``Stop-AzVM``, ``Restart-AzVM``, ``Remove-AzVM``.
+``New-AzVM``, ``Get-AzVM``, ``Start-AzVM``, ``Stop-AzVM``, ``Restart-AzVM``, ``Remove-AzVM``,
+``Set-AzVMAccessExtension``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .._session_base import chain_poller
+from .._session_base import chain_poller, waiting_twin
 from ..builders._base import check
-from ..builders.compute import VMConfig
+from ..builders.compute import VMConfig, check_admin
 from ..builders.dsc import DscExtension
+from ..credential import Credential
 from ..errors import StepError, ValidationError
 from .dsc import DscOperations
 from .network import NetworkOperations
 
-__all__ = ["ComputeOperations"]
+__all__ = ["VM_ACCESS_HANDLERS", "ComputeOperations"]
+
+#: the VMAccess handler per OS: (publisher, type, default typeHandlerVersion)
+VM_ACCESS_HANDLERS = {
+    "Windows": ("Microsoft.Compute", "VMAccessAgent", "2.4"),
+    "Linux": ("Microsoft.OSTCExtensions", "VMAccessForLinux", "1.5"),
+}
 
 
 class ComputeOperations(DscOperations, NetworkOperations):
@@ -272,3 +280,109 @@ class ComputeOperations(DscOperations, NetworkOperations):
         ``delete_option="Delete"``.
         """
         self._wait(f"Removing virtual machine {name}", self.begin_remove_vm(resource_group_name, name))
+
+    # -- Set-AzVMAccessExtension ------------------------------------------------------------------------
+    def _vm_access_body(
+        self,
+        resource_group_name: str,
+        vm_name: str,
+        credential: Credential,
+        location: str | None,
+        type_handler_version: str | None,
+        force_rerun: str | None,
+        disable_auto_upgrade_minor_version: bool,
+    ) -> dict[str, Any]:
+        """Read the VM (its OS and region), check the credential against its OS's rules; return the extension's body."""
+        check(isinstance(credential, Credential), "credential", type(credential).__name__, "must be an azrm.Credential")
+        machine = self.compute_client.virtual_machines.get(resource_group_name, vm_name)
+        os_disk = getattr(getattr(machine, "storage_profile", None), "os_disk", None)
+        found = getattr(os_disk, "os_type", None)
+        os_type = str(getattr(found, "value", found) or "")  # the SDK's enum, whose str() is its name
+        if not os_type:
+            linux = getattr(getattr(machine, "os_profile", None), "linux_configuration", None)
+            os_type = "Linux" if linux is not None else "Windows"
+        os_type = "Linux" if os_type.lower() == "linux" else "Windows"
+        check_admin(credential, os_type, False, ())
+        publisher, handler, default_version = VM_ACCESS_HANDLERS[os_type]
+        user, password = credential.user_name, credential.password.get_secret_value()
+        if os_type == "Windows":
+            settings: dict[str, Any] = {"UserName": user}
+            protected: dict[str, Any] = {"Password": password}
+        else:
+            settings, protected = {}, {"username": user, "password": password}
+        properties: dict[str, Any] = {
+            "publisher": publisher,
+            "type": handler,
+            "typeHandlerVersion": type_handler_version or default_version,
+            "autoUpgradeMinorVersion": not disable_auto_upgrade_minor_version,
+            "settings": settings,
+            "protectedSettings": protected,  # Azure keeps it to itself: no GET returns it
+        }
+        if force_rerun:
+            properties["forceUpdateTag"] = force_rerun
+        region = self._location(location) if location else str(machine.location)
+        return {"location": region, "properties": properties}
+
+    def begin_set_vm_access_extension(
+        self,
+        resource_group_name: str,
+        vm_name: str,
+        *,
+        credential: Credential,
+        name: str | None = None,
+        location: str | None = None,
+        type_handler_version: str | None = None,
+        force_rerun: str | None = None,
+        disable_auto_upgrade_minor_version: bool = False,
+    ) -> Any:
+        """Start setting the VMAccess extension; returns the SDK poller (``Set-AzVMAccessExtension -NoWait``).
+
+        Same parameters as :meth:`set_vm_access_extension`.
+        """
+        body = self._vm_access_body(
+            resource_group_name,
+            vm_name,
+            credential,
+            location,
+            type_handler_version,
+            force_rerun,
+            disable_auto_upgrade_minor_version,
+        )
+        extension = name or body["properties"]["type"]
+        return self.compute_client.virtual_machine_extensions.begin_create_or_update(
+            resource_group_name, vm_name, extension, body
+        )
+
+    set_vm_access_extension = waiting_twin(
+        begin_set_vm_access_extension,
+        "Setting the VMAccess extension on {vm_name}",
+        """Reset a VM's admin user and password with the VMAccess extension (``Set-AzVMAccessExtension``).
+
+        The supported way to change the password of an existing VM: ``osProfile.adminPassword`` is fixed
+        once the VM exists (a ``new_vm`` re-run with another password is a
+        :class:`~azrm.errors.PropertyChangeError`). The extension sets the user's password inside the VM
+        (a user that does not exist is created). The VM is read first, for its OS and region.
+
+        On Windows it is ``Microsoft.Compute`` / ``VMAccessAgent`` (2.4) with ``settings``
+        ``{"UserName": ...}`` and ``protectedSettings`` ``{"Password": ...}``; on Linux
+        ``Microsoft.OSTCExtensions`` / ``VMAccessForLinux`` (1.5) with ``protectedSettings``
+        ``{"username": ..., "password": ...}`` (Az's cmdlet is for Windows; on Linux it is what
+        ``Set-AzVMExtension`` is given for the same job). The password travels only in
+        ``protectedSettings``, which Azure never returns, and is masked in azrm's logs.
+
+        :param resource_group_name: the VM's group (``-ResourceGroupName``).
+        :param vm_name: the VM (``-VMName``).
+        :keyword credential: the user name and new password (``-Credential``: ``azrm.Credential(user, password)``);
+            checked against Azure's rules for the VM's OS before anything is sent.
+        :keyword name: the extension's name (``-Name``; default the handler's type, ``VMAccessAgent``).
+        :keyword location: the region (``-Location``; default the VM's).
+        :keyword type_handler_version: ``-TypeHandlerVersion`` (default ``2.4`` on Windows, ``1.5`` on Linux).
+        :keyword force_rerun: any new value runs the extension again with the same settings
+            (``-ForceRerun``; sent as ``forceUpdateTag``).
+        :keyword disable_auto_upgrade_minor_version: ``-DisableAutoUpgradeMinorVersion``.
+        :returns: the SDK's ``VirtualMachineExtension`` (without its protected settings).
+        :raises ValidationError: a credential Azure would refuse, before anything is sent.
+
+        >>> az.set_vm_access_extension("KNRGTest01", "KNVM01", credential=azrm.Credential("knadmin", new_password))
+        """,
+    )

@@ -335,3 +335,21 @@ def test_the_docs_example_runs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.C
     assert block
     exec(block.group(1), {"__name__": "docs_async"})
     assert capsys.readouterr().out.strip() == "KNRGTest01 ['web0', 'web1', 'web2']"
+
+
+def test_a_failed_operation_is_typed_in_azrm_aio_too(make_azure: Callable[..., Azure]) -> None:
+    azure = make_azure(EmulatorSettings())
+
+    async def scenario(az: azrm.aio.LocalSession) -> None:
+        await az.new_resource_group("rg1", LOCATION)
+        azure.emu.faults.plan = FaultPlan(lro_rate=1.0)
+        with pytest.raises(azrm.AzureOperationError) as waited:  # a twin of a begin_*: waits on the loop
+            await az.new_public_ip_address("rg1", "pip1", location=LOCATION)
+        assert isinstance(waited.value, HttpResponseError) and waited.value.transient
+        assert waited.value.operation == "new_public_ip_address" and "re-run the script" in str(waited.value)
+        azure.emu.faults.plan = FaultPlan()
+        with pytest.raises(azrm.AzureOperationError) as whole:  # a cmdlet run whole in a worker thread
+            await az.get_vm("rg1", "nope")
+        assert isinstance(whole.value, ResourceNotFoundError) and whole.value.status_code == 404
+
+    run(azure, scenario)

@@ -214,8 +214,10 @@ def test_the_retry_policy_is_configurable(azure: Azure) -> None:
 
     policy = session().resource_client._config.retry_policy
     assert type(policy).__name__ == "ThrottleRetryPolicy"
-    assert (policy.throttled_retries, policy.total_retries, policy.status_retries) == (12, 20, 3)
-    tuned = session(retry_throttled=3, retry_total=5, retry_jitter=0).resource_client._config.retry_policy
-    assert (tuned.throttled_retries, tuned.total_retries, tuned.jitter) == (3, 5, 0)
+    budget = (policy.throttled_retries, policy.total_retries, policy.status_retries)
+    assert (*budget, policy.connect_retries, policy.read_retries, policy.backoff_max) == (12, 20, 8, 8, 8, 30)
+    tuned = session(retry_throttled=3, retry_total=5, retry_jitter=0, retry_status=2).resource_client._config
+    tuned = tuned.retry_policy
+    assert (tuned.throttled_retries, tuned.total_retries, tuned.jitter, tuned.status_retries) == (3, 5, 0, 2)
     mine = RetryPolicy(retry_total=1)
     assert session(retry_policy=mine).resource_client._config.retry_policy is mine

@@ -215,8 +215,9 @@ class StorageProvider(Provider):
             for field in _UPDATABLE:
                 if field in props_in:
                     existing.properties[field] = props_in[field]
-            if clear_interruption(existing):
-                # its creation was interrupted after everything was made (Azurite has the account): done now
+            interrupted = clear_interruption(existing)  # made before its operation started: Azurite has it
+            if interrupted or existing.properties.get("provisioningState") == "Failed":
+                # ARM's rule: a PUT of a resource whose provisioning failed provisions it again (a re-run heals it)
                 existing.properties["provisioningState"] = "Succeeded"
             self.store.touch(existing)
             return json_response(200, self.view(existing))
