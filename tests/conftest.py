@@ -8,11 +8,14 @@ afterwards.
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import json
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -33,6 +36,18 @@ LOCATION = "westeurope"
 
 # -- the corpus gate's table (tests/corpus): every worker's rows reach the controller in user_properties --
 _CORPUS_ROWS: list[Any] = []
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def load_example(name: str) -> ModuleType:
+    """Import ``examples/<name>.py`` afresh (a new module each call), for the scenarios' functions."""
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import itertools
 import json
 import os
@@ -33,21 +32,13 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 
 import azrm
+from tests.conftest import load_example
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def example(name: str) -> Any:
-    """Import ``examples/<name>.py`` (the scenarios' ``provision`` functions)."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-seed_iaas_dsc = example("seed_iaas_dsc")
-seed_vmss_web_farm = example("seed_vmss_web_farm")
+seed_iaas_dsc = load_example("seed_iaas_dsc")
+seed_vmss_web_farm = load_example("seed_vmss_web_farm")
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,6 @@ Against the local Azure over HTTPS (the real SDK, real Azurite for the DSC archi
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -20,13 +19,11 @@ import pytest
 
 import azrm
 from azrm.emulator import LocalAzure
+from tests.conftest import load_example
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Plan!Passw0rd-2026"
-_spec = importlib.util.spec_from_file_location("seed_iaas_dsc", ROOT / "examples" / "seed_iaas_dsc.py")
-assert _spec is not None and _spec.loader is not None
-seed = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(seed)
+seed = load_example("seed_iaas_dsc")
 RG = "KNRGTest01"
 
 
@@ -220,10 +217,7 @@ def test_injected_faults_give_a_partial_report_and_a_resume_finishes(
 def test_the_web_farm_script_plans_applies_and_reruns_with_no_change(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    spec = importlib.util.spec_from_file_location("farm", ROOT / "examples" / "seed_vmss_web_farm.py")
-    assert spec is not None and spec.loader is not None
-    farm = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(farm)
+    farm = load_example("seed_vmss_web_farm")
     monkeypatch.chdir(ROOT / "examples")
     options = {"location": "westeurope", "storage_name": "knwebplan01", "password": PASSWORD, "dns_label": "knwebplan"}
     with azrm.local(reporter=azrm.SilentReporter(), location="westeurope") as az:

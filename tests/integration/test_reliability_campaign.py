@@ -15,7 +15,6 @@ within its time budget; the budgets (how many retries) and ``Retry-After`` waits
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import secrets
@@ -33,7 +32,7 @@ from azrm.emulator import Emulator, EmulatorSettings, FaultPlan
 from azrm.emulator.azurite import Azurite, BlobPlane
 from azrm.emulator.core.server import ArmServer
 from azrm.emulator.core.tls import Certificates
-from tests.conftest import LOCATION, Azure, _cleanup_azurite, session_on
+from tests.conftest import LOCATION, Azure, _cleanup_azurite, load_example, session_on
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = int(os.environ.get("AZRM_CAMPAIGN_SEEDS", "10"))
@@ -44,16 +43,8 @@ FAST = {"retry_backoff_factor": 0.05}
 T = TypeVar("T")
 
 
-def _example(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(f"campaign_{name}", ROOT / "examples" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SEED = _example("seed_iaas_dsc")
-FARM = _example("seed_vmss_web_farm")
+SEED = load_example("seed_iaas_dsc")
+FARM = load_example("seed_vmss_web_farm")
 
 
 @dataclass

@@ -9,20 +9,17 @@ must be the same.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 import azrm
 from azrm.templates.writer import strip_read_only
-from tests.conftest import LOCATION, Azure
+from tests.conftest import LOCATION, Azure, load_example
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PASSWORD = "Equiv4lent!Passw0rd"
 API = {
     "microsoft.storage": "2023-05-01",
@@ -30,14 +27,6 @@ API = {
     "microsoft.compute": "2024-07-01",
     "microsoft.insights": "2022-10-01",
 }
-
-
-def example(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _normalise(resource_type: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +96,7 @@ def equivalent(
 def test_the_seed_script_and_its_template_make_the_same_resources(
     lib: Any, azure: Azure, tmp_path: Path, unique: Callable[[str], str]
 ) -> None:
-    seed = example("seed_iaas_dsc")
+    seed = load_example("seed_iaas_dsc")
     storage = unique("knstor")
 
     def run(session: Any) -> None:
@@ -136,7 +125,7 @@ def test_the_seed_script_and_its_template_make_the_same_resources(
 def test_the_web_farm_script_and_its_template_make_the_same_resources(
     lib: Any, azure: Azure, tmp_path: Path, unique: Callable[[str], str]
 ) -> None:
-    farm = example("seed_vmss_web_farm")
+    farm = load_example("seed_vmss_web_farm")
     storage, label = unique("knweb"), unique("farm")
 
     def run(session: Any) -> None:
