@@ -118,7 +118,7 @@ def test_assignment_errors(azure: Azure) -> None:
     assert (no_vnet.status_code, error_code(no_vnet)) == (404, "ResourceNotFound")
 
 
-def test_group_delete_removes_its_assignments(azure: Azure) -> None:
+def test_group_or_resource_delete_removes_their_assignments(azure: Azure) -> None:
     group = make_group(azure, "rg1")
     sub = f"/subscriptions/{azure.sub}"
     assign(azure, sub, READER, ALICE)
@@ -127,6 +127,10 @@ def test_group_delete_removes_its_assignments(azure: Azure) -> None:
     assert listed(azure, sub) == {sub}
     make_group(azure, "rg1")  # a new group of the same name starts without them
     assert listed(azure, group.id, "atScope()") == {sub}
+    vnet = make_vnet(azure)  # and a deleted resource takes its assignments with it
+    assign(azure, vnet.id, READER, BOB)
+    azure.network.virtual_networks.begin_delete("rg1", "vnet1").result()
+    assert listed(azure, sub, f"principalId eq '{BOB}'") == set()
 
 
 def test_custom_role_round_trip(azure: Azure) -> None:
