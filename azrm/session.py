@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from . import _secrets
 from .docker import Docker
 from .errors import ValidationError
+from .operations.access import AccessOperations
 from .operations.autoscale import AutoscaleOperations
 from .operations.catalog import CatalogOperations
 from .operations.containerinstance import ContainerInstanceOperations
@@ -72,6 +73,7 @@ class Session(
     CatalogOperations,
     ContainerRegistryOperations,
     ContainerInstanceOperations,
+    AccessOperations,
 ):
     """A connection to one subscription, with the cmdlet-style operations as methods.
 

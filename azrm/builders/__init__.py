@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._base import Builder, Step
+from .access import CustomRole, RoleAssignment, RoleDefinition
 from .autoscale import (
     AutoscaleProfile,
     AutoscaleRule,
@@ -87,6 +88,7 @@ __all__ = [
     "ContainerGroupVolume",
     "ContainerPort",
     "ContainerProbe",
+    "CustomRole",
     "DataDisk",
     "DscExtension",
     "EnvironmentVariable",
@@ -100,6 +102,8 @@ __all__ = [
     "OSDisk",
     "OSProfile",
     "ProbeConfig",
+    "RoleAssignment",
+    "RoleDefinition",
     "SecurityRuleConfig",
     "Step",
     "SubnetConfig",

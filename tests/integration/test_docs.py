@@ -69,3 +69,10 @@ def test_templates_page(
         "[\"[resourceId('Microsoft.Network/virtualNetworks', 'KNVnet01')]\", "
         "\"[resourceId('Microsoft.Network/publicIPAddresses', 'vmvNic')]\"]"
     )
+
+
+def test_access_page(namespace: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    exec(python_block(ROOT / "docs" / "access.md", "by their names:"), namespace)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "acdd72a7-3385-48ef-bd42-f606fba81ae7 ('*/read',)"
+    assert [line.split()[0] for line in lines[1:]] == ["Reader", "Contributor"]

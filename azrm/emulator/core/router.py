@@ -3,6 +3,11 @@
 Templates read like the REST specs (``/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/
 providers/Microsoft.Network/virtualNetworks/{name}``). Literal segments match case-insensitively, as
 ARM does; parameters match one percent-encoded segment and are decoded before the handler sees them.
+
+Extension resources live under any scope (``{scope}/providers/Microsoft.Authorization/roleAssignments/
+{roleAssignmentName}``): a template that starts with ``{scope}`` matches a path ending on the rest,
+and ``scope`` holds everything before it (``""`` for the tenant root, a subscription, a group or a
+resource id). Such routes are tried after the fixed ones, so a fixed route always wins.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ if TYPE_CHECKING:
 __all__ = ["Route", "Router"]
 
 _PARAM = re.compile(r"\{(\w+)\}")
+#: the leading parameter of an extension-resource template
+SCOPE = "{scope}"
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,8 @@ class Router:
 
     def __init__(self) -> None:
         self._routes: dict[tuple[str, int], list[Route]] = {}
+        #: extension-resource routes (templates starting with ``{scope}``), by method
+        self._scoped: dict[str, list[Route]] = {}
         self.namespaces: set[str] = set()
         #: emulated resource types, lower case -> Azure's casing
         self.types: dict[str, str] = {}
@@ -94,7 +103,10 @@ class Router:
         resource_type = _addressed_type(segments)
         list_type = _addressed_type([*segments, "{name}"]) if not _PARAM.fullmatch(segments[-1]) else None
         regex = "^"
-        for seg in segments:
+        scoped = segments[0] == SCOPE
+        if scoped:  # any number of segments (none: the tenant root), matched lazily so the tail decides
+            regex += "(?P<scope>(?:/[^/]+)*?)"
+        for seg in segments[1:] if scoped else segments:
             regex += "/"
             if _PARAM.fullmatch(seg):
                 regex += f"(?P<{seg[1:-1]}>[^/]+)"
@@ -112,7 +124,10 @@ class Router:
             resource_type,
             list_type,
         )
-        self._routes.setdefault((route.method, route.segments), []).append(route)
+        if scoped:
+            self._scoped.setdefault(route.method, []).append(route)
+        else:
+            self._routes.setdefault((route.method, route.segments), []).append(route)
         if route.method == "PUT" and resource_type is not None:
             self.writable_types.setdefault(resource_type.lower(), resource_type)
         lowered = [s.lower() for s in segments]
@@ -136,14 +151,17 @@ class Router:
             m = route.pattern.match(path)
             if m:
                 return route, {k: unquote(v) for k, v in m.groupdict().items()}
+        for route in self._scoped.get(method.upper(), ()):
+            m = route.pattern.match(path)
+            if m:
+                return route, {k: unquote(v) for k, v in m.groupdict().items()}
         # Same path, other method?
         for (other_method, count), routes in self._routes.items():
             if count == segments and other_method != method.upper() and any(r.pattern.match(path) for r in routes):
-                raise ArmError(
-                    405,
-                    "MethodNotAllowed",
-                    f"The requested resource does not support http method '{method.upper()}'.",
-                )
+                raise _not_allowed(method)
+        for other_method, routes in self._scoped.items():
+            if other_method != method.upper() and any(r.pattern.match(path) for r in routes):
+                raise _not_allowed(method)
         raise self._unknown(path)
 
     def _unknown(self, path: str) -> ArmError:
@@ -169,3 +187,11 @@ class Router:
                     f"The local Azure does not emulate '{rtype}'.",
                 )
         return ArmError(404, "NotFound", f"The path '{path}' is not an ARM path the local Azure serves.")
+
+
+def _not_allowed(method: str) -> ArmError:
+    return ArmError(
+        405,
+        "MethodNotAllowed",
+        f"The requested resource does not support http method '{method.upper()}'.",
+    )

@@ -14,6 +14,7 @@ __all__ = ["Provider", "install"]
 
 def install(emu: Emulator) -> list[Provider]:
     """Create every provider backend and register its routes on ``emu.router``."""
+    from .authorization import AuthorizationBackend
     from .compute import (
         AvailabilitySetBackend,
         ComputeCatalogBackend,
@@ -57,6 +58,7 @@ def install(emu: Emulator) -> list[Provider]:
         ContainerRegistryBackend(emu),
         ContainerGroupBackend(emu),
         DeploymentsBackend(emu),
+        AuthorizationBackend(emu),
     ]
     for provider in providers:
         provider.register(emu.router)

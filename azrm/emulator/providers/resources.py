@@ -115,7 +115,7 @@ class ResourcesProvider(Provider):
                 {
                     "resourceType": t.split("/", 1)[1],
                     "locations": [display for display, _ in LOCATIONS.values()],
-                    "apiVersions": versions,
+                    "apiVersions": self.emu.versions.supported(t) or versions,
                     "capabilities": "None",
                 }
                 for t in types
