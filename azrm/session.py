@@ -22,6 +22,7 @@ from .operations.autoscale import AutoscaleOperations
 from .operations.catalog import CatalogOperations
 from .operations.containerinstance import ContainerInstanceOperations
 from .operations.containerregistry import ContainerRegistryOperations
+from .operations.identity import IdentityOperations
 from .operations.resources import ResourceOperations
 from .operations.templates import TemplateOperations
 from .operations.vmss import VmssOperations
@@ -72,6 +73,7 @@ class Session(
     CatalogOperations,
     ContainerRegistryOperations,
     ContainerInstanceOperations,
+    IdentityOperations,
 ):
     """A connection to one subscription, with the cmdlet-style operations as methods.
 
