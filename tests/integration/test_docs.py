@@ -69,3 +69,8 @@ def test_templates_page(
         "[\"[resourceId('Microsoft.Network/virtualNetworks', 'KNVnet01')]\", "
         "\"[resourceId('Microsoft.Network/publicIPAddresses', 'vmvNic')]\"]"
     )
+
+
+def test_identity_page(namespace: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    exec(python_block(ROOT / "docs" / "identity.md", "# Managed identities"), namespace)
+    assert capsys.readouterr().out.split("\n")[:3] == ["True", "['web-identity']", "SystemAssigned, UserAssigned"]
