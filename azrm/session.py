@@ -23,6 +23,7 @@ from .operations.autoscale import AutoscaleOperations
 from .operations.catalog import CatalogOperations
 from .operations.containerinstance import ContainerInstanceOperations
 from .operations.containerregistry import ContainerRegistryOperations
+from .operations.identity import IdentityOperations
 from .operations.resources import ResourceOperations
 from .operations.templates import TemplateOperations
 from .operations.vmss import VmssOperations
@@ -74,6 +75,7 @@ class Session(
     ContainerRegistryOperations,
     ContainerInstanceOperations,
     AccessOperations,
+    IdentityOperations,
 ):
     """A connection to one subscription, with the cmdlet-style operations as methods.
 

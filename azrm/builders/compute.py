@@ -27,6 +27,7 @@ from ..credential import Credential
 from ..rules import DISK_STORAGE_TYPES, computer_name_problem, password_problem, username_problem, vm_name_problem
 from ._base import Builder, CmdletFunction, check, checked, cmdlet_function, frozen_tags, resource_ref
 from .dsc import DscExtension
+from .identity import Identity, identity_from
 
 P = ParamSpec("P")
 
@@ -323,6 +324,7 @@ class VMConfig(Builder):
     zone: str | None = None
     tags: tuple[tuple[str, str], ...] = ()
     dsc_extensions: tuple[DscExtension, ...] = ()
+    identity: Identity | None = None
 
     def __init__(self, vm_name: str, vm_size: str, **data: Any) -> None:
         super().__init__(vm_name=vm_name, vm_size=vm_size, **data)
@@ -496,6 +498,16 @@ class VMConfig(Builder):
         )
         return self.evolve(dsc_extensions=(*self.dsc_extensions, extension))
 
+    def set_identity(self, identity_type: str, *, identity_id: Sequence[Any] | str | None = None) -> VMConfig:
+        """Give the VM managed identities (``New-AzVMConfig -IdentityType -IdentityId``).
+
+        :param identity_type: ``SystemAssigned``, ``UserAssigned``, ``SystemAssigned, UserAssigned`` or
+            ``None`` (no identity).
+        :keyword identity_id: ids (or models) of user-assigned identities, with a ``UserAssigned`` type.
+        :raises ValidationError: for another type, ids without a user-assigned type, or malformed ids.
+        """
+        return self.evolve(identity=identity_from(identity_type, identity_id))
+
     # -- output -------------------------------------------------------------------------------------
     def missing_parts(self) -> list[tuple[str, str]]:
         """Return what a create needs and the configuration lacks: ``(field, rule)`` pairs (empty when complete)."""
@@ -553,6 +565,8 @@ class VMConfig(Builder):
             body["tags"] = dict(self.tags)
         if self.zone:
             body["zones"] = [self.zone]
+        if self.identity is not None:
+            body["identity"] = self.identity.to_body()
         return body
 
     def to_sdk(self, location: str) -> Any:
@@ -586,8 +600,15 @@ def new_vm_config(
     license_type: str | None = None,
     zone: str | None = None,
     tags: Mapping[str, str] | None = None,
+    identity_type: str | None = None,
+    identity_id: Sequence[Any] | str | None = None,
 ) -> VMConfig:
-    """Start a VM configuration (``New-AzVMConfig -VMName -VMSize``). No request is made."""
+    """Start a VM configuration (``New-AzVMConfig -VMName -VMSize``). No request is made.
+
+    :keyword identity_type: managed identities (``-IdentityType``): ``SystemAssigned``, ``UserAssigned``,
+        ``SystemAssigned, UserAssigned`` or ``None``.
+    :keyword identity_id: the user-assigned identities' ids (``-IdentityId``), with a ``UserAssigned`` type.
+    """
     return VMConfig(
         vm_name,
         vm_size,
@@ -595,6 +616,7 @@ def new_vm_config(
         license_type=license_type,
         zone=zone,
         tags=frozen_tags(tags),
+        identity=identity_from(identity_type, identity_id),
     )
 
 

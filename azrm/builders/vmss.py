@@ -28,6 +28,7 @@ from ..rules import DISK_STORAGE_TYPES, vm_name_problem
 from ._base import Builder, CmdletFunction, check, checked, cmdlet_function, frozen_tags, resource_ref
 from .compute import SshPublicKey, check_admin, require_credential
 from .dsc import DscExtension
+from .identity import Identity, identity_from
 
 __all__ = [
     "VmssConfig",
@@ -270,6 +271,7 @@ class VmssConfig(Builder):
     network_interface_configurations: tuple[VmssNetworkInterfaceConfig, ...] = ()
     extensions: tuple[VmssExtension, ...] = ()
     dsc_extensions: tuple[DscExtension, ...] = ()
+    identity: Identity | None = None
 
     def _rules(self) -> None:
         check(bool(self.location.strip()), "location", self.location, "give the region, such as westeurope")
@@ -438,6 +440,16 @@ class VmssConfig(Builder):
         )
         return self.evolve(dsc_extensions=(*self.dsc_extensions, extension))
 
+    def set_identity(self, identity_type: str, *, identity_id: Sequence[Any] | str | None = None) -> VmssConfig:
+        """Give the scale set managed identities (``New-AzVmssConfig -IdentityType -IdentityId``).
+
+        :param identity_type: ``SystemAssigned``, ``UserAssigned``, ``SystemAssigned, UserAssigned`` or
+            ``None`` (no identity).
+        :keyword identity_id: ids (or models) of user-assigned identities, with a ``UserAssigned`` type.
+        :raises ValidationError: for another type, ids without a user-assigned type, or malformed ids.
+        """
+        return self.evolve(identity=identity_from(identity_type, identity_id))
+
     # -- checks and output -----------------------------------------------------------------------------
     def missing_parts(self) -> list[tuple[str, str]]:
         """Return what :meth:`~azrm.Session.new_vmss` still needs, as ``(field, how to add it)``."""
@@ -488,6 +500,8 @@ class VmssConfig(Builder):
         }
         if self.tags:
             body["tags"] = dict(self.tags)
+        if self.identity is not None:
+            body["identity"] = self.identity.to_body()
         return body
 
     def to_arm(self, name: str, *, password_parameter: str = "adminPassword") -> dict[str, Any]:
@@ -513,6 +527,8 @@ def new_vmss_config(
     single_placement_group: bool | None = None,
     scale_in_policy: str | None = None,
     tags: Mapping[str, str] | None = None,
+    identity_type: str | None = None,
+    identity_id: Sequence[Any] | str | None = None,
 ) -> VmssConfig:
     """Start a scale set configuration (``New-AzVmssConfig``). No request is made.
 
@@ -521,6 +537,9 @@ def new_vmss_config(
     :keyword upgrade_policy_mode: ``Manual`` (instances take a new model when told: ``update_vmss_instance``),
         ``Automatic`` or ``Rolling``.
     :keyword overprovision: Azure's default is on: extra instances are created, then removed.
+    :keyword identity_type: managed identities (``-IdentityType``): ``SystemAssigned``, ``UserAssigned``,
+        ``SystemAssigned, UserAssigned`` or ``None``.
+    :keyword identity_id: the user-assigned identities' ids (``-IdentityId``), with a ``UserAssigned`` type.
     """
     check(
         isinstance(sku_capacity, int) and not isinstance(sku_capacity, bool),
@@ -537,6 +556,7 @@ def new_vmss_config(
         single_placement_group=single_placement_group,
         scale_in_policy=_choice(scale_in_policy, _SCALE_IN, "scale_in_policy") if scale_in_policy else None,
         tags=frozen_tags(tags),
+        identity=identity_from(identity_type, identity_id),
     )
 
 

@@ -93,7 +93,13 @@ def render_json(
                     name = str(loop.get("name") or "")
                     out[name] = copy_array(template, loop, f"{path}.copy[{name}]", loops or {}, runtime)
                 continue
-            out[key] = render_json(template, value, functions, f"{path}.{key}", runtime, loops)
+            name = key
+            # ARM evaluates property names too: "[resourceId(...)]": {} in userAssignedIdentities
+            if is_expression(key):
+                name = render_json(template, key, functions, f"{path}.{key}", runtime, loops)
+                if not isinstance(name, str):
+                    raise TemplateError(f"The property name '{key}' must evaluate to a string", path=path)
+            out[name] = render_json(template, value, functions, f"{path}.{key}", runtime, loops)
         return out
     return raw
 

@@ -409,7 +409,8 @@ class _BodyWriter:
         if isinstance(node, Expr):
             return str(node)
         if isinstance(node, dict):
-            return {k: self.value(v) for k, v in node.items()}
+            # ids as keys too: userAssignedIdentities maps "[resourceId(...)]" to {}, as templates write it
+            return {self.string(k) if self._target(k) is not None else k: self.value(v) for k, v in node.items()}
         if isinstance(node, (list, tuple)):
             return [self.value(v) for v in node]
         if isinstance(node, str):

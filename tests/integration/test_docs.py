@@ -76,3 +76,8 @@ def test_access_page(namespace: dict[str, Any], capsys: pytest.CaptureFixture[st
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "acdd72a7-3385-48ef-bd42-f606fba81ae7 ('*/read',)"
     assert [line.split()[0] for line in lines[1:]] == ["Reader", "Contributor"]
+
+
+def test_identity_page(namespace: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    exec(python_block(ROOT / "docs" / "identity.md", "# Managed identities"), namespace)
+    assert capsys.readouterr().out.split("\n")[:3] == ["True", "['web-identity']", "SystemAssigned, UserAssigned"]

@@ -1,8 +1,9 @@
 """The emulator: settings, state, and the request pipeline every way in goes through.
 
-A request passes, in order: authentication (a bearer token), fault injection, routing, throttling,
-settling of due long-running operations, ``api-version`` and scope checks (subscription, resource
-group), then the provider's handler. Whatever happens, the answer carries ARM's standard headers
+A request passes, in order: authentication (a bearer token, except for the anonymous
+``/metadata/endpoints``), fault injection, routing, throttling, settling of due long-running
+operations, ``api-version`` and scope checks (subscription, resource group), then the provider's
+handler. Whatever happens, the answer carries ARM's standard headers
 (request and correlation ids, remaining rate-limit tokens).
 """
 
@@ -22,6 +23,7 @@ from typing import Any, TypeVar
 
 from .admin import ADMIN_KEY_HEADER, check_advance, check_metric_value, serve_admin
 from .clock import Clock, ManualClock, SystemClock, iso_utc
+from .discovery import cloud_metadata, is_discovery
 from .errors import ArmError, DroppedConnection, resource_group_not_found
 from .faults import FaultInjector, FaultPlan
 from .ids import ResourceId, resource_group_id
@@ -341,6 +343,8 @@ class Emulator:
                     raise too_large()
                 if req.path.startswith("/_azrm/"):
                     resp = serve_admin(self, req)
+                elif is_discovery(req):
+                    resp = cloud_metadata(req)  # anonymous, as on Azure: clients read it before they hold a token
                 else:
                     self._authenticate(req)
                     self._inject_fault(req, request_id, correlation_id)

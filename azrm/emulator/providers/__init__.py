@@ -27,6 +27,7 @@ def install(emu: Emulator) -> list[Provider]:
     from .containerregistry import ContainerRegistryBackend
     from .deployments import DeploymentsBackend
     from .insights import AutoscaleBackend
+    from .managedidentity import UserAssignedIdentityBackend
     from .network import (
         LoadBalancerBackend,
         NetworkInterfaceBackend,
@@ -57,6 +58,7 @@ def install(emu: Emulator) -> list[Provider]:
         AutoscaleBackend(emu),
         ContainerRegistryBackend(emu),
         ContainerGroupBackend(emu),
+        UserAssignedIdentityBackend(emu),
         DeploymentsBackend(emu),
         AuthorizationBackend(emu),
     ]

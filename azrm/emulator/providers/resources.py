@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 RG_TYPE = "Microsoft.Resources/resourceGroups"
 
-#: api-versions reported per namespace by the provider registration reads (cosmetic, but Az reads them).
+#: api-versions reported per namespace by the provider registration reads, for types the manifest
+#: (``data/api-versions.json``) does not list (cosmetic, but Az reads them).
 _API_VERSIONS = {
     "microsoft.resources": ["2025-04-01", "2024-11-01", "2022-09-01", "2021-04-01", "2019-10-01", "2015-11-01"],
     "microsoft.storage": ["2025-06-01", "2024-01-01", "2023-05-01", "2023-01-01", "2022-09-01", "2021-09-01"],

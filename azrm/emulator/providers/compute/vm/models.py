@@ -9,7 +9,7 @@
   NICs are added or removed only while the VM is deallocated.
 - ``availabilitySet``: in the VM's region; a Classic (unmanaged) one takes only VMs with VHD disks;
   fixed after creation.
-- ``identity``: a system-assigned identity gets a principal id and the tenant.
+- ``identity``: system- and user-assigned identities, resolved by ``managedidentity/assign.py``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ....core.errors import ArmError, invalid_parameter
 from ....core.ids import key
 from ....core.store import Record
 from ...catalog import VmSize, find_size
+from ...managedidentity.assign import resolve_identity
 from ...network.common import NIC_TYPE
 from ..common import AVSET_TYPE, VM_TYPE, missing, size_not_offered
 from .disk_steps import Step
@@ -115,7 +116,7 @@ class VmModel(VmStorageProfile):
         for field in ("plan", "zones", "extendedLocation"):
             if body.get(field) is not None:
                 record_body[field] = body[field]
-        identity = self._identity(body, existing)
+        identity = self._identity(body, existing, rid)
         if identity is not None:
             record_body["identity"] = identity
         return Record(rid, VM_TYPE, record_body, secrets=secrets, internal=internal), storage.steps
@@ -294,15 +295,8 @@ class VmModel(VmStorageProfile):
                 )
         return avset_id
 
-    def _identity(self, body: dict[str, Any], existing: Record | None) -> dict[str, Any] | None:
-        """Return the VM's ``identity``: a system-assigned one keeps or gets a principal id, and the tenant."""
-        if not body.get("identity"):
-            return None
-        identity = dict(body["identity"])
-        if "SystemAssigned" in str(identity.get("type", "")):
-            identity.setdefault(
-                "principalId", (existing.body.get("identity") or {}).get("principalId") if existing else None
-            )
-            identity["principalId"] = identity["principalId"] or self.guid()
-            identity["tenantId"] = self.emu.tenant_id
-        return identity
+    def _identity(self, body: dict[str, Any], existing: Record | None, rid: str) -> dict[str, Any] | None:
+        """Return the VM's ``identity`` (see :mod:`~azrm.emulator.providers.managedidentity.assign`)."""
+        return resolve_identity(
+            self.emu, body.get("identity"), existing.body.get("identity") if existing else None, rid
+        )

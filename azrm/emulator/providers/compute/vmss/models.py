@@ -21,6 +21,7 @@ from ....core.errors import ArmError, invalid_parameter, invalid_resource_refere
 from ....core.ids import ResourceId
 from ....core.store import Record
 from ...catalog import Image, VmSize, find_image, find_size, resolve_extension
+from ...managedidentity.assign import resolve_identity
 from ...network.common import LB_TYPE, NSG_TYPE
 from ..common import VMSS_TYPE, missing, size_not_offered
 from ..vm.validation import (
@@ -264,9 +265,14 @@ class ScaleSetModel(ScaleSetBase):
             "sku": {"name": size.name, "tier": str(sku_in.get("tier") or "Standard"), "capacity": capacity},
             "properties": props,
         }
-        for field in ("zones", "plan", "identity"):
+        for field in ("zones", "plan"):
             if body.get(field) is not None:
                 record_body[field] = body[field]
+        identity = resolve_identity(
+            self.emu, body.get("identity"), existing.body.get("identity") if existing else None, rid
+        )
+        if identity is not None:
+            record_body["identity"] = identity
         internal = dict(existing.internal) if existing is not None else {"next_id": 0, "model_version": 1}
         record = Record(rid, VMSS_TYPE, record_body, secrets=secrets, internal=internal)
         if existing is not None:
