@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import ArmError
-from .versions import well_formed
+from .versions import required_version
 from .wire import Response
 
 if TYPE_CHECKING:
@@ -37,15 +36,7 @@ def is_discovery(req: Request) -> bool:
 
 def cloud_metadata(req: Request) -> Response:
     """Answer ``GET /metadata/endpoints`` in the shape of the request's api-version."""
-    version = req.api_version
-    if version is None:
-        raise ArmError(
-            400,
-            "MissingApiVersionParameter",
-            "The api-version query parameter (?api-version=) is required for all requests.",
-        )
-    if not well_formed(version):
-        raise ArmError(400, "InvalidApiVersionParameter", f"The api-version '{version}' is invalid.")
+    version = required_version(req.api_version)
     base = req.base_url.rstrip("/") + "/"
     date = version[:10]
     if date < _CLOUDS_SINCE:

@@ -34,15 +34,13 @@ from .recovery import recover, succeeded
 from .router import Router
 from .store import Record, Store
 from .throttle import Throttler
-from .versions import ApiVersions, well_formed
+from .versions import ApiVersions, required_version
 from .wire import MAX_BODY_BYTES, Call, Headers, Request, Response, too_large
 
 __all__ = ["WIRING", "Emulator", "EmulatorSettings", "Wiring"]
 
 log = logging.getLogger("azrm.emulator")
 T = TypeVar("T")
-
-_API_VERSION_FORMAT = "YYYY-MM-DD or YYYY-MM-DD-preview"
 
 
 @dataclass
@@ -513,19 +511,7 @@ class Emulator:
         )
 
     def _check_scope(self, req: Request, template: str, params: dict[str, str]) -> None:
-        version = req.api_version
-        if version is None:
-            raise ArmError(
-                400,
-                "MissingApiVersionParameter",
-                "The api-version query parameter (?api-version=) is required for all requests.",
-            )
-        if not well_formed(version):
-            raise ArmError(
-                400,
-                "InvalidApiVersionParameter",
-                f"The api-version '{version}' is invalid. The supported versions look like {_API_VERSION_FORMAT}.",
-            )
+        required_version(req.api_version)
         sub = params.get("subscriptionId")
         if sub is not None and sub.lower() not in (s.lower() for s in self.subscriptions):
             raise ArmError(404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found.")

@@ -71,6 +71,27 @@ def _date(version: str) -> str:
     return version[:10]
 
 
+#: how ARM's refusal of a malformed api-version describes the form
+API_VERSION_FORMAT = "YYYY-MM-DD or YYYY-MM-DD-preview"
+
+
+def required_version(version: str | None) -> str:
+    """Return a request's api-version, or raise ARM's 400 when it is missing or malformed."""
+    if version is None:
+        raise ArmError(
+            400,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        )
+    if not well_formed(version):
+        raise ArmError(
+            400,
+            "InvalidApiVersionParameter",
+            f"The api-version '{version}' is invalid. The supported versions look like {API_VERSION_FORMAT}.",
+        )
+    return version
+
+
 def well_formed(version: str) -> bool:
     """Tell an api-version of ARM's form: ``YYYY-MM-DD`` with an optional ``-preview`` (or other word)."""
     parts = version.split("-")
