@@ -162,7 +162,7 @@ class KeyVaultBackend(DeletedVaults):
                 "Please select a new resource name.",
             )
         old = existing.body["properties"] if existing is not None else {}
-        props = self._properties(name, props_in, old, full=True)
+        props = self._properties(name, props_in, old)
         record = Record(
             rid,
             VAULT_TYPE,
@@ -178,13 +178,15 @@ class KeyVaultBackend(DeletedVaults):
         self.store.put(record)
         return json_response(200 if existing is not None else 201, self.clone(record.body))
 
-    def _properties(self, name: str, given: dict[str, Any], old: dict[str, Any], *, full: bool) -> dict[str, Any]:
-        """Return the vault's properties: ``given`` over ``old`` (a PUT, ``full``, also takes defaults)."""
+    def _properties(self, name: str, given: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
+        """Return the vault's properties: ``given`` over ``old`` over the defaults.
+
+        A PUT of an existing vault keeps what it leaves out, as a PATCH does (the local Azure's choice:
+        what Azure does with a partial PUT of a vault was not checked).
+        """
 
         def pick(key: str, default: Any) -> Any:
-            if given.get(key) is not None:
-                return given[key]
-            return old.get(key, default) if (old or not full) else default
+            return given[key] if given.get(key) is not None else old.get(key, default)
 
         tenant = pick("tenantId", None)
         if not tenant:
@@ -242,7 +244,7 @@ class KeyVaultBackend(DeletedVaults):
         given = body.get("properties") or {}
         if not isinstance(given, dict):
             raise _bad("The value of 'properties' must be an object.")
-        record.body["properties"] = self._properties(record.name, given, record.body["properties"], full=False)
+        record.body["properties"] = self._properties(record.name, given, record.body["properties"])
         self.store.put(record)
         return json_response(200, self.clone(record.body))
 
