@@ -18,6 +18,7 @@ __all__ = [
     "OS_TYPES",
     "cidr_problem",
     "computer_name_problem",
+    "key_vault_name_problem",
     "network_name_problem",
     "password_problem",
     "private_ip_problem",
@@ -99,12 +100,23 @@ _WINDOWS_COMPUTER_FORBIDDEN = set("`~!@#$%^&*()=+_[]{}\\|;:.'\",<>/?")
 _LINUX_HOST_FORBIDDEN = set("`~!@#$%^&*()=+_[]{}\\|;:'\",<>/?")
 _STORAGE_NAME = re.compile(r"^[a-z0-9]{3,24}$")
 _RESOURCE_GROUP_NAME = re.compile(r"^[-\w.()]{1,90}$")
+_KEY_VAULT_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$")
 
 
 def storage_account_name_problem(name: str) -> str | None:
     """Check a storage account name: 3-24 characters, lower-case letters and digits only."""
     if not _STORAGE_NAME.match(name):
         return "a storage account name has 3 to 24 characters, lower-case letters and digits only"
+    return None
+
+
+def key_vault_name_problem(name: str) -> str | None:
+    """Check a key vault name: 3-24 letters, digits and hyphens, a letter first, no hyphen last, no ``--``."""
+    if not _KEY_VAULT_NAME.match(name) or "--" in name:
+        return (
+            "a key vault name has 3 to 24 letters, digits and hyphens, begins with a letter, ends with a letter "
+            "or digit and has no consecutive hyphens"
+        )
     return None
 
 

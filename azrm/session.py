@@ -24,6 +24,7 @@ from .operations.catalog import CatalogOperations
 from .operations.containerinstance import ContainerInstanceOperations
 from .operations.containerregistry import ContainerRegistryOperations
 from .operations.identity import IdentityOperations
+from .operations.keyvault import KeyVaultOperations
 from .operations.resources import ResourceOperations
 from .operations.templates import TemplateOperations
 from .operations.vmss import VmssOperations
@@ -76,6 +77,7 @@ class Session(
     ContainerInstanceOperations,
     AccessOperations,
     IdentityOperations,
+    KeyVaultOperations,
 ):
     """A connection to one subscription, with the cmdlet-style operations as methods.
 

@@ -208,6 +208,9 @@ class TemplateSession(Session):
                     f"reference(resourceId('Microsoft.Storage/storageAccounts', {literal(name)})).primaryEndpoints.blob"
                 )
                 prefixes.append(Prefix(endpoint, expression, resource.id))
+        if any(r.type.lower() == "microsoft.keyvault/vaults" for r in chosen):
+            # a vault names its tenant (and its policies'): the deploying subscription's, not the local one
+            prefixes.append(Prefix(self._tenant_id(), "subscription().tenantId"))
         secret_names = self._secret_parameters(chosen)
         extra: dict[str, dict[str, Any]] = {}
         if self._artifacts:
@@ -290,8 +293,8 @@ def _merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> None:
 
 
 def _leaves(node: Any, key: str = "") -> list[tuple[str, str]]:
-    if isinstance(node, dict):
-        return [leaf for k, v in node.items() for leaf in _leaves(v, k)]
+    if isinstance(node, dict):  # a Key Vault access policy's "permissions" are names ("secrets": ["get"]), not secrets
+        return [leaf for k, v in node.items() if k != "permissions" for leaf in _leaves(v, k)]
     if isinstance(node, list):
         return [leaf for v in node for leaf in _leaves(v, key)]
     return [(key, node)] if isinstance(node, str) else []

@@ -81,3 +81,12 @@ def test_access_page(namespace: dict[str, Any], capsys: pytest.CaptureFixture[st
 def test_identity_page(namespace: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
     exec(python_block(ROOT / "docs" / "identity.md", "# Managed identities"), namespace)
     assert capsys.readouterr().out.split("\n")[:3] == ["True", "['web-identity']", "SystemAssigned, UserAssigned"]
+
+
+def test_keyvault_page(namespace: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    exec(python_block(ROOT / "docs" / "keyvault.md", "# Key vaults"), namespace)
+    assert capsys.readouterr().out.split("\n")[:3] == [
+        "https://kv-docs-1.vault.azure.net/",
+        "['kv-docs-1']",
+        "['get', 'list']",
+    ]

@@ -27,6 +27,7 @@ def install(emu: Emulator) -> list[Provider]:
     from .containerregistry import ContainerRegistryBackend
     from .deployments import DeploymentsBackend
     from .insights import AutoscaleBackend
+    from .keyvault import KeyVaultBackend
     from .managedidentity import UserAssignedIdentityBackend
     from .network import (
         LoadBalancerBackend,
@@ -59,6 +60,7 @@ def install(emu: Emulator) -> list[Provider]:
         ContainerRegistryBackend(emu),
         ContainerGroupBackend(emu),
         UserAssignedIdentityBackend(emu),
+        KeyVaultBackend(emu),
         DeploymentsBackend(emu),
         AuthorizationBackend(emu),
     ]
