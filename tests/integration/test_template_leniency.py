@@ -167,9 +167,7 @@ def test_what_nothing_serves_is_refused_before_anything_is_made(
 
 def test_an_unknown_type_inside_an_inline_nested_template_is_refused_with_its_parent(azure: Azure) -> None:
     make_group(azure)
-    inner = template(
-        {"type": "Microsoft.KeyVault/vaults", "apiVersion": "2019-09-01", "name": "kv", "location": LOCATION}
-    )
+    inner = template({"type": "Microsoft.Sql/servers", "apiVersion": "2021-11-01", "name": "sql", "location": LOCATION})
     nested = {"type": "Microsoft.Resources/deployments", "apiVersion": "2019-10-01", "name": "n",
               "properties": {"mode": "Incremental", "template": inner}}  # fmt: skip
     response = put(azure, {"template": template(vnet("v"), nested)})
