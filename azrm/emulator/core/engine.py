@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from .admin import ADMIN_KEY_HEADER, check_advance, check_metric_value, serve_admin
 from .clock import Clock, ManualClock, SystemClock, iso_utc
+from ..entra import EntraId
 from .discovery import cloud_metadata, is_discovery
 from .errors import ArmError, DroppedConnection, resource_group_not_found
 from .faults import FaultInjector, FaultPlan
@@ -178,6 +179,8 @@ class Emulator:
             self.store.set_meta("subscription_id", self.settings.subscription_id or self.new_guid())
             self.store.set_meta("tenant_id", self.settings.tenant_id or self.new_guid())
             self.store.set_meta("subscriptions", [meta["subscription_id"]])
+        #: the tenant's directory and token service (the local Entra ID)
+        self.entra = EntraId(self)
         # Ids must not repeat across restarts on the same state file.
         if self.store.loaded_from_disk:
             self.rng.seed(f"{self.settings.seed}:{len(self.store)}:{time.time_ns()}")

@@ -104,6 +104,9 @@ class Request:
         self.netloc = parts.netloc
         self.path = parts.path or "/"
         self.query: dict[str, str] = {k.lower(): v for k, v in parse_qsl(parts.query, keep_blank_values=True)}
+        #: who sent it: the :class:`~azrm.emulator.entra.Principal` its token names, once authenticated
+        #: (``None`` before, and for the calls the local Azure makes to itself)
+        self.principal: Any = None
 
     @property
     def base_url(self) -> str:
