@@ -10,7 +10,6 @@ import os
 import ssl
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -336,7 +335,8 @@ def local(
             options["connection_verify"] = info["ca_bundle"]
         elif str(info["arm_endpoint"]).startswith("http://"):
             options["enforce_https"] = False
-        return _local_session(None, info, options, location, reporter, client_options, LocalCredential)
+        credential = LocalCredential.from_info(_sign_in_info(info))
+        return _local_session(None, info, options, location, reporter, client_options, credential)
 
     settings = EmulatorSettings(
         latency=latency if isinstance(latency, Latency) else Latency.parse(str(latency)),
@@ -350,11 +350,30 @@ def local(
     started = LocalAzure(settings, blob=blob, http=not in_process).start()
     try:
         return _local_session(
-            started, started.info(), started.client_kwargs(), location, reporter, client_options, LocalCredential
+            started, started.info(), started.client_kwargs(), location, reporter, client_options, started.credential()
         )
     except BaseException:
         started.stop()
         raise
+
+
+def _sign_in_info(info: dict[str, Any]) -> dict[str, Any]:
+    """Complete an attached local Azure's facts with the application to sign in as.
+
+    The start line ``python -m azrm.emulator`` prints names it (``client_id``, ``client_secret``);
+    given only the URL, azure-identity's variables say it: ``AZURE_CLIENT_ID``, ``AZURE_CLIENT_SECRET``.
+    """
+    out = dict(info)
+    out.setdefault("client_id", os.environ.get("AZURE_CLIENT_ID"))
+    out.setdefault("client_secret", os.environ.get("AZURE_CLIENT_SECRET"))
+    if not out.get("client_id") or not out.get("client_secret"):
+        raise ValidationError(
+            "AZRM_LOCAL_ENDPOINT",
+            info.get("arm_endpoint"),
+            "name the application to sign in as: give the whole JSON line the local Azure printed at start, or set "
+            "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET",
+        )
+    return out
 
 
 def _local_session(
@@ -364,17 +383,24 @@ def _local_session(
     location: str | None,
     reporter: Reporter | None,
     client_options: dict[str, Any],
-    credential_factory: Callable[[], Any],
+    credential: Any,
 ) -> LocalSession:
+    from .emulator.credential import local_authentication_policy
+
     endpoint = options.pop("base_url", info["arm_endpoint"])
+    scopes = ["https://management.azure.com/.default"]
     return LocalSession(
         local=started,
         info=info,
-        credential=credential_factory(),
+        credential=credential,
         subscription_id=info["subscription_id"],
         arm_endpoint=endpoint,
-        credential_scopes=["https://management.azure.com/.default"],
-        client_options={**options, **client_options},
+        credential_scopes=scopes,
+        client_options={
+            **options,
+            "authentication_policy": local_authentication_policy(credential, *scopes),
+            **client_options,
+        },
         location=location,
         reporter=reporter,
         cloud_name="local",

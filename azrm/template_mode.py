@@ -81,7 +81,7 @@ class TemplateSession(Session):
         self._artifact_prefixes: set[str] = set()
         self._artifact_token = "?azrm-artifacts-sas-" + secrets.token_hex(8)
         super().__init__(
-            credential=LocalCredential(),
+            credential=LocalCredential.for_emulator(emulator, "https://azrm.template"),
             subscription_id=emulator.subscription_id,
             arm_endpoint="https://azrm.template",
             credential_scopes=["https://management.azure.com/.default"],

@@ -79,6 +79,18 @@ def suite_seconds() -> float:
     return elapsed
 
 
+def _signed_in(server: ArmServer, ca: str | None) -> LocalCredential:
+    """Return a credential signing in to the served emulator's Entra ID as its default application."""
+    entra = server.emulator.entra
+    return LocalCredential(
+        server.endpoint,
+        server.emulator.tenant_id,
+        entra.directory.default.app_id,
+        entra.directory.default_secret,
+        connection_verify=ca,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=1.5, help="length of each sample (default 1.5)")
@@ -88,14 +100,14 @@ def main() -> None:
     rows: dict[str, tuple[float, float]] = {"engine": engine_rates(args.seconds)}
     emu = Emulator()
     inproc = ResourceManagementClient(
-        LocalCredential(), emu.subscription_id, base_url="https://azrm.local", transport=emu.transport()
+        LocalCredential.for_emulator(emu), emu.subscription_id, base_url="https://azrm.local", transport=emu.transport()
     )
     rows["in-process"] = sdk_rates(inproc, args.seconds)
     with tempfile.TemporaryDirectory() as tmp:
         certs = make_certificates(tmp)
         with ArmServer(Emulator(), tls=certs) as server:
             client = ResourceManagementClient(
-                LocalCredential(),
+                _signed_in(server, str(certs.ca)),
                 server.emulator.subscription_id,
                 base_url=server.endpoint,
                 connection_verify=str(certs.ca),
@@ -103,7 +115,7 @@ def main() -> None:
             rows["https"] = sdk_rates(client, args.seconds)
         with ArmServer(Emulator()) as server:
             client = ResourceManagementClient(
-                LocalCredential(), server.emulator.subscription_id, base_url=server.endpoint
+                _signed_in(server, None), server.emulator.subscription_id, base_url=server.endpoint
             )
             rows["http"] = sdk_rates(client, args.seconds, enforce_https=False)
 

@@ -113,10 +113,24 @@ class Azure:
         self.server.emulator = self.emu
         return {"base_url": self.server.endpoint, "connection_verify": self.ca}
 
+    def credential(self) -> LocalCredential:
+        """Return a credential signing in to the emulator's Entra ID (its default application)."""
+        if self.mode == "inprocess":
+            return LocalCredential.for_emulator(self.emu)
+        assert self.server is not None
+        self.server.emulator = self.emu
+        app = self.emu.entra.directory.default
+        secret = self.emu.entra.directory.default_secret
+        return LocalCredential(self.server.endpoint, self.emu.tenant_id, app.app_id, secret, connection_verify=self.ca)
+
+    def token(self, principal: Any = None, audience: str = "https://management.azure.com") -> str:
+        """Return an access token the emulator accepts (for raw requests)."""
+        return self.emu.entra.issue_token(principal, audience)
+
     def client(self, cls: Any, **kwargs: Any) -> Any:
         if "subscription_id" in inspect.signature(cls.__init__).parameters:
-            return cls(LocalCredential(), self.sub, **self.client_kwargs(), **kwargs)
-        return cls(LocalCredential(), **self.client_kwargs(), **kwargs)
+            return cls(self.credential(), self.sub, **self.client_kwargs(), **kwargs)
+        return cls(self.credential(), **self.client_kwargs(), **kwargs)
 
     def _cached(self, cls: Any) -> Any:
         if cls not in self._clients:
@@ -317,7 +331,7 @@ def session_on(azure: Azure) -> Any:
 
     options = azure.client_kwargs()
     return LocalSession(
-        credential=LocalCredential(),
+        credential=azure.credential(),
         subscription_id=azure.sub,
         arm_endpoint=options.pop("base_url"),
         credential_scopes=["https://management.azure.com/.default"],

@@ -27,6 +27,9 @@ from .credential import LocalCredential
 
 __all__ = ["LocalAzure"]
 
+#: what ``info()`` tells the process that started the local Azure but ``/_azrm/info`` never serves
+_UNPUBLISHED = ("admin_key", "client_secret")
+
 log = logging.getLogger("azrm.emulator")
 C = TypeVar("C")
 
@@ -92,7 +95,8 @@ class LocalAzure:
                 tls = certs if self.tls else None
                 self.server = ArmServer(self.emulator, host=self.host, port=self.port, tls=tls).start()
             # the admin key is printed at start and kept by the session; /_azrm/info never tells it
-            self.emulator.published.update({k: v for k, v in self.info().items() if k != "admin_key"})
+            _secrets.register(self.emulator.entra.directory.default_secret)
+            self.emulator.published.update({k: v for k, v in self.info().items() if k not in _UNPUBLISHED})
         except BaseException:
             self.stop()
             raise
@@ -195,6 +199,9 @@ class LocalAzure:
             "queue_port": self.azurite.queue_port if self.azurite else None,
             "table_port": self.azurite.table_port if self.azurite else None,
             "admin_key": emulator.admin_key,
+            # the default application azrm.local() signs in as (the secret is printed, never served)
+            "client_id": emulator.entra.directory.default.app_id,
+            "client_secret": emulator.entra.directory.default_secret,
         }
 
     def client_kwargs(self) -> dict[str, Any]:
@@ -211,6 +218,12 @@ class LocalAzure:
     def client(self, client_class: type[C], **kwargs: Any) -> C:
         """Return an azure-mgmt client on this local Azure, e.g. ``local.client(ComputeManagementClient)``."""
         options = {**self.client_kwargs(), **kwargs}
+        credential = self.credential()
         if "subscription_id" in inspect.signature(client_class.__init__).parameters:
-            return client_class(LocalCredential(), self.subscription_id, **options)  # type: ignore[call-arg]
-        return client_class(LocalCredential(), **options)  # type: ignore[call-arg]
+            return client_class(credential, self.subscription_id, **options)  # type: ignore[call-arg]
+        return client_class(credential, **options)  # type: ignore[call-arg]
+
+    def credential(self) -> LocalCredential:
+        """Return a credential that signs in to this local Azure's Entra ID as its default application."""
+        transport = self._running().transport() if self.server is None else None
+        return LocalCredential.from_info(self.info(), transport=transport)

@@ -205,10 +205,9 @@ def test_the_retry_policy_is_configurable(azure: Azure) -> None:
     endpoint = options.pop("base_url")
 
     def session(**extra: Any) -> Any:
-        from azrm.emulator import LocalCredential
         from azrm.session import LocalSession
 
-        return LocalSession(credential=LocalCredential(), subscription_id=azure.sub, arm_endpoint=endpoint,
+        return LocalSession(credential=azure.credential(), subscription_id=azure.sub, arm_endpoint=endpoint,
                             credential_scopes=["https://management.azure.com/.default"],
                             client_options={**options, **extra}, location=LOCATION)  # fmt: skip
 

@@ -25,9 +25,9 @@ def test_subscription_and_locations(azure: Azure) -> None:
 def test_unknown_subscription_is_404(azure: Azure) -> None:
     from azure.mgmt.resource.resources import ResourceManagementClient
 
-    from azrm.emulator import LocalCredential
-
-    other = ResourceManagementClient(LocalCredential(), "00000000-0000-0000-0000-000000000001", **azure.client_kwargs())
+    other = ResourceManagementClient(
+        azure.credential(), "00000000-0000-0000-0000-000000000001", **azure.client_kwargs()
+    )
     with pytest.raises(ResourceNotFoundError) as err:
         other.resource_groups.get("rg")
     assert err.value.error.code == "SubscriptionNotFound"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import azrm
-from azrm.emulator import LocalAzure, LocalCredential
+from azrm.emulator import LocalAzure
 from tests.conftest import LOCATION, seed_vm_config
 
 pytestmark = pytest.mark.slow
@@ -76,7 +76,7 @@ def test_connect_to_the_local_azure_as_a_cloud() -> None:
     """``connect()`` takes the same path against any cloud: here, the local Azure as an Azure Stack would be."""
     with LocalAzure(blob=False) as running:
         cloud = azrm.Cloud("local", running.arm_endpoint, "https://login.invalid", "core.windows.net")
-        az = azrm.connect(running.subscription_id, credential=LocalCredential(), cloud=cloud,
+        az = azrm.connect(running.subscription_id, credential=running.credential(), cloud=cloud,
                           connection_verify=running.ca_bundle, reporter=azrm.SilentReporter())  # fmt: skip
         with az:
             assert small_scenario(az).public_ip_allocation_method == "Dynamic"

@@ -103,14 +103,12 @@ def test_names_are_checked_and_global(
     from azure.mgmt.resource.resources import ResourceManagementClient
     from azure.mgmt.storage import StorageManagementClient
 
-    from azrm.emulator import LocalCredential
-
     kwargs = azure.client_kwargs()
-    ResourceManagementClient(LocalCredential(), other, **kwargs).resource_groups.create_or_update(
+    ResourceManagementClient(azure.credential(), other, **kwargs).resource_groups.create_or_update(
         "x", {"location": LOCATION}
     )
     with pytest.raises(HttpResponseError) as err:
-        StorageManagementClient(LocalCredential(), other, **kwargs).storage_accounts.begin_create(
+        StorageManagementClient(azure.credential(), other, **kwargs).storage_accounts.begin_create(
             "x", name, {"location": LOCATION, "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"}
         ).result()
     assert err.value.error.code == "StorageAccountAlreadyTaken"

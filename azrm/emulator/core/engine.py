@@ -21,9 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from ..entra import EntraId
+from ..entra.arm import authenticate
+from ..entra.endpoints import serve as entra_serve
+from ..entra.endpoints import serves as entra_serves
+from ..entra.managed import serve_managed, serves_managed
 from .admin import ADMIN_KEY_HEADER, check_advance, check_metric_value, serve_admin
 from .clock import Clock, ManualClock, SystemClock, iso_utc
-from ..entra import EntraId
 from .discovery import cloud_metadata, is_discovery
 from .errors import ArmError, DroppedConnection, resource_group_not_found
 from .faults import FaultInjector, FaultPlan
@@ -346,6 +350,10 @@ class Emulator:
                     resp = serve_admin(self, req)
                 elif is_discovery(req):
                     resp = cloud_metadata(req)  # anonymous, as on Azure: clients read it before they hold a token
+                elif entra_serves(req):
+                    resp = entra_serve(self.entra, req)  # the local Entra ID: anonymous, it hands out the tokens
+                elif serves_managed(req):
+                    resp = serve_managed(self.entra, req)
                 else:
                     self._authenticate(req)
                     self._inject_fault(req, request_id, correlation_id)
@@ -461,26 +469,7 @@ class Emulator:
         return route, params, True
 
     def _authenticate(self, req: Request) -> None:
-        auth = req.headers.get("authorization")
-        if not auth:
-            raise ArmError(
-                401,
-                "AuthenticationFailed",
-                "Authentication failed. The 'Authorization' header is missing.",
-                headers={
-                    "WWW-Authenticate": "Bearer authorization_uri="
-                    f'"https://login.microsoftonline.com/{self.tenant_id}", '
-                    'error="invalid_token", error_description="The authentication failed because of missing '
-                    "'Authorization' header.\""
-                },
-            )
-        scheme, _, token = auth.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise ArmError(
-                401,
-                "AuthenticationFailedInvalidHeader",
-                "Authentication failed. The 'Authorization' header is provided in an invalid format.",
-            )
+        req.principal = authenticate(self.entra, req)
 
     def _inject_fault(self, req: Request, request_id: str, correlation_id: str) -> None:
         if not self.faults.plan.active:

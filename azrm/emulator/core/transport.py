@@ -7,6 +7,7 @@ the socket is skipped. This is the fast way in for tests; the HTTP server is the
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from azure.core.exceptions import ServiceResponseError
 from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
@@ -45,8 +46,9 @@ def _request_body(request: Any) -> bytes:
     if content is None:
         content = getattr(request, "body", None)
     if content is None:
-        data = getattr(request, "data", None)
-        content = data if isinstance(data, (bytes, str)) else None
+        content = getattr(request, "data", None)
+    if isinstance(content, dict):  # a form (azure-identity's token requests): sent url-encoded, as requests does
+        content = urlencode([(k, v) for k, v in content.items() if v is not None])
     if content is None:
         return b""
     if isinstance(content, str):
