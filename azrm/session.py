@@ -40,11 +40,14 @@ class Cloud:
     arm_endpoint: str
     authority_host: str
     storage_suffix: str
+    #: the token audience ARM accepts (``authentication.audiences`` of its ``/metadata/endpoints``);
+    #: ARM's own URL when ``None``, as in Azure's public, China and US Government clouds
+    audience: str | None = None
 
     @property
     def credential_scope(self) -> str:
         """The token scope for ARM."""
-        return self.arm_endpoint.rstrip("/") + "/.default"
+        return (self.audience or self.arm_endpoint).rstrip("/") + "/.default"
 
 
 CLOUDS: dict[str, Cloud] = {

@@ -19,9 +19,8 @@ import secrets
 import string
 import subprocess
 import sys
-import time
 
-from azure.core.credentials import AccessToken
+from azure.identity import ClientSecretCredential
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
@@ -29,11 +28,16 @@ from azure.mgmt.storage import StorageManagementClient
 from azure.storage.blob import BlobServiceClient
 
 
-class StaticToken:
-    """The local Azure accepts any bearer token."""
+def sign_in(info: dict[str, object]) -> ClientSecretCredential:
+    """Sign in as the service principal the JSON line names, at the local Entra ID (the ARM URL is its authority).
 
-    def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
-        return AccessToken("local-token", int(time.time()) + 3600)
+    On Azure the same credential takes no ``authority``: it defaults to login.microsoftonline.com. Instance
+    discovery is switched off because the local authority is not one Microsoft knows.
+    """
+    options: dict[str, object] = {"authority": info["arm_endpoint"], "disable_instance_discovery": True}
+    if info.get("ca_bundle"):
+        options["connection_verify"] = info["ca_bundle"]
+    return ClientSecretCredential(str(info["tenant_id"]), str(info["client_id"]), str(info["client_secret"]), **options)
 
 
 def step(text: str) -> None:
@@ -52,7 +56,7 @@ def run(info: dict[str, object]) -> None:
     if info.get("ca_bundle"):
         options["connection_verify"] = info["ca_bundle"]
     sub = str(info["subscription_id"])
-    cred = StaticToken()
+    cred = sign_in(info)
     resources = ResourceManagementClient(cred, sub, **options)
     storage = StorageManagementClient(cred, sub, **options)
     network = NetworkManagementClient(cred, sub, **options)

@@ -30,6 +30,7 @@ from azrm.emulator import Emulator, EmulatorSettings, LocalCredential
 from azrm.emulator.azurite import Azurite, BlobPlane
 from azrm.emulator.core.server import ArmServer
 from azrm.emulator.core.tls import Certificates, make_certificates
+from azrm.emulator.credential import local_authentication_policy
 
 LOCATION = "westeurope"
 
@@ -128,9 +129,16 @@ class Azure:
         return self.emu.entra.issue_token(principal, audience)
 
     def client(self, cls: Any, **kwargs: Any) -> Any:
+        """Return an SDK client signed in as the default application (signing in again when the manual clock
+        has moved past its token's expiry, as azrm's sessions do)."""
+        credential = self.credential()
+        kwargs.setdefault(
+            "authentication_policy",
+            local_authentication_policy(credential, "https://management.azure.com/.default"),
+        )
         if "subscription_id" in inspect.signature(cls.__init__).parameters:
-            return cls(self.credential(), self.sub, **self.client_kwargs(), **kwargs)
-        return cls(self.credential(), **self.client_kwargs(), **kwargs)
+            return cls(credential, self.sub, **self.client_kwargs(), **kwargs)
+        return cls(credential, **self.client_kwargs(), **kwargs)
 
     def _cached(self, cls: Any) -> Any:
         if cls not in self._clients:

@@ -225,6 +225,10 @@ class Session:
         options = {"base_url": sync.arm_endpoint, "credential_scopes": sync.credential_scopes}
         options = with_retry_policy({**options, **self._aio_options(sync.client_options)}, asynchronous=True)
         credential = self._async_credential()
+        if "authentication_policy" in options:  # the local Azure's sync policy: its aio twin, on the aio credential
+            from ..emulator.credential import local_async_authentication_policy
+
+            options["authentication_policy"] = local_async_authentication_policy(credential, *sync.credential_scopes)
         if name == "subscriptions":
             client = cls(credential, **options)
         else:

@@ -21,6 +21,7 @@ from .core.errors import ArmError
 from .core.faults import FaultPlan
 from .core.latency import Latency
 from .credential import LocalCredential
+from .entra import EntraId
 from .local import LocalAzure
 from .providers import install
 
@@ -41,6 +42,7 @@ def _async_transport(emu: Emulator) -> object:
 WIRING.install = install
 WIRING.transport = _transport
 WIRING.async_transport = _async_transport
+WIRING.identity = EntraId
 
 __all__ = [
     "ArmError",

@@ -201,6 +201,29 @@ def local_authentication_policy(credential: Any, *scopes: str) -> Any:
     return LocalChallengePolicy(credential, *scopes)
 
 
+def local_async_authentication_policy(credential: Any, *scopes: str) -> Any:
+    """Return the aio twin of :func:`local_authentication_policy` (for the SDK's ``aio`` clients).
+
+    ``credential`` is an async credential; the cached tokens it drops are those of the sync credential it
+    wraps (``credential.credential``, azrm.aio's threaded bridge) when it has no ``refresh`` of its own.
+    """
+    from azure.mgmt.core.policies import AsyncARMChallengeAuthenticationPolicy
+
+    class LocalAsyncChallengePolicy(AsyncARMChallengeAuthenticationPolicy):
+        async def on_challenge(self, request: Any, response: Any) -> bool:
+            if await super().on_challenge(request, response):
+                return True
+            held = self._credential
+            refresh = getattr(held, "refresh", None) or getattr(getattr(held, "credential", None), "refresh", None)
+            if refresh is None or _error_code(response.http_response) != "ExpiredAuthenticationToken":
+                return False
+            refresh()
+            await self.authorize_request(request, *self._scopes)
+            return True
+
+    return LocalAsyncChallengePolicy(credential, *scopes)
+
+
 def _error_code(response: Any) -> str | None:
     try:
         body = json.loads(response.text())

@@ -12,6 +12,7 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,15 +48,43 @@ def emulator(*args: str, timeout: float = 60) -> Iterator[tuple[dict[str, Any], 
                 raise
 
 
-def request(info: dict[str, Any], method: str, path: str, body: Any = None) -> tuple[int, dict[str, str], Any]:
+def _connection(info: dict[str, Any]) -> http.client.HTTPConnection:
     endpoint = info["arm_endpoint"]
     host, port = endpoint.split("://", 1)[1].rsplit(":", 1)
     if endpoint.startswith("https"):
         context = ssl.create_default_context(cafile=info["ca_bundle"])
-        conn: http.client.HTTPConnection = http.client.HTTPSConnection(host, int(port), context=context, timeout=10)
-    else:
-        conn = http.client.HTTPConnection(host, int(port), timeout=10)
-    headers = {"Authorization": "Bearer test", "Content-Type": "application/json"}
+        return http.client.HTTPSConnection(host, int(port), context=context, timeout=10)
+    return http.client.HTTPConnection(host, int(port), timeout=10)
+
+
+def sign_in(info: dict[str, Any]) -> str:
+    """Return an ARM token from the local Entra ID, for the client the JSON line names (client credentials)."""
+    form = urllib.parse.urlencode(
+        {
+            "grant_type": "client_credentials",
+            "client_id": info["client_id"],
+            "client_secret": info["client_secret"],
+            "scope": "https://management.azure.com/.default",
+        }
+    )
+    conn = _connection(info)
+    conn.request(
+        "POST",
+        f"/{info['tenant_id']}/oauth2/v2.0/token",
+        body=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    response = conn.getresponse()
+    payload = json.loads(response.read() or b"{}")
+    assert response.status == 200, payload
+    return str(payload["access_token"])
+
+
+def request(info: dict[str, Any], method: str, path: str, body: Any = None) -> tuple[int, dict[str, str], Any]:
+    if "token" not in info:
+        info["token"] = sign_in(info)
+    conn = _connection(info)
+    headers = {"Authorization": f"Bearer {info['token']}", "Content-Type": "application/json"}
     if path.startswith("/_azrm/"):
         headers["x-azrm-admin-key"] = info["admin_key"]
     conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
@@ -82,6 +111,8 @@ def test_json_line_and_clean_stop() -> None:
             "queue_port",
             "table_port",
             "admin_key",
+            "client_id",
+            "client_secret",
         }
         assert info["arm_endpoint"].startswith("https://127.0.0.1:")
         assert Path(info["ca_bundle"]).is_file()

@@ -141,7 +141,9 @@ class Arm:
 
     def send(self, method: str, path: str, body: Any = None) -> Response:
         data = json.dumps(body).encode() if body is not None else b""
-        headers = Headers({"Authorization": "Bearer local", "Content-Type": "application/json"})
+        headers = Headers(
+            {"Authorization": f"Bearer {self.emu.entra.issue_token()}", "Content-Type": "application/json"}
+        )
         return self.emu.handle(Request(method, BASE + path, headers, data))
 
     def ok(self, method: str, path: str, body: Any = None) -> Any:

@@ -48,7 +48,7 @@ class Arm:
         timeout: float = 60,
     ) -> tuple[int, Any]:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        sent = {"Authorization": "Bearer hostile", **(headers or {})}
+        sent = {"Authorization": f"Bearer {self.local.emulator.entra.issue_token()}", **(headers or {})}
         if content_type is not None:
             sent["Content-Type"] = content_type
         conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)

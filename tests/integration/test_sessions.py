@@ -63,6 +63,13 @@ def test_attach_to_a_running_local_azure(monkeypatch: pytest.MonkeyPatch, form: 
         info = running.info()
         value = json.dumps(info) if form == "json" else info["arm_endpoint"]
         monkeypatch.setenv("AZRM_LOCAL_ENDPOINT", value)
+        monkeypatch.delenv("AZURE_CLIENT_ID", raising=False)
+        monkeypatch.delenv("AZURE_CLIENT_SECRET", raising=False)
+        if form == "url":  # the URL does not say whom to sign in as: azure-identity's variables do
+            with pytest.raises(azrm.ValidationError, match="AZURE_CLIENT_ID and AZURE_CLIENT_SECRET"):
+                azrm.local(reporter=azrm.SilentReporter())
+            monkeypatch.setenv("AZURE_CLIENT_ID", info["client_id"])
+            monkeypatch.setenv("AZURE_CLIENT_SECRET", info["client_secret"])
         with azrm.local(reporter=azrm.SilentReporter()) as az:
             assert az.local is None  # attached, not started
             assert az.subscription_id == info["subscription_id"]
@@ -75,7 +82,9 @@ def test_attach_to_a_running_local_azure(monkeypatch: pytest.MonkeyPatch, form: 
 def test_connect_to_the_local_azure_as_a_cloud() -> None:
     """``connect()`` takes the same path against any cloud: here, the local Azure as an Azure Stack would be."""
     with LocalAzure(blob=False) as running:
-        cloud = azrm.Cloud("local", running.arm_endpoint, "https://login.invalid", "core.windows.net")
+        # its /metadata/endpoints names the audience its tokens carry, as an Azure Stack's does
+        cloud = azrm.Cloud("local", running.arm_endpoint, "https://login.invalid", "core.windows.net",
+                           audience="https://management.core.windows.net/")  # fmt: skip
         az = azrm.connect(running.subscription_id, credential=running.credential(), cloud=cloud,
                           connection_verify=running.ca_bundle, reporter=azrm.SilentReporter())  # fmt: skip
         with az:

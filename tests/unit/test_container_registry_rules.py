@@ -78,7 +78,7 @@ def test_passwords_stay_out_of_reprs_and_errors() -> None:
 
 
 def _call(emu: Emulator, method: str, path: str, body: object | None = None) -> tuple[int, dict[str, object]]:
-    headers = {"authorization": "Bearer x", "content-type": "application/json"}
+    headers = {"authorization": f"Bearer {emu.entra.issue_token()}", "content-type": "application/json"}
     data = json.dumps(body).encode() if body is not None else b""
     resp = emu.handle(Request(method, "https://azrm.local" + path, Headers(headers), data))
     return resp.status, resp.body if isinstance(resp.body, dict) else {}
@@ -93,7 +93,7 @@ def test_without_a_container_plane_a_registry_is_a_record_and_its_data_plane_say
     assert status in (200, 201)
     assert body["properties"]["loginServer"] == "myreg01.azurecr.io"  # type: ignore[index]
     source = {"source": {"registryUri": "other.azurecr.io", "sourceImage": "app:1"}, "targetTags": ["app:1"]}
-    headers = {"authorization": "Bearer x", "content-type": "application/json"}
+    headers = {"authorization": f"Bearer {emu.entra.issue_token()}", "content-type": "application/json"}
     started = emu.handle(
         Request("POST", f"https://azrm.local{path}/importImage?api-version=2025-11-01", Headers(headers),
                 json.dumps(source).encode())

@@ -178,7 +178,7 @@ def test_emulator_state_survives_restart(tmp_path: Path) -> None:
     first = Emulator(settings)
     sub = first.subscription_id
     body = b'{"location": "westeurope"}'
-    headers = Headers({"Authorization": "Bearer x", "Content-Type": "application/json"})
+    headers = Headers({"Authorization": f"Bearer {first.entra.issue_token()}", "Content-Type": "application/json"})
     assert (
         first.handle(
             Request("PUT", f"https://h/subscriptions/{sub}/resourcegroups/kept?api-version=2022-09-01", headers, body)
@@ -310,7 +310,7 @@ def test_request_parses_query_case_insensitively() -> None:
 def test_same_seed_same_ids() -> None:
     def run(seed: int) -> list[str]:
         emu = Emulator(EmulatorSettings(seed=seed))
-        headers = Headers({"Authorization": "Bearer x", "Content-Type": "application/json"})
+        headers = Headers({"Authorization": f"Bearer {emu.entra.issue_token()}", "Content-Type": "application/json"})
         base = f"https://h/subscriptions/{emu.subscription_id}"
         emu.handle(
             Request("PUT", f"{base}/resourcegroups/rg?api-version=2022-09-01", headers, b'{"location": "westus"}')

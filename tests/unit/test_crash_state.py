@@ -58,7 +58,7 @@ def test_a_restart_fails_what_a_kill_interrupted_and_a_put_retries_it(tmp_path: 
     settings = EmulatorSettings(state_path=str(tmp_path / "azure.sqlite"))
     first = Emulator(settings)
     sub = first.subscription_id
-    headers = Headers({"Authorization": "Bearer x", "Content-Type": "application/json"})
+    headers = Headers({"Authorization": f"Bearer {first.entra.issue_token()}", "Content-Type": "application/json"})
     group = f"https://h/subscriptions/{sub}/resourcegroups/rg"
     first.handle(Request("PUT", group + "?api-version=2022-09-01", headers, b'{"location": "westeurope"}'))
     ip = group + "/providers/Microsoft.Network/publicIPAddresses/ip?api-version=2024-05-01"

@@ -21,11 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ..entra import EntraId
-from ..entra.arm import authenticate
-from ..entra.endpoints import serve as entra_serve
-from ..entra.endpoints import serves as entra_serves
-from ..entra.managed import serve_managed, serves_managed
 from .admin import ADMIN_KEY_HEADER, check_advance, check_metric_value, serve_admin
 from .clock import Clock, ManualClock, SystemClock, iso_utc
 from .discovery import cloud_metadata, is_discovery
@@ -59,6 +54,8 @@ class Wiring:
     install: Callable[[Emulator], list[Any]] | None = None
     transport: Callable[[Emulator], Any] | None = None
     async_transport: Callable[[Emulator], Any] | None = None
+    #: makes the tenant's token service (``azrm.emulator.entra.EntraId``): its anonymous routes and the token check
+    identity: Callable[[Emulator], Any] | None = None
 
 
 #: the start-up wiring every :class:`Emulator` uses unless given its own ``install``
@@ -184,7 +181,9 @@ class Emulator:
             self.store.set_meta("tenant_id", self.settings.tenant_id or self.new_guid())
             self.store.set_meta("subscriptions", [meta["subscription_id"]])
         #: the tenant's directory and token service (the local Entra ID)
-        self.entra = EntraId(self)
+        if WIRING.identity is None:
+            raise RuntimeError("the local Entra ID is not wired: import azrm.emulator, which wires the engine")
+        self.entra: Any = WIRING.identity(self)
         # Ids must not repeat across restarts on the same state file.
         if self.store.loaded_from_disk:
             self.rng.seed(f"{self.settings.seed}:{len(self.store)}:{time.time_ns()}")
@@ -338,8 +337,9 @@ class Emulator:
     def handle(self, req: Request) -> Response:
         """Serve one request. Raises :class:`DroppedConnection` for that injected fault."""
         with self._lock:
-            self.requests_served += 1
-            self.requests_by_method[req.method] += 1
+            if not self.entra.serves(req):  # ARM's requests: sign-ins are the token service's, not counted here
+                self.requests_served += 1
+                self.requests_by_method[req.method] += 1
             request_id = self.new_guid()
             correlation_id = req.headers.get("x-ms-correlation-request-id") or self.new_guid()
             rate_headers: dict[str, str] = {}
@@ -350,10 +350,8 @@ class Emulator:
                     resp = serve_admin(self, req)
                 elif is_discovery(req):
                     resp = cloud_metadata(req)  # anonymous, as on Azure: clients read it before they hold a token
-                elif entra_serves(req):
-                    resp = entra_serve(self.entra, req)  # the local Entra ID: anonymous, it hands out the tokens
-                elif serves_managed(req):
-                    resp = serve_managed(self.entra, req)
+                elif self.entra.serves(req):
+                    resp = self.entra.serve(req)  # the local Entra ID: anonymous, it hands out the tokens
                 else:
                     self._authenticate(req)
                     self._inject_fault(req, request_id, correlation_id)
@@ -469,7 +467,7 @@ class Emulator:
         return route, params, True
 
     def _authenticate(self, req: Request) -> None:
-        req.principal = authenticate(self.entra, req)
+        req.principal = self.entra.authenticate(req)
 
     def _inject_fault(self, req: Request, request_id: str, correlation_id: str) -> None:
         if not self.faults.plan.active:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from ..core.engine import Emulator
+    from ..core.wire import Request, Response
 
 __all__ = [
     "ARM_AUDIENCES",
@@ -43,6 +44,8 @@ class EntraId:
         self._issuer: TokenIssuer | None = None
         #: tokens issued, by grant (``client_credentials``, ``managed_identity``...): tests count sign-ins
         self.issued: dict[str, int] = {}
+        if emu.store.path is not None:  # a state file's key is made (and stored) at start, not inside a first request
+            _ = self.issuer
 
     @property
     def tenant_id(self) -> str:
@@ -69,6 +72,29 @@ class EntraId:
         """Return an access token for ``principal`` (the default one when ``None``) and ``audience``."""
         token, _ = self.issuer.issue(principal or self.default_principal, audience, now=self.emu.now(), cae=cae)
         return token
+
+    def serves(self, req: Request) -> bool:
+        """Say whether ``req`` is for the token service or a managed identity endpoint (anonymous routes)."""
+        from .endpoints import serves
+        from .managed import serves_managed
+
+        return serves(req) or serves_managed(req)
+
+    def serve(self, req: Request) -> Response:
+        """Answer a request :meth:`serves` accepts."""
+        from .endpoints import serve, serves
+
+        if serves(req):
+            return serve(self, req)
+        from .managed import serve_managed
+
+        return serve_managed(self, req)
+
+    def authenticate(self, req: Request) -> Principal:
+        """Return who sent the ARM request ``req``; ARM's 401 :class:`ArmError` when its token is not good."""
+        from .arm import authenticate
+
+        return authenticate(self, req)
 
     def verify(self, token: str, audiences: Iterable[str] = ARM_AUDIENCES) -> Principal:
         """Return the principal ``token`` names; :class:`TokenError` when it is not valid now for ``audiences``."""
