@@ -16,6 +16,9 @@ The mapping, as ARM's:
   a deployment's operations ``Microsoft.Resources/deployments/operations/read``.
 - A list (the URL ends on a type) is a read of that type at the scope that holds it (the
   subscription, the group or the parent resource); a resource's URL is its own scope.
+- A template deployment needs ``Microsoft.Resources/deployments/write``, and, before it starts, the
+  ``write`` of each resource of its template (ARM's preflight: 400 ``InvalidTemplateDeployment``
+  naming each refused resource); resources of nested and linked deployments are not checked.
 - Not checked: tenant-level paths (``/subscriptions``, the tenant root's role definitions) and the
   status URLs of long-running operations (authorised with the request that started them).
 
@@ -27,6 +30,7 @@ subscription does on Azure.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -157,6 +161,35 @@ class AccessControl:
             if role is not None and allows(role["properties"].get("permissions") or (), action):
                 return True
         return False
+
+    def template_refusal(self, principal: Principal | None, resources: Iterable[Any]) -> ArmError | None:
+        """Return ARM's preflight refusal of a template whose resources ``principal`` may not write, else ``None``.
+
+        ``resources`` are the deployment's planned resources (``id``, ``type``, ``name``, ``condition``);
+        each needs its ``write`` at its own id, as ARM checks before it starts a deployment (400
+        ``InvalidTemplateDeployment``, one ``AuthorizationFailed`` detail per refused resource).
+        """
+        if not self.enabled or principal is None:
+            return None
+        failures = []
+        for resource in resources:
+            mapped = request_action("PUT", resource.id) if resource.condition else None
+            if mapped is None or self.permits(principal.object_id, *mapped):
+                continue
+            action, scope = mapped
+            failures.append(
+                f"Authorization failed for template resource '{resource.name}' of type '{resource.type}'. The client "
+                f"'{principal.client}' with object id '{principal.object_id}' does not have permission to perform "
+                f"action '{action}' at scope '{scope}'."
+            )
+        if not failures:
+            return None
+        if len(failures) == 1:
+            message = f"The template deployment failed with error: '{failures[0]}'."
+        else:
+            message = "Deployment failed with multiple errors: '" + ":".join(failures) + "'"
+        details = [{"code": "AuthorizationFailed", "message": failure} for failure in failures]
+        return ArmError(400, "InvalidTemplateDeployment", message, details=details)
 
     def seed(self) -> None:
         """Give the default service principal Owner on every subscription (when enforcing and not done yet)."""
