@@ -170,3 +170,37 @@ def test_local_session_option() -> None:
     with azrm.local(rbac=True, in_process=True, blob=False) as az:
         assert az.emulator is not None and az.emulator.settings.rbac is True
         assert az.new_resource_group("rg1", "westeurope").name == "rg1"
+
+
+def test_a_user_is_named_by_its_upn_and_an_assignment_applies_on_the_next_request() -> None:
+    emu = Emulator(EmulatorSettings(rbac=True))
+    try:
+        alice = emu.entra.directory.add_user("alice@azrm.local", "Str0ng!Passw0rd")
+        token = emu.entra.issue_token(alice)
+        sub = f"/subscriptions/{emu.subscription_id}"
+        refused = emu.handle(Request("GET", f"https://azrm.local{sub}/resourcegroups?api-version=2022-09-01",
+                                     Headers({"Authorization": f"Bearer {token}"})))  # fmt: skip
+        assert refused.status == 403
+        assert refused.body["error"]["message"].startswith(
+            f"The client 'alice@azrm.local' with object id '{alice.object_id}' does not have authorization to "
+            f"perform action 'Microsoft.Resources/subscriptions/resourceGroups/read' over scope '{sub}' "
+        )
+        owner = emu.entra.issue_token()
+        body = (
+            b'{"properties": {"roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/'
+            b'acdd72a7-3385-48ef-bd42-f606fba81ae7", "principalId": "' + alice.object_id.encode() + b'"}}'
+        )
+        assigned = emu.handle(
+            Request(
+                "PUT",
+                f"https://azrm.local{sub}/providers/Microsoft.Authorization/roleAssignments/"
+                "0b9e8a52-6a43-4c3e-9d76-2b8f3f0e6a01?api-version=2022-04-01",
+                Headers({"Authorization": f"Bearer {owner}", "Content-Type": "application/json"}),
+                body,
+            )
+        )
+        assert assigned.status == 201, assigned.body
+        assert _send(emu, "GET", f"{sub}/resourcegroups?api-version=2022-09-01", token) == 200
+        assert _send(emu, "PUT", f"{sub}/resourcegroups/rg1?api-version=2022-09-01", token) == 403
+    finally:
+        emu.close()
