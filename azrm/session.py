@@ -299,6 +299,7 @@ def local(
     *,
     latency: str | float = "instant",
     throttle: bool = False,
+    rbac: bool = False,
     faults: str | Any = None,
     seed: int = 0,
     clock: Any = None,
@@ -318,6 +319,8 @@ def local(
 
     :keyword latency: ``instant``, ``realistic``, or a factor of realistic durations (``0.05``).
     :keyword throttle: enforce ARM's request rate limits.
+    :keyword rbac: enforce role assignments: a request the caller's roles do not allow gets 403
+        ``AuthorizationFailed`` (the session's own service principal is Owner of the subscription).
     :keyword faults: a fault spec such as ``"rate=0.1,seed=7"`` or a :class:`~azrm.emulator.FaultPlan`.
     :keyword clock: ``"manual"`` (or a :class:`~azrm.emulator.ManualClock`) to move time by hand
         (:meth:`LocalSession.advance`).
@@ -344,6 +347,7 @@ def local(
     settings = EmulatorSettings(
         latency=latency if isinstance(latency, Latency) else Latency.parse(str(latency)),
         throttle=throttle,
+        rbac=rbac,
         faults=faults if isinstance(faults, FaultPlan) else (FaultPlan.parse(faults) if faults else FaultPlan()),
         seed=seed,
         clock=ManualClock() if clock == "manual" else clock,

@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--throttle", action="store_true", help="enforce ARM's request token buckets (429 + Retry-After)"
     )
     parser.add_argument(
+        "--rbac",
+        action="store_true",
+        help="enforce role assignments (403 AuthorizationFailed); the default service principal is Owner",
+    )
+    parser.add_argument(
         "--faults",
         metavar="SPEC",
         help="inject faults, e.g. rate=0.1,seed=7 (transient 500/503/429/dropped connections) and lro=0.05 "
@@ -100,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = EmulatorSettings(
             latency=Latency.parse(args.latency),
             throttle=args.throttle,
+            rbac=args.rbac,
             faults=FaultPlan.parse(args.faults) if args.faults else FaultPlan(),
             seed=args.seed,
             clock=ManualClock() if args.clock == "manual" else None,

@@ -78,6 +78,13 @@ def test_access_page(namespace: dict[str, Any], capsys: pytest.CaptureFixture[st
     assert [line.split()[0] for line in lines[1:]] == ["Reader", "Contributor"]
 
 
+def test_access_page_enforcement(namespace: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    exec(python_block(ROOT / "docs" / "access.md", "### Enforcement"), namespace)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == ["vnet1", "403 AuthorizationFailed"]
+    assert "does not have authorization to perform action 'Microsoft.Network/virtualNetworks/delete'" in lines[2]
+
+
 def test_identity_page(namespace: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
     exec(python_block(ROOT / "docs" / "identity.md", "# Managed identities"), namespace)
     assert capsys.readouterr().out.split("\n")[:3] == ["True", "['web-identity']", "SystemAssigned, UserAssigned"]

@@ -1,9 +1,9 @@
 """The emulator: settings, state, and the request pipeline every way in goes through.
 
 A request passes, in order: authentication (a bearer token, except for the anonymous
-``/metadata/endpoints``), fault injection, routing, throttling, settling of due long-running
-operations, ``api-version`` and scope checks (subscription, resource group), then the provider's
-handler. Whatever happens, the answer carries ARM's standard headers
+``/metadata/endpoints``), fault injection, routing, authorization (with ``rbac``), throttling,
+settling of due long-running operations, ``api-version`` and scope checks (subscription, resource
+group), then the provider's handler. Whatever happens, the answer carries ARM's standard headers
 (request and correlation ids, remaining rate-limit tokens).
 """
 
@@ -78,6 +78,8 @@ class EmulatorSettings:
     :param strict_downloads: fail an extension whose files (a DSC archive, scripts) are on a host the
         offline local Azure cannot reach; by default it succeeds with a status saying they were not checked.
     :param admin_key: the key admin routes (``/_azrm/*``) require; a random one when ``None``.
+    :param rbac: enforce role assignments: an ARM request its principal's roles do not allow is refused
+        with 403 ``AuthorizationFailed`` (the default service principal is Owner of the subscriptions).
     """
 
     latency: Latency = field(default_factory=Latency.instant)
@@ -91,6 +93,7 @@ class EmulatorSettings:
     tenant_id: str | None = None
     strict_downloads: bool = False
     admin_key: str | None = None
+    rbac: bool = False
 
 
 #: base URL of the requests the local Azure makes to itself (never on the network)
@@ -172,6 +175,8 @@ class Emulator:
         #: called with each request and its answer (azrm's template session records the writes)
         self.recorder: Callable[[Request, Response], None] | None = None
         self._firing_at: float | None = None
+        #: RBAC enforcement (``authorize(req)``, ``seed()``), set by the Microsoft.Authorization provider
+        self.access: Any = None
         #: synthetic metrics (Percentage CPU of a scale set...) that autoscale reads
         self.metrics = Metrics()
 
@@ -220,6 +225,8 @@ class Emulator:
             sub = subscription_id or self.new_guid()
             if sub.lower() not in (s.lower() for s in self.subscriptions):
                 self.store.set_meta("subscriptions", [*self.subscriptions, sub])
+                if self.access is not None:
+                    self.access.seed()
                 self.store.flush()
             return sub
 
@@ -356,6 +363,8 @@ class Emulator:
                     self._authenticate(req)
                     self._inject_fault(req, request_id, correlation_id)
                     route, params, head_via_get = self._route(req)
+                    if self.access is not None:
+                        self.access.authorize(req)  # before anything changes (403 AuthorizationFailed)
                     sub = params.get("subscriptionId")
                     resource_key = route.resource_key(req.path)
                     rate_headers = self.throttler.admit(
@@ -527,6 +536,8 @@ class Emulator:
                     self.remove(record.id)
             self.store.clear()
             self.ops.clear()
+            if self.access is not None:
+                self.access.seed()  # the subscriptions' Owner stays, as on Azure
             self.store.flush()
 
     def info(self) -> dict[str, Any]:
@@ -537,6 +548,7 @@ class Emulator:
             "tenant_id": self.tenant_id,
             "latency": self.settings.latency.describe(),
             "throttle": self.settings.throttle,
+            "rbac": self.settings.rbac,
             "faults": self.faults.injected,
             "requests_served": self.requests_served,
             "resources": len(self.store),

@@ -15,7 +15,7 @@ Azure's behaviour reproduced (api-version 2022-04-01):
   principal's (``assignedTo`` would add its groups: the local Azure has no directory, so none).
 - ``DELETE`` answers 200 with the assignment, or 204 when there is none.
 
-Nothing is enforced yet: :mod:`.permissions` holds the matching the enforcement will use.
+With ``EmulatorSettings(rbac=True)`` they are enforced (:mod:`.enforce`, matching by :mod:`.permissions`).
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ Azure's rules (Microsoft Learn, "Understand Azure role definitions"):
   ``actions`` (Owner) grants no data action.
 - What a principal may do at a scope is the union over its assignments at that scope and above.
 
-:func:`action_for` maps an ARM request to the action Azure checks, for the enforcement to come.
+:func:`action_for` maps a method on a resource type to its action; :mod:`.enforce` maps whole request
+paths (lists, actions, Microsoft.Resources' own paths) and enforces.
 """
 
 from __future__ import annotations

@@ -185,6 +185,7 @@ class DeploymentsBackend(DeploymentRunner, DeploymentLinks):
                 f"The deployment '{name}' is still running; wait for it to end or cancel it first.",
             )
         template, props, link = self._bind(call, name, call.body())
+        self._preflight_access(call, template)
         if existing is None:
             self._trim_history(self.rg_record(call.sub, call.rg).id)
         record = Record(
@@ -219,6 +220,13 @@ class DeploymentsBackend(DeploymentRunner, DeploymentLinks):
         op.eta = self.emu.now()
         headers = self.lro_headers(call, op)
         return json_response(201 if existing is None else 200, self.view(record), headers)
+
+    def _preflight_access(self, call: Call, template: Template) -> None:
+        """Refuse, before anything starts, a template with a resource the caller may not write (with ``rbac``)."""
+        access = self.emu.access
+        refusal = access.template_refusal(call.req.principal, template.plan()) if access is not None else None
+        if refusal is not None:
+            raise refusal
 
     def _trim_history(self, group_id: str) -> None:
         """Keep a group's history under ARM's limit: past 700, the oldest finished ones go, down to 600."""
@@ -285,6 +293,7 @@ class DeploymentsBackend(DeploymentRunner, DeploymentLinks):
         name = rid.rsplit("/", 1)[-1]
         try:
             template, props, link = self._bind(call, name, self._deployment_body(call))
+            self._preflight_access(call, template)
         except ArmError as err:
             return Response(400, err.envelope())
         out = self._properties(template, props, link)
