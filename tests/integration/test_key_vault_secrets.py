@@ -245,3 +245,99 @@ def test_rbac_vault_takes_role_assignments(azure: Azure) -> None:
     with pytest.raises(HttpResponseError) as read_only:
         user.set_secret("s", "mine")
     assert read_only.value.status_code == 403
+
+
+# -- template Key Vault references ----------------------------------------------------------------------
+DEPLOY_API = "2022-09-01"
+TAGGED_IP = {
+    "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+    "contentVersion": "1.0.0.0",
+    "parameters": {"secret": {"type": "securestring"}},
+    "resources": [
+        {
+            "type": "Microsoft.Network/publicIPAddresses",
+            "apiVersion": "2023-09-01",
+            "name": "pip-kv",
+            "location": LOCATION,
+            "tags": {"fromVault": "[parameters('secret')]"},
+            "properties": {"publicIPAllocationMethod": "Static"},
+            "sku": {"name": "Standard"},
+        }
+    ],
+}
+
+
+def reference(vault_id: str, secret: str, version: str | None = None) -> dict[str, Any]:
+    ref: dict[str, Any] = {"keyVault": {"id": vault_id}, "secretName": secret}
+    if version:
+        ref["secretVersion"] = version
+    return {"reference": ref}
+
+
+def deploy_raw(azure: Azure, name: str, parameters: dict[str, Any]) -> Any:
+    path = f"/subscriptions/{azure.sub}/resourcegroups/rg1/providers/Microsoft.Resources/deployments/{name}"
+    body = {"properties": {"mode": "Incremental", "template": TAGGED_IP, "parameters": parameters}}
+    return azure.raw("PUT", f"{path}?api-version={DEPLOY_API}", body)
+
+
+@pytest.mark.usefixtures("group")
+def test_template_key_vault_reference(azure: Azure) -> None:
+    vault = make_vault(azure, "kv-deploy-1", enabledForTemplateDeployment=True)
+    client = secret_client(azure, vault["properties"]["vaultUri"])
+    old = client.set_secret("tag-value", "first-s3cret-value")
+    client.set_secret("tag-value", "latest-s3cret-value")
+
+    body = {"properties": {"mode": "Incremental", "template": TAGGED_IP,
+                           "parameters": {"secret": reference(vault["id"], "tag-value")}}}  # fmt: skip
+    result = azure.deployments.deployments.begin_create_or_update("rg1", "d1", body).result()
+    assert result.properties.provisioning_state == "Succeeded"
+    assert azure.network.public_ip_addresses.get("rg1", "pip-kv").tags == {"fromVault": "latest-s3cret-value"}
+    # ARM echoes the reference, never the value
+    assert result.properties.parameters["secret"] == {"type": "SecureString", **reference(vault["id"], "tag-value")}
+    seen = azure.raw("GET", f"{result.id}?api-version={DEPLOY_API}").text()
+    assert "s3cret-value" not in seen and "tag-value" in seen
+
+    pinned = {"secret": reference(vault["id"], "tag-value", old.properties.version)}
+    assert deploy_raw(azure, "d2", pinned).status_code in (200, 201)
+    azure.deployments.deployments.get("rg1", "d2")
+    assert azure.network.public_ip_addresses.get("rg1", "pip-kv").tags == {"fromVault": "first-s3cret-value"}
+
+
+def _refusal(response: Any) -> tuple[int, str, str]:
+    error = response.json()["error"]
+    return response.status_code, error["code"], error["message"]
+
+
+@pytest.mark.usefixtures("group")
+def test_template_key_vault_reference_refusals(azure: Azure) -> None:
+    closed = make_vault(azure, "kv-deploy-2")  # not enabledForTemplateDeployment
+    secret_client(azure, closed["properties"]["vaultUri"]).set_secret("s", "v")
+    status, code, message = _refusal(deploy_raw(azure, "d1", {"secret": reference(closed["id"], "s")}))
+    assert (status, code) == (400, "KeyVaultParameterReferenceSecretRetrieveFailed")
+    assert message.startswith("The secret of KeyVault parameter 'secret' cannot be retrieved. Http status code: "
+                              "'Forbidden'. Error message: 'Access denied to first party service.")  # fmt: skip
+
+    vault = make_vault(azure, "kv-deploy-3", enabledForTemplateDeployment=True)
+    status, code, message = _refusal(deploy_raw(azure, "d1", {"secret": reference(vault["id"], "missing")}))
+    assert (status, code) == (400, "KeyVaultParameterReferenceSecretRetrieveFailed")
+    assert "Http status code: 'NotFound'" in message and "A secret with (name/id) missing was not found" in message
+
+    gone = vault["id"].replace("kv-deploy-3", "kv-nowhere")
+    status, code, message = _refusal(deploy_raw(azure, "d1", {"secret": reference(gone, "s")}))
+    assert (status, code) == (400, "KeyVaultParameterReferenceNotFound")
+    assert (
+        message
+        == f"The specified KeyVault '{gone}' could not be found. Please see https://aka.ms/arm-keyvault for usage details."
+    )
+
+    extra = reference(vault["id"], "s")
+    extra["reference"]["keyVault"]["resourceGroupName"] = "rg1"
+    status, code, message = _refusal(deploy_raw(azure, "d1", {"secret": extra}))
+    assert (status, code) == (400, "InvalidRequestContent")
+    assert "Could not find member 'resourceGroupName' on object of type 'KeyVaultReference'" in message
+    assert (
+        azure.emu.store.get(
+            f"/subscriptions/{azure.sub}/resourceGroups/rg1/providers/Microsoft.Resources/deployments/d1"
+        )
+        is None
+    )
