@@ -341,3 +341,38 @@ def test_template_key_vault_reference_refusals(azure: Azure) -> None:
         )
         is None
     )
+
+
+# -- each vault's listener over HTTPS -------------------------------------------------------------------
+def test_vault_origin_is_kept_across_restarts_and_closed_on_delete(tmp_path: Any, certs: Any) -> None:
+    from azrm.emulator import Emulator, EmulatorSettings
+    from azrm.emulator.core.server import ArmServer
+
+    settings = EmulatorSettings(state_path=str(tmp_path / "state.db"))
+    emu = Emulator(settings)
+    server = ArmServer(emu, tls=certs).start()
+    try:
+        azure = Azure(emu, "http", server, str(certs.ca))
+        make_group(azure)
+        vault = make_vault(azure, "kv-restart-1")
+        uri = vault["properties"]["vaultUri"]
+        secret_client(azure, uri).set_secret("kept", "across restarts")
+    finally:
+        server.stop()
+        emu.close()
+    with pytest.raises(requests.ConnectionError):  # the server's listeners close with it
+        requests.get(f"{uri}secrets/kept/?api-version=7.4", verify=str(certs.ca), timeout=5)
+
+    emu = Emulator(settings)
+    server = ArmServer(emu, tls=certs).start()
+    try:
+        azure = Azure(emu, "http", server, str(certs.ca))
+        again = azure.raw("GET", f"{vault['id']}?api-version={KV_API}").json()
+        assert again["properties"]["vaultUri"] == uri  # the port is asked for again (free here)
+        assert secret_client(azure, uri).get_secret("kept").value == "across restarts"
+        assert azure.raw("DELETE", f"{vault['id']}?api-version={KV_API}").status_code == 200
+        with pytest.raises(requests.ConnectionError):  # a deleted vault answers on no port
+            requests.get(f"{uri}secrets/kept/?api-version=7.4", verify=str(certs.ca), timeout=5)
+    finally:
+        server.stop()
+        emu.close()

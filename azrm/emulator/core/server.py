@@ -224,6 +224,10 @@ class ArmServer:
         del self._listeners[port]
         loop = self._loop()
         loop.call_soon_threadsafe(held[1].close)
+        for transport in list(self.transports.values()):  # clients' pooled connections to it end too
+            local = transport.get_extra_info("sockname")
+            if local and local[1] == port:
+                loop.call_soon_threadsafe(transport.abort)
 
     def _close_listeners(self) -> None:
         for owner, port in [(o, p) for p, (o, _) in self._listeners.items()]:
