@@ -7,7 +7,8 @@ order they need; a circle is an error), and ``utcNow()``/``newGuid()``. Each val
 against its type (``string``, ``securestring``, ``int``, ``bool``, ``object``, ``secureobject``,
 ``array``), ``allowedValues``, ``minValue``/``maxValue`` and ``minLength``/``maxLength``, with
 ARM's messages. Secure values are never shown: a deployment echoes secure parameters without their
-value. Key Vault references are refused: the local Azure does not resolve them.
+value. A Key Vault reference must be resolved before binding (the local Azure's deployments do it,
+see :mod:`azrm.emulator.providers.keyvault.references`); an unresolved one is refused.
 """
 
 from __future__ import annotations
@@ -64,8 +65,8 @@ class ParameterBinder:
                 )
             if isinstance(raw, Mapping) and "reference" in raw:
                 raise TemplateError(
-                    f"the parameter '{name}' is a Key Vault reference, which the local Azure does not resolve; "
-                    "pass the value instead",
+                    f"the parameter '{name}' is a Key Vault reference, which only a deployment resolves (it reads "
+                    "the secret from the vault); pass the value instead",
                     path=f"parameters.{name}",
                 )
             value = lookup(raw, "value") if isinstance(raw, Mapping) else None

@@ -159,6 +159,13 @@ class Emulator:
         self.containers: Any = containers
         #: websocket streams providers serve (``/_azrm/<kind>/<session>``): kind -> f(session, password) -> text
         self.streams: dict[str, Callable[[str, str], str]] = {}
+        #: data planes served on their own origins (a key vault's): ``serves(req)``, ``serve(req)``;
+        #: they authenticate and answer in their service's words, not ARM's
+        self.planes: list[Any] = []
+        #: the HTTPS server serving this emulator, which opens loopback listeners for the resources that
+        #: need an origin of their own (``open(owner, port)``, ``close(owner, port)``, ``origin(port)``,
+        #: ``endpoint``); ``None`` in-process
+        self.origins: Any = None
         self.router = Router()
         self._lock = threading.RLock()
         self.requests_served = 0
@@ -263,6 +270,20 @@ class Emulator:
         return finished + self.ops.settle(now)
 
     # -- ways in -------------------------------------------------------------------------------
+    def attach(self, origins: Any) -> None:
+        """Be served by ``origins`` (an HTTPS server): providers open their resources' own listeners on it."""
+        with self._lock:
+            self.origins = origins
+            for provider in self.providers:
+                opening = getattr(provider, "open_origins", None)
+                if opening is not None:
+                    opening()
+            self.store.flush()
+
+    def detach(self) -> None:
+        """Stop being served by a server (it closes the listeners it opened)."""
+        self.origins = None
+
     def transport(self) -> Any:
         """Return an azure-core transport into this emulator (no sockets)."""
         if WIRING.transport is None:
@@ -350,10 +371,13 @@ class Emulator:
             request_id = self.new_guid()
             correlation_id = req.headers.get("x-ms-correlation-request-id") or self.new_guid()
             rate_headers: dict[str, str] = {}
+            plane = next((p for p in self.planes if p.serves(req)), None)
             try:
                 if len(req.body) > MAX_BODY_BYTES:
                     raise too_large()
-                if req.path.startswith("/_azrm/"):
+                if plane is not None:
+                    resp = plane.serve(req)  # a data plane on its own origin (a key vault's)
+                elif req.path.startswith("/_azrm/"):
                     resp = serve_admin(self, req)
                 elif is_discovery(req):
                     resp = cloud_metadata(req)  # anonymous, as on Azure: clients read it before they hold a token
@@ -409,7 +433,7 @@ class Emulator:
             headers.setdefault("X-Content-Type-Options", "nosniff")
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s %s -> %s", req.method, req.path, resp.status)
-            if self.recorder is not None:
+            if self.recorder is not None and plane is None:
                 self.recorder(req, resp)
             return resp
 

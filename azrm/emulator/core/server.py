@@ -149,7 +149,9 @@ class ArmServer:
     def __init__(self, emulator: Emulator, *, host: str = "127.0.0.1", port: int = 0, tls: Any = None) -> None:
         if host not in ("127.0.0.1", "::1", "localhost"):
             raise ValueError(f"host: {host!r} is not a loopback address; the local Azure only listens on loopback")
-        self.emulator = emulator
+        self._emulator = emulator
+        #: the listeners opened for resources needing their own origin (key vaults): port -> (owner, server)
+        self._listeners: dict[int, tuple[str, Any]] = {}
         self.host = host
         self.tls = tls
         self._sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
@@ -160,6 +162,83 @@ class ArmServer:
         self._thread: threading.Thread | None = None
         self.transports: dict[tuple[str, int], Any] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def emulator(self) -> Emulator:
+        """The emulator served; setting another one closes the old one's listeners and opens the new one's."""
+        return self._emulator
+
+    @emulator.setter
+    def emulator(self, emulator: Emulator) -> None:
+        if emulator is self._emulator:
+            return
+        old, self._emulator = self._emulator, emulator
+        if self._server is not None and self._server.started:
+            self._close_listeners()
+            old.detach()
+            emulator.attach(self)
+
+    # -- listeners of their own (a key vault's origin) -----------------------------------------------
+    def origin(self, port: int) -> str:
+        """Return the origin of a listener this server opened (``https://127.0.0.1:PORT``)."""
+        scheme = "https" if self.tls is not None else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{port}"
+
+    def open(self, owner: str, port: int = 0) -> int:
+        """Open a listener serving the same app for ``owner`` (on ``port`` when free); return its port.
+
+        A port ``owner`` already listens on is kept. Called from a request's worker thread or another
+        thread, never from the server's event loop.
+        """
+        held = self._listeners.get(port)
+        if held is not None and held[0] == owner:
+            return port
+        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, port if held is None else 0))
+        except OSError:  # another process took it meanwhile: a new port, and the owner's URI changes
+            sock.bind((self.host, 0))
+        sock.listen(128)
+        server, loop = self._server, self._loop()
+        config = server.config
+
+        def protocol(_loop: Any = None) -> Any:
+            return config.http_protocol_class(
+                config=config, server_state=server.server_state, app_state=server.lifespan.state, _loop=_loop
+            )
+
+        created = asyncio.run_coroutine_threadsafe(
+            loop.create_server(protocol, sock=sock, ssl=config.ssl, backlog=128), loop
+        ).result(10)
+        chosen: int = sock.getsockname()[1]
+        self._listeners[chosen] = (owner, created)
+        return chosen
+
+    def close(self, owner: str, port: int) -> None:
+        """Close ``owner``'s listener on ``port`` (nothing when it has none there)."""
+        held = self._listeners.get(port)
+        if held is None or held[0] != owner:
+            return
+        del self._listeners[port]
+        loop = self._loop()
+        loop.call_soon_threadsafe(held[1].close)
+        for transport in list(self.transports.values()):  # clients' pooled connections to it end too
+            local = transport.get_extra_info("sockname")
+            if local and local[1] == port:
+                loop.call_soon_threadsafe(transport.abort)
+
+    def _close_listeners(self) -> None:
+        for owner, port in [(o, p) for p, (o, _) in self._listeners.items()]:
+            self.close(owner, port)
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        servers = getattr(self._server, "servers", None)
+        if not servers:
+            raise RuntimeError("the local Azure's HTTP server is not running")
+        loop: asyncio.AbstractEventLoop = servers[0].get_loop()
+        return loop
 
     @property
     def endpoint(self) -> str:
@@ -197,10 +276,14 @@ class ArmServer:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the local Azure's HTTP server did not start")
             time.sleep(0.005)
+        self._emulator.attach(self)
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving and wait for the thread."""
+        if self._server is not None and self._server.started:
+            self._close_listeners()
+            self._emulator.detach()
         if self._server is not None:
             self._server.should_exit = True
         # Clients keep idle connections in their pools; a TLS close would wait for each of them.

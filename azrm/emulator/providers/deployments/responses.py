@@ -30,6 +30,7 @@ from ...core.router import Router
 from ...core.store import Record
 from ...core.wire import Headers, Response
 from ..base import json_response, list_response
+from ..keyvault.references import echo_references, resolve_references
 from ..resources import RG_TYPE
 from .links import DeploymentLinks
 from .runner import FAILED_MESSAGE, PARENT_HEADER, DeploymentRunner, Run
@@ -130,7 +131,7 @@ class DeploymentsBackend(DeploymentRunner, DeploymentLinks):
                 f"The deployment mode '{mode}' is not valid: use Incremental or Complete.",
             )
         template_json, link = self._template_of(props)
-        parameters = self._parameters_of(props)
+        parameters = resolve_references(self.emu, self._parameters_of(props))
         try:
             template = Template(template_json, parameters, self._context(call, name, link, props))
             template.order()
@@ -152,6 +153,7 @@ class DeploymentsBackend(DeploymentRunner, DeploymentLinks):
             "providers": _providers(template),
             "dependencies": _dependencies(template),
         }
+        echo_references(out["parameters"], self._parameters_of(props))
         if link:  # ARM echoes the uri and contentVersion, not the queryString: a SAS given there stays secret
             out["templateLink"] = {k: v for k, v in link.items() if k != "queryString"}
         if props.get("debugSetting"):

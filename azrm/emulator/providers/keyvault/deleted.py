@@ -18,14 +18,14 @@ from ...core.clock import iso_utc
 from ...core.errors import ArmError
 from ...core.router import Router
 from ...core.store import Record
-from ..base import Provider, json_response, list_response
+from ..base import json_response, list_response
+from .origins import VAULT_TYPE, VaultOrigins
 
 if TYPE_CHECKING:
     from ...core.wire import Call, Response
 
 __all__ = ["DELETED_TYPE", "VAULT_TYPE", "DeletedVaults"]
 
-VAULT_TYPE = "Microsoft.KeyVault/vaults"
 DELETED_TYPE = "Microsoft.KeyVault/deletedVaults"
 _DAY = 86400.0
 
@@ -35,7 +35,7 @@ def _deleted_not_found(name: str, location: str) -> ArmError:
     return ArmError(404, "ResourceNotFound", f"The deleted vault '{name}' was not found in location '{location}'.")
 
 
-class DeletedVaults(Provider):
+class DeletedVaults(VaultOrigins):
     """The soft-deleted half of :class:`~.vaults.KeyVaultBackend`."""
 
     def register_deleted(self, r: Router) -> None:
@@ -48,7 +48,11 @@ class DeletedVaults(Provider):
 
     # -- bookkeeping -------------------------------------------------------------------------------
     def soft_delete(self, record: Record) -> None:
-        """Keep a removed vault as a deleted vault (the delete hook of ``Microsoft.KeyVault/vaults``)."""
+        """Keep a removed vault as a deleted vault (the delete hook of ``Microsoft.KeyVault/vaults``).
+
+        Its secrets go with it (recovered with it, purged with it); its listener closes.
+        """
+        self.close_origin(record)
         props = record.body.get("properties", {})
         now = self.emu.now()
         purge_at = now + int(props.get("softDeleteRetentionInDays") or 90) * _DAY
@@ -74,7 +78,13 @@ class DeletedVaults(Provider):
                 did,
                 DELETED_TYPE,
                 body,
-                internal={"unlisted": True, "vault": self.clone(record.body), "purge_at": purge_at},
+                secrets=self.clone(record.secrets),
+                internal={
+                    "unlisted": True,
+                    "vault": self.clone(record.body),
+                    "purge_at": purge_at,
+                    "port": record.internal.get("port"),
+                },
             )
         )
 
@@ -159,5 +169,13 @@ class DeletedVaults(Provider):
             )
         vault["properties"]["provisioningState"] = "Succeeded"
         self.store.delete(record.id)
-        self.store.put(Record(vault["id"], VAULT_TYPE, vault))
-        return json_response(200, self.clone(vault))
+        restored = Record(
+            vault["id"],
+            VAULT_TYPE,
+            vault,
+            secrets=self.clone(record.secrets),
+            internal={"port": record.internal.get("port")},
+        )
+        self.store.put(restored)
+        self.open_origin(restored)
+        return json_response(200, self.clone(restored.body))

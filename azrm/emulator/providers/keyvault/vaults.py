@@ -4,8 +4,8 @@ From azure-rest-api-specs ``specification/keyvault/resource-manager`` and the re
 (``docs/research/identity-access-keyvault.md`` section 6):
 
 - PUT creates (201) or replaces (200) at once; ``properties.tenantId`` and ``properties.sku`` are
-  required; ``vaultUri`` and ``provisioningState`` are filled by the server. ``vaultUri`` keeps
-  Azure's shape ``https://{name}.vault.azure.net/`` (no data plane is served yet).
+  required; ``vaultUri`` and ``provisioningState`` are filled by the server. ``vaultUri`` is the
+  vault's own origin, where its data plane answers (see :mod:`.origins` and :mod:`.dataplane`).
 - Soft delete is always on (``enableSoftDelete: false`` is refused); ``softDeleteRetentionInDays``
   is 7-90, 90 by default; ``enablePurgeProtection`` can only be ``true`` or absent (Azure answers
   400 ``BadRequest`` for ``false``, even on create).
@@ -26,7 +26,9 @@ from ...core.errors import ArmError
 from ...core.router import Router
 from ...core.store import Record
 from ..base import json_response, list_response
+from .dataplane import VaultPlane
 from .deleted import DELETED_TYPE, VAULT_TYPE, DeletedVaults
+from .origins import azure_vault_uri
 
 if TYPE_CHECKING:
     from ...core.wire import Call, Response
@@ -101,6 +103,7 @@ class KeyVaultBackend(DeletedVaults):
         r.add("POST", sub + "/providers/Microsoft.KeyVault/checkNameAvailability", self.check_name)
         self.register_deleted(r)
         self.emu.on_delete(VAULT_TYPE, self.soft_delete)
+        self.emu.planes.append(VaultPlane(self.emu, VAULT_TYPE))
 
     def _id(self, call: Call) -> str:
         return self.resource_id(call, "vaults", call.params["vaultName"])
@@ -174,8 +177,12 @@ class KeyVaultBackend(DeletedVaults):
                 "tags": self.tags(body),
                 "properties": props,
             },
+            # the secrets and the listener's port stay with the vault when its properties are replaced
+            secrets=existing.secrets if existing is not None else {},
+            internal=existing.internal if existing is not None else {},
         )
         self.store.put(record)
+        self.open_origin(record)
         return json_response(200 if existing is not None else 201, self.clone(record.body))
 
     def _properties(self, name: str, given: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
@@ -226,7 +233,7 @@ class KeyVaultBackend(DeletedVaults):
         )
         props["publicNetworkAccess"] = pick("publicNetworkAccess", "Enabled")
         props["networkAcls"] = pick("networkAcls", None)
-        props["vaultUri"] = f"https://{name.lower()}.vault.azure.net/"
+        props["vaultUri"] = old.get("vaultUri") or azure_vault_uri(name)
         props["provisioningState"] = "Succeeded"
         return props
 
