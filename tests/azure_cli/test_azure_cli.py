@@ -84,13 +84,16 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         assert proc.stdout is not None
         line = proc.stdout.readline()
         assert line, f"no JSON line; stderr: {proc.stderr.read() if proc.stderr else ''}"
-        yield json.loads(line)
+        info = json.loads(line)
+        yield info
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout=30)
+            _, log = proc.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+            raise
+    assert info["client_secret"] not in log  # the local Azure's log never holds the secret
 
 
 @pytest.fixture(scope="module")
@@ -185,6 +188,7 @@ def test_keyvault_secret_set_and_show(az: Az, local: dict[str, Any]) -> None:
     az("group", "create", "-n", "rgkv", "-l", "westeurope")
     vault = az("keyvault", "create", "-g", "rgkv", "-n", "kv-cli-1", "-l", "westeurope")
     uri = vault["properties"]["vaultUri"]
+    assert az("keyvault", "show", "-n", "kv-cli-1")["properties"]["vaultUri"] == uri
     if not _is_local(uri):
         pytest.skip(f"Key Vault data plane not merged (vaultUri {uri} is not a local origin)")
     token = az("account", "get-access-token")["accessToken"]
