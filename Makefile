@@ -36,8 +36,11 @@ lint: setup
 	$(BIN)/mypy
 
 # The tests include the gate of real templates (tests/corpus) when ../shared/corpus is beside this
-# checkout (or AZRM_CORPUS names it); without it they print one line saying so.
+# checkout (or AZRM_CORPUS names it); without it they print one line saying so. They also drive the
+# Azure CLI against the local Azure (tests/azure_cli): tools/install-azure-cli.sh puts azure-cli in
+# its own venv, .venv-azure-cli/, once (about a minute; nothing to do after that).
 test: lint
+	PYTHON=$(PYTHON) sh tools/install-azure-cli.sh
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 # The gate alone: every corpus entry deployed two ways, and the table of outcomes.
@@ -64,4 +67,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .venv-azure-cli node_modules .pytest_cache .ruff_cache .mypy_cache

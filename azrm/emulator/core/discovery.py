@@ -3,8 +3,8 @@
 Clients read it before they hold a token: ``az cloud register --endpoint-resource-manager`` (with
 api-version 2022-09-01, one cloud object), azure-cli's ``ARM_CLOUD_METADATA_URL`` (2019-05-01, an
 array of clouds) and msrestazure's ``get_cloud_from_metadata_endpoint`` (2015-01-01, the old flat
-shape). Each answer points at the local Azure: the resource manager is the URL the client called.
-The login endpoint is that URL too until the local Azure has a token service of its own.
+shape). Each answer points at the local Azure: the resource manager is the URL the client called,
+and so is the login endpoint, where the local Entra ID answers on the same listener.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Microsoft.Resources.
 
-Subscriptions, locations, provider registrations, resource groups, the generic resource list, and
-the operation-status URLs of every provider.
+The tenant list, subscriptions, locations, provider registrations, resource groups, the generic
+resource list, and the operation-status URLs of every provider.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from ..core.wire import Call
 
 RG_TYPE = "Microsoft.Resources/resourceGroups"
+#: how ``GET /tenants`` names the local Entra ID's tenant
+TENANT_DISPLAY_NAME = "Local Azure (azrm)"
+TENANT_DOMAIN = "azrmlocal.onmicrosoft.com"
 
 #: api-versions reported per namespace by the provider registration reads, for types the manifest
 #: (``data/api-versions.json``) does not list (cosmetic, but Az reads them).
@@ -40,6 +43,7 @@ class ResourcesProvider(Provider):
 
     def register(self, r: Router) -> None:
         sub = "/subscriptions/{subscriptionId}"
+        r.add("GET", "/tenants", self.list_tenants)
         r.add("GET", "/subscriptions", self.list_subscriptions)
         r.add("GET", sub, self.get_subscription)
         r.add("GET", sub + "/locations", self.list_locations)
@@ -81,6 +85,24 @@ class ResourcesProvider(Provider):
                 "spendingLimit": "Off",
             },
         }
+
+    def list_tenants(self, call: Call) -> Response:
+        """``GET /tenants``: the one tenant of the local Entra ID (``az login`` as a user without ``--tenant``)."""
+        tenant = self.emu.tenant_id
+        return list_response(
+            [
+                {
+                    "id": f"/tenants/{tenant}",
+                    "tenantId": tenant,
+                    "countryCode": "US",
+                    "displayName": TENANT_DISPLAY_NAME,
+                    "domains": [TENANT_DOMAIN],
+                    "tenantCategory": "Home",
+                    "defaultDomain": TENANT_DOMAIN,
+                    "tenantType": "AAD",
+                }
+            ]
+        )
 
     def list_subscriptions(self, call: Call) -> Response:
         return list_response(self._subscription(s) for s in self.emu.subscriptions)
