@@ -202,6 +202,30 @@ class LocalSession(Session):
             return self._emulator
         return self.local.emulator if self.local is not None else None
 
+    def managed_identity_environment(self, resource_id: str) -> dict[str, str]:
+        """Return the variables that make azure-identity's ``ManagedIdentityCredential`` act as ``resource_id``.
+
+        On Azure, code on a VM or in App Service gets its identity's tokens from the platform, which knows
+        the caller. Here the variables name the resource: IMDS's path (``AZURE_POD_IDENTITY_AUTHORITY_HOST``)
+        and App Service's protocol (``IDENTITY_ENDPOINT``, ``IDENTITY_HEADER``). Set them in the program's
+        environment (``os.environ.update(...)``) before it makes its credential. Needs a local Azure this
+        session started (a ``ValidationError`` when attached).
+        """
+        from .emulator.entra.managed import endpoint_key
+
+        emulator = self.emulator
+        if emulator is None or self.local is None or self.local.server is None:
+            raise ValidationError(
+                "session", "attached", "managed identity endpoints are given by a local Azure this session started"
+            )
+        key = endpoint_key(emulator.entra, resource_id)
+        base = self.arm_endpoint.rstrip("/")
+        return {
+            "AZURE_POD_IDENTITY_AUTHORITY_HOST": f"{base}/_imds/{key}",
+            "IDENTITY_ENDPOINT": f"{base}/msi/token",
+            "IDENTITY_HEADER": key,
+        }
+
     def advance(self, seconds: float) -> int:
         """Move the local Azure's manual clock forward; returns how many operations finished."""
         if self.emulator is not None:
