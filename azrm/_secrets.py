@@ -19,8 +19,9 @@ patterns; 1,000 secrets: 2 ms a registration, 9 ms to scrub 11 kB); overlapping 
 Some secrets reach the logs before azrm has seen them: a ``listKeys`` answer is logged by azure-core
 before the keys are handed back, and the local Azure cannot know which SAS tokens are secret. The
 scrubber therefore also masks what has the shape of a secret: SAS signatures (``sig=``, also
-URL-encoded), ``AccountKey=`` in connection strings, ``adminPassword`` values, and base64 ``"value"``
-fields of 40 characters or more (storage keys).
+URL-encoded), ``AccountKey=`` in connection strings, ``adminPassword`` values, base64 ``"value"``
+fields of 40 characters or more (storage keys), access tokens (JWTs, ``Bearer`` credentials: azure-core's
+network trace logs the ``Authorization`` header whole) and the secrets of a token request's form.
 """
 
 from __future__ import annotations
@@ -53,6 +54,10 @@ _SHAPES = (
     # a JSON string value, escapes included (a password with \" in it is masked whole)
     (re.compile(r"(\"adminPassword\"\s*:\s*\")(?:[^\"\\]|\\.)*(\")"), r"\1" + MASK + r"\2"),
     (re.compile(r"(\"value\"\s*:\s*\")[A-Za-z0-9+/]{40,}={0,2}(\")"), r"\1" + MASK + r"\2"),
+    # access tokens: azure-core's network trace logs the Authorization header whole; token answers hold JWTs
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), MASK),
+    (re.compile(r"(\bBearer\s+)(?!\*{8})(?!\w+=\")[A-Za-z0-9._~+/-]{16,}=*", re.IGNORECASE), r"\1" + MASK),
+    (re.compile(r"((?:client_secret|client_assertion|password)=)[^&\"'\s\\]+"), r"\1" + MASK),
 )
 
 

@@ -34,6 +34,7 @@ PASSWORD = 'Kq"7\\x%41-é€ß-canary'  # the VM's admin password
 SECURE_PARAMETER = 'Sp"9\\y%2F-ñ€Ω-canary'  # a template's securestring
 IN_AN_ERROR = 'Er"r\\z%25-ü-canary'  # a secret in an exception's message
 CANARIES = (PASSWORD, SECURE_PARAMETER, IN_AN_ERROR)
+ARM_SCOPE = "https://management.azure.com/.default"
 _UNMASKED_SIG = re.compile(r"\bsig(?:=|%3D)(?!\*{8})[^&\"'\s\\]+", re.IGNORECASE)
 
 
@@ -121,12 +122,17 @@ def test_canaries_stay_out_of_the_library_process(
         results = run_the_scenario(az, unique)
         force_failures()
         shown = reprs(results)
+        # what signing in handles: the application's client secret and the access tokens it got
+        sign_in = (az.emulator.entra.directory.default_secret, az.credential.get_token(ARM_SCOPE).token)
+        shown += "\n" + reprs([az.credential, az.emulator.entra.directory.default])
     logs = formatted(caplog.records)
     assert '\\"adminPassword\\"' in logs or '"adminPassword"' in logs  # the bodies were logged...
     assert "sig=********" in logs and "Traceback" in logs and "Stack (most recent call last)" in logs
     assert leaks(logs) == []  # ...without a secret
+    assert leaks(logs, sign_in) == [] and leaks(shown, sign_in) == []
     assert leaks(shown) == []
     check_state_file(state)
+    assert leaks(file_text(state), sign_in[:1]) == []  # the directory keeps only a salted digest of the secret
 
 
 @pytest.mark.slow
@@ -148,8 +154,10 @@ def test_canaries_stay_out_of_the_local_azure_process(
             monkeypatch.setenv("AZRM_LOCAL_ENDPOINT", line)
             caplog.set_level(logging.DEBUG)
             admin_key = json.loads(line)["admin_key"]
+            client_secret = json.loads(line)["client_secret"]
             with azrm.local(logging_enable=True) as az:
                 results = run_the_scenario(az, unique)
+                token = az.credential.get_token(ARM_SCOPE).token
                 az.set_metric(results[3].id, "Percentage CPU", 12)  # an admin request: the key in a header
                 # the local Azure fails to fetch a link whose SAS is wrong, and says so in its log
                 with pytest.raises(HttpResponseError) as failed:
@@ -166,5 +174,8 @@ def test_canaries_stay_out_of_the_local_azure_process(
     assert "c2VjcmV0LWNhbmFyeS1zaWc" not in server_log
     assert leaks(server_log, (*CANARIES, admin_key)) == []  # neither process shows the admin key
     assert leaks(formatted(caplog.records), (*CANARIES, admin_key)) == []
+    assert leaks(server_log, (client_secret, token)) == []  # nor the client secret, nor a token
+    assert leaks(formatted(caplog.records), (client_secret, token)) == []
+    assert leaks(shown, (client_secret, token)) == []
     assert leaks(shown) == []
     check_state_file(state)

@@ -140,3 +140,22 @@ def test_overlapping_secrets_leave_nothing_between_them() -> None:
     _secrets.register("overlap-abcdefgh12")
     _secrets.register("abcdefgh12-overlap-tail")
     assert _secrets.scrub("zz overlap-abcdefgh12-overlap-tail zz") == "zz ******** zz"
+
+
+@pytest.mark.parametrize(
+    ("text", "hidden", "kept"),
+    [
+        ("'Authorization': 'Bearer eyJhbGciOiJSUzI1NiJ9x.eyJhdWQiOiJodHRwczovL20.c2lnbmF0dXJl'", "eyJ", "Bearer"),
+        ('{"access_token": "eyJ0eXAiOiJKV1QiLCJh.eyJhdWQiOiJodHRwczovL2.sIg-_x"}', "eyJ", "access_token"),
+        ("grant_type=client_credentials&client_secret=s3cr3t%2Fvalue&scope=x", "s3cr3t", "grant_type"),
+        ("Authorization: Bearer opaque-token-0123456789abcdef", "opaque-token", "Authorization"),
+    ],
+)
+def test_token_shapes_are_masked(text: str, hidden: str, kept: str) -> None:
+    cleaned = _secrets.scrub(text)
+    assert hidden not in cleaned and kept in cleaned and _secrets.MASK in cleaned
+
+
+def test_a_challenge_header_is_not_taken_for_a_token() -> None:
+    header = 'Bearer authorization_uri="https://127.0.0.1:1/t", error="invalid_token"'
+    assert _secrets.scrub(header) == header
