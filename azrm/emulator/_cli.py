@@ -4,10 +4,12 @@ It prints exactly one JSON line on stdout once everything listens::
 
     {"arm_endpoint": "https://127.0.0.1:PORT", "subscription_id": "...", "tenant_id": "...",
      "ca_bundle": "/tmp/.../ca.pem", "blob_port": N, "queue_port": N, "table_port": N,
-     "admin_key": "..."}
+     "admin_key": "...", "client_id": "...", "client_secret": "..."}
 
 ``admin_key`` goes in the ``x-azrm-admin-key`` header of admin requests (``/_azrm/*`` other than
-health and info); ``AZRM_LOCAL_ENDPOINT`` set to this line lets ``azrm.local()`` attach and use it.
+health and info); ``client_id`` and ``client_secret`` are the default service principal's, which signs in
+at the local Entra ID (the ARM URL is its authority); ``AZRM_LOCAL_ENDPOINT`` set to this line lets
+``azrm.local()`` attach and use it. ``/_azrm/info`` publishes neither the admin key nor the client secret.
 
 and serves until SIGINT or SIGTERM, then stops Azurite and exits 0. Logs go to stderr. If a request
 still holds the local Azure ten seconds after the signal, or a second signal comes, it exits 1 at
