@@ -32,6 +32,7 @@ _EXPORTS = {
     "Credential": "credential",
     "get_credential": "credential",
     "remembered_password": "credential",
+    "KeyVaultSecret": "operations.keyvault",
     "CLOUDS": "session",
     "Cloud": "session",
     "LocalSession": "session",
@@ -144,6 +145,7 @@ __all__ = [
     "ImageRegistryCredential",
     "InboundNatPoolConfig",
     "IpConfig",
+    "KeyVaultSecret",
     "LoadBalancingRuleConfig",
     "LocalSession",
     "LoggingReporter",
@@ -288,6 +290,7 @@ if TYPE_CHECKING:
         ValidationError,
     )
     from .operations.containerinstance import ContainerCommandError
+    from .operations.keyvault import KeyVaultSecret
     from .plan import PlanReport, PlanSession, plan_session
     from .plan_apply import PlanApplyError
     from .progress import LoggingReporter, NotebookReporter, Reporter, SilentReporter, TerminalReporter

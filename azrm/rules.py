@@ -19,6 +19,7 @@ __all__ = [
     "cidr_problem",
     "computer_name_problem",
     "key_vault_name_problem",
+    "key_vault_secret_name_problem",
     "network_name_problem",
     "password_problem",
     "private_ip_problem",
@@ -117,6 +118,16 @@ def key_vault_name_problem(name: str) -> str | None:
             "a key vault name has 3 to 24 letters, digits and hyphens, begins with a letter, ends with a letter "
             "or digit and has no consecutive hyphens"
         )
+    return None
+
+
+_KEY_VAULT_SECRET_NAME = re.compile(r"^[a-zA-Z0-9-]{1,127}$")
+
+
+def key_vault_secret_name_problem(name: str) -> str | None:
+    """Check a Key Vault secret name: 1-127 letters, digits and hyphens (Key Vault's rule for object names)."""
+    if not _KEY_VAULT_SECRET_NAME.match(name):
+        return "a secret name has 1 to 127 letters, digits and hyphens"
     return None
 
 

@@ -5,12 +5,15 @@
     python examples/seed_iaas_dsc.py --azure              # against Azure (azrm.connect())
     python examples/seed_iaas_dsc.py --faults rate=0.3,lro=0.1 --state seed.db   # may fail, typed...
     python examples/seed_iaas_dsc.py --state seed.db      # ...and the re-run resumes where it stopped
+    python examples/seed_iaas_dsc.py --password-from-key-vault   # the admin password kept in a key vault
 
 Each PowerShell line of the original is quoted above the azrm line that replaces it. The VM's admin
 password comes from AZRM_ADMIN_PASSWORD, else from an earlier run, else is generated and kept for the
 next run (azrm.remembered_password: ~/.config/azrm/passwords.json, 0600); it is never printed. So a
 run that failed (a transient fault of Azure's that outlasted the retries) is simply run again: it
-resumes where it stopped.
+resumes where it stopped. With --password-from-key-vault the script makes a key vault in the group
+(its creator gets an access policy), stores a generated password there as the secret
+vm-admin-password (once: a re-run finds it) and takes the VM's admin password from that secret.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import logging
+import secrets
+import string
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,6 +38,43 @@ log = logging.getLogger("seed")
 def admin_password(az: Any) -> str:
     """AZRM_ADMIN_PASSWORD, else the password an earlier run of this script kept, else a new one kept for the next."""
     return azrm.remembered_password(f"{az.subscription_id}/{RG_NAME}")
+
+
+VAULT_SECRET = "vm-admin-password"
+
+
+def key_vault_name(az: Any) -> str:
+    """The demo's key vault: a name unique to the subscription and group, the same on every run."""
+    return stable_name(az, "knkv")
+
+
+def generate_password() -> str:
+    """A new admin password Azure accepts for Windows (24 characters of all four kinds)."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(20)) + secrets.choice("!#%+-") + "a1A"
+
+
+def password_from_key_vault(az: Any, *, location: str) -> str:
+    """Keep the VM's admin password in a key vault of the group and return it from there (never printed).
+
+    The vault is made (or found) with an access policy for the signed-in principal; the secret is set
+    once with a generated password, and a re-run reads the same secret.
+    """
+    vault_name = key_vault_name(az)
+    # New-AzResourceGroup -Name $RGname -Location $Location; New-AzKeyVault -VaultName $vault -ResourceGroupName $RGname
+    az.new_resource_group(RG_NAME, location)
+    az.new_key_vault(RG_NAME, vault_name, location)
+    try:
+        # Get-AzKeyVaultSecret -VaultName $vault -Name vm-admin-password
+        secret = az.get_key_vault_secret(vault_name, VAULT_SECRET)
+    except azrm.AzureOperationError as err:
+        if err.arm_code != "SecretNotFound":
+            raise
+        # Set-AzKeyVaultSecret -VaultName $vault -Name vm-admin-password -SecretValue $password
+        secret = az.set_key_vault_secret(vault_name, VAULT_SECRET, generate_password(), content_type="password")
+    print(f"VM admin password: from key vault {vault_name}, secret {secret.name} (version {secret.version})")
+    # (Get-AzKeyVaultSecret -VaultName $vault -Name vm-admin-password -AsPlainText)
+    return secret.get_secret_value()
 
 
 def stable_name(az: Any, prefix: str) -> str:
@@ -129,6 +171,11 @@ def main() -> int:
     parser.add_argument("--state", help="local Azure: keep its state in this file, so that a re-run finds it")
     parser.add_argument("--remove", action="store_true", help="remove the resource group at the end")
     parser.add_argument(
+        "--password-from-key-vault",
+        action="store_true",
+        help="keep the VM's admin password in a key vault of the group and take it from there",
+    )
+    parser.add_argument(
         "--debug", action="store_true", help="log everything at DEBUG, HTTP bodies included (secrets stay masked)"
     )
     args = parser.parse_args()
@@ -146,7 +193,11 @@ def main() -> int:
         # $StorageName = "Knstor5050"; $StorageType = "Standard_LRS"
         storage_name = args.storage_account or (stable_name(az, "knstor") if args.azure else "knstor5050")
         try:
-            provision(az, location=args.location, storage_name=storage_name, password=admin_password(az))
+            if args.password_from_key_vault:
+                password = password_from_key_vault(az, location=args.location)
+            else:
+                password = admin_password(az)
+            provision(az, location=args.location, storage_name=storage_name, password=password)
         except azrm.AzrmError as err:  # what failed, what exists, and what to do: no traceback needed
             print(f"\n{type(err).__name__}: {err}", file=sys.stderr)
             return 1
@@ -167,6 +218,8 @@ def main() -> int:
                 print(f"     {line}")
         if args.remove:
             az.remove_resource_group(rg_name)
+            if args.password_from_key_vault:  # the deleted vault would hold its name: purge it
+                az.remove_key_vault(None, key_vault_name(az), in_removed_state=True, location=args.location)
     return 0
 
 

@@ -13,11 +13,15 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._session_base import SessionBase
-from ..builders._base import check, tag_body
-from ..rules import key_vault_name_problem, resource_group_name_problem
+from pydantic import SecretStr
 
-__all__ = ["KEYVAULT_API_VERSION", "KeyVaultOperations", "access_policy", "vault_body"]
+from .. import _secrets
+from .._session_base import SessionBase, with_retry_policy
+from ..builders._base import check, tag_body
+from ..credential import Credential
+from ..rules import key_vault_name_problem, key_vault_secret_name_problem, resource_group_name_problem
+
+__all__ = ["KEYVAULT_API_VERSION", "KeyVaultOperations", "KeyVaultSecret", "access_policy", "vault_body"]
 
 #: the api-version of Microsoft.KeyVault these operations use
 KEYVAULT_API_VERSION = "2023-07-01"
@@ -74,6 +78,74 @@ PERMISSIONS = {
 def _check_name(name: str) -> None:
     problem = key_vault_name_problem(name)
     check(problem is None, "name", name, problem or "")
+
+
+def _check_secret_name(name: str) -> None:
+    problem = key_vault_secret_name_problem(name)
+    check(problem is None, "name", name, problem or "")
+
+
+class KeyVaultSecret:
+    """A secret read from a key vault (``Get-AzKeyVaultSecret``): its value never shows.
+
+    ``repr``/``str`` print ``********`` for the value; read it with :meth:`get_secret_value` (as
+    ``Get-AzKeyVaultSecret -AsPlainText`` does), or turn it into the :class:`~azrm.Credential` a VM's
+    operating system takes with :meth:`to_credential`. The other attributes are the secret's
+    properties: ``vault_name``, ``name``, ``version``, ``id``, ``content_type``, ``tags``,
+    ``enabled``, ``created_on``, ``updated_on``.
+
+    >>> secret = az.get_key_vault_secret("kv-app-1", "vm-admin")
+    >>> secret
+    KeyVaultSecret(vault_name='kv-app-1', name='vm-admin', version='...', value='********')
+    """
+
+    __slots__ = (
+        "content_type",
+        "created_on",
+        "enabled",
+        "id",
+        "name",
+        "tags",
+        "updated_on",
+        "value",
+        "vault_name",
+        "version",
+    )
+
+    def __init__(self, vault_name: str, secret: Any) -> None:
+        props = secret.properties
+        self.vault_name = vault_name
+        self.name: str = secret.name
+        self.id: str | None = secret.id
+        self.version: str | None = props.version
+        self.content_type: str | None = props.content_type
+        self.tags: dict[str, str] = dict(props.tags or {})
+        self.enabled: bool | None = props.enabled
+        self.created_on = props.created_on
+        self.updated_on = props.updated_on
+        value = secret.value
+        if value is not None:
+            _secrets.register(value)
+        #: the value as a pydantic ``SecretStr`` (``None`` for a secret read without its value)
+        self.value: SecretStr | None = None if value is None else SecretStr(value)
+
+    def get_secret_value(self) -> str:
+        """Return the secret's value in plain text (``Get-AzKeyVaultSecret -AsPlainText``)."""
+        return "" if self.value is None else self.value.get_secret_value()
+
+    def to_credential(self, user_name: str) -> Credential:
+        """Return a :class:`~azrm.Credential` of ``user_name`` whose password is this secret's value."""
+        check(self.value is not None, "secret", self.name, "a secret with a value")
+        assert self.value is not None
+        return Credential(user_name, self.value)
+
+    def __repr__(self) -> str:
+        return (
+            f"KeyVaultSecret(vault_name={self.vault_name!r}, name={self.name!r}, version={self.version!r}, "
+            f"value={_secrets.MASK!r})"
+        )
+
+    __str__ = __repr__
 
 
 def _check_group(resource_group_name: str) -> None:
@@ -340,6 +412,7 @@ class KeyVaultOperations(SessionBase):
         ``in_removed_state=True`` purges it for good (refused when purge protection is on). Deleting
         a vault that is already gone succeeds.
         """
+        self._forget("", name, "vault-uri")  # a vault made again may answer at another URI (the local Azure's ports)
         if in_removed_state:
             _check_name(name)
             region = self._location(location)
@@ -434,3 +507,151 @@ class KeyVaultOperations(SessionBase):
             lambda: self._send("PUT", f"{rid}/accessPolicies/replace", body),
         )
         return GenericResource(self._send("GET", rid).json())
+
+    # -- secrets (the data plane) -------------------------------------------------------------
+    def _vault_uri(self, vault_name: str) -> str:
+        """Return the ``vaultUri`` of the vault ``vault_name`` of the subscription (read once, then remembered)."""
+        known = self._recall("vault-uri", "", vault_name.lower())
+        if known is not None:
+            return str(known)
+        check(
+            key_vault_name_problem(vault_name) is None,
+            "vault_name",
+            vault_name,
+            key_vault_name_problem(vault_name) or "",
+        )
+        from azure.core.exceptions import ResourceNotFoundError
+
+        found = [
+            v
+            for v in self._list(f"/subscriptions/{self.subscription_id}/providers/{VAULT_TYPE}")
+            if str(v.name).lower() == vault_name.lower()
+        ]
+        if not found:
+            raise ResourceNotFoundError(
+                f"The Resource '{VAULT_TYPE}/{vault_name}' was not found in subscription {self.subscription_id}."
+            )
+        return str(self._remember("vault-uri", "", vault_name.lower(), found[0].properties["vaultUri"]))
+
+    def _secret_client(self, vault_name: str) -> Any:
+        """Return azure-keyvault-secrets' ``SecretClient`` on a vault, with this session's credential and transport.
+
+        Against the local Azure the challenge's resource is not checked (``verify_challenge_resource=False``,
+        as the Azure CLI does: a local vault's origin is not under ``vault.azure.net``); against Azure
+        the SDK's default check stays.
+        """
+        uri = self._vault_uri(vault_name)
+        key = ("secret-client", "", uri)
+        client = self._clients.get(repr(key))
+        if client is not None:
+            return client
+        from azure.keyvault.secrets import SecretClient
+
+        options = {
+            k: v
+            for k, v in self.client_options.items()
+            if k not in ("authentication_policy", "base_url", "credential_scopes")
+        }
+        if self.cloud_name == "local":
+            options["verify_challenge_resource"] = False
+        client = SecretClient(uri, self.credential, **with_retry_policy(options))
+        with self._clients_lock:
+            self._clients[repr(key)] = client
+        return client
+
+    def set_key_vault_secret(
+        self,
+        vault_name: str,
+        name: str,
+        secret_value: str | SecretStr,
+        *,
+        content_type: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        disabled: bool = False,
+        expires: Any = None,
+        not_before: Any = None,
+    ) -> KeyVaultSecret:
+        """Set a secret: a new version of it (``Set-AzKeyVaultSecret -VaultName -Name -SecretValue``).
+
+        The vault's URI comes from the control plane; the call goes through azure-keyvault-secrets'
+        ``SecretClient`` with the session's credential. Returns the new version, its value masked.
+
+        :raises ValidationError: for a vault or secret name Azure would refuse (no request is made).
+
+        >>> az.set_key_vault_secret("kv-app-1", "vm-admin", password, content_type="password")
+        """
+        _check_secret_name(name)
+        check(isinstance(secret_value, (str, SecretStr)), "secret_value", "(hidden)", "a string", secret=True)
+        value = secret_value.get_secret_value() if isinstance(secret_value, SecretStr) else secret_value
+        _secrets.register(value)
+        client = self._secret_client(vault_name)
+        secret = self._run(
+            f"Setting secret {name} in key vault {vault_name}",
+            lambda: client.set_secret(
+                name,
+                value,
+                content_type=content_type,
+                tags=dict(tags) if tags is not None else None,
+                enabled=not disabled,
+                expires_on=expires,
+                not_before=not_before,
+            ),
+        )
+        return KeyVaultSecret(vault_name, secret)
+
+    def get_key_vault_secret(self, vault_name: str, name: str, *, version: str | None = None) -> KeyVaultSecret:
+        """Get a secret, the latest version or ``version`` (``Get-AzKeyVaultSecret -VaultName -Name [-Version]``).
+
+        The value is masked in the result's ``repr``; ``.get_secret_value()`` reads it (``-AsPlainText``).
+
+        :raises ValidationError: for a vault or secret name Azure would refuse (no request is made).
+        :raises azure.core.exceptions.ResourceNotFoundError: no such secret or version (``SecretNotFound``).
+
+        >>> az.get_key_vault_secret("kv-app-1", "vm-admin").get_secret_value()
+        """
+        _check_secret_name(name)
+        if version is not None:
+            check(
+                len(version) == 32 and all(c in "0123456789abcdefABCDEF" for c in version),
+                "version",
+                version,
+                "a secret version is 32 hexadecimal digits",
+            )
+        client = self._secret_client(vault_name)
+        return KeyVaultSecret(vault_name, client.get_secret(name, version))
+
+    def get_key_vault_credential(
+        self, user_name: str, vault_name: str, secret_name: str, *, version: str | None = None
+    ) -> Credential:
+        """Return a :class:`~azrm.Credential` of ``user_name`` whose password is a vault's secret.
+
+        What ``New-Object PSCredential($user, (Get-AzKeyVaultSecret -VaultName -Name).SecretValue)``
+        gives: use it wherever a credential or password is taken (``set_operating_system(credential=...)``).
+
+        >>> cred = az.get_key_vault_credential("knadmin", "kv-app-1", "vm-admin")
+        """
+        return self.get_key_vault_secret(vault_name, secret_name, version=version).to_credential(user_name)
+
+    def remove_key_vault_secret(self, vault_name: str, name: str, *, purge: bool = False) -> None:
+        """Delete a secret, all its versions (``Remove-AzKeyVaultSecret [-InRemovedState]``).
+
+        A deleted secret is kept (soft delete) and holds its name until purged; ``purge=True`` deletes
+        it and then purges it for good. A secret already deleted is purged with ``purge=True``.
+
+        :raises ValidationError: for a vault or secret name Azure would refuse (no request is made).
+        """
+        _check_secret_name(name)
+        from azure.core.exceptions import ResourceNotFoundError
+
+        client = self._secret_client(vault_name)
+
+        def delete() -> None:
+            try:
+                client.begin_delete_secret(name).result()
+            except ResourceNotFoundError:
+                if not purge:
+                    raise
+            if purge:
+                client.purge_deleted_secret(name)
+
+        self._run(f"Removing secret {name} from key vault {vault_name}", delete)

@@ -8,7 +8,7 @@ import pytest
 
 import azrm
 from azrm.operations.keyvault import access_policy, vault_body
-from azrm.rules import key_vault_name_problem
+from azrm.rules import key_vault_name_problem, key_vault_secret_name_problem
 
 
 @pytest.mark.parametrize(
@@ -77,3 +77,75 @@ def test_access_policy() -> None:
         with pytest.raises(azrm.ValidationError) as info:
             access_policy("tid", "oid", permissions_to_secrets=bad)
         assert info.value.field == "permissions_to_secrets"
+
+
+@pytest.mark.parametrize(
+    ("name", "ok"),
+    [
+        ("a", True),
+        ("db-pass", True),
+        ("A1-" * 42 + "a", True),  # 127 characters
+        ("a" * 128, False),
+        ("", False),
+        ("db_pass", False),
+        ("db.pass", False),
+        ("db pass", False),
+        ("pässword", False),
+    ],
+)
+def test_key_vault_secret_names(name: str, ok: bool) -> None:
+    assert (key_vault_secret_name_problem(name) is None) is ok
+
+
+class _NoRequests:
+    """A credential that fails the test if a request is ever signed."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        raise AssertionError("no request should be made")
+
+
+def _offline_session() -> Any:
+    from azrm.progress import SilentReporter
+
+    return azrm.Session(
+        credential=_NoRequests(),
+        subscription_id="00000000-0000-0000-0000-000000000000",
+        arm_endpoint="https://management.azure.com",
+        credential_scopes=["https://management.azure.com/.default"],
+        reporter=SilentReporter(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda az: az.set_key_vault_secret("kv-app-1", "db_pass", "S3cret!value"), "name"),
+        (lambda az: az.set_key_vault_secret("kv-app-1", "a" * 128, "S3cret!value"), "name"),
+        (lambda az: az.set_key_vault_secret("kv_app", "db-pass", "S3cret!value"), "vault_name"),
+        (lambda az: az.set_key_vault_secret("kv-app-1", "db-pass", 1234), "secret_value"),
+        (lambda az: az.get_key_vault_secret("kv-app-1", "db pass"), "name"),
+        (lambda az: az.get_key_vault_secret("kv-app-1", "db-pass", version="latest"), "version"),
+        (lambda az: az.get_key_vault_secret("-kv", "db-pass"), "vault_name"),
+        (lambda az: az.remove_key_vault_secret("kv-app-1", "db.pass"), "name"),
+        (lambda az: az.get_key_vault_credential("knadmin", "kv-app-1", "db_pass"), "name"),
+    ],
+)
+def test_secret_operations_check_names_first(call: Any, field: str) -> None:
+    with pytest.raises(azrm.ValidationError) as info:
+        call(_offline_session())
+    assert info.value.field == field
+    assert "S3cret!value" not in str(info.value) and "1234" not in str(info.value)
+
+
+def test_key_vault_secret_masks_its_value() -> None:
+    from types import SimpleNamespace
+
+    props = SimpleNamespace(
+        version="0" * 32, content_type="password", tags=None, enabled=True, created_on=None, updated_on=None
+    )
+    secret = azrm.KeyVaultSecret("kv-app-1", SimpleNamespace(name="s", id="id", value="Hush!hush-42", properties=props))
+    assert "Hush!hush-42" not in repr(secret) and "Hush!hush-42" not in str(secret) and "********" in repr(secret)
+    assert "Hush!hush-42" not in repr(secret.value)
+    assert secret.get_secret_value() == "Hush!hush-42"
+    credential = secret.to_credential("knadmin")
+    assert credential.password.get_secret_value() == "Hush!hush-42" and "Hush!hush-42" not in repr(credential)
