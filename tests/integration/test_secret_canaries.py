@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = 'Kq"7\\x%41-é€ß-canary'  # the VM's admin password
 SECURE_PARAMETER = 'Sp"9\\y%2F-ñ€Ω-canary'  # a template's securestring
 IN_AN_ERROR = 'Er"r\\z%25-ü-canary'  # a secret in an exception's message
-CANARIES = (PASSWORD, SECURE_PARAMETER, IN_AN_ERROR)
+VAULT_SECRET = 'Kv"3\\w%3D-ø€ł-canary'  # a key vault secret, set and read through the data plane
+CANARIES = (PASSWORD, SECURE_PARAMETER, IN_AN_ERROR, VAULT_SECRET)
 ARM_SCOPE = "https://management.azure.com/.default"
 _UNMASKED_SIG = re.compile(r"\bsig(?:=|%3D)(?!\*{8})[^&\"'\s\\]+", re.IGNORECASE)
 
@@ -73,7 +74,13 @@ def run_the_scenario(az: Any, unique: Callable[[str], str]) -> list[Any]:
                                                    "master.json", storageName=unique("data")).result()  # fmt: skip
     nested = az.get_resource_group_deployment(rg.name, "linkedNetwork")
     history = az.get_resource_group_deployment(rg.name)
-    return [rg, vnet, nic, vm, config, config.os_profile, secure, linked, nested, begun, *history, az]
+    vault = az.new_key_vault(rg.name, unique("kv")[:24], LOCATION)
+    stored = az.set_key_vault_secret(vault.name, "canary", VAULT_SECRET)
+    read = az.get_key_vault_secret(vault.name, "canary")
+    assert read.get_secret_value() == VAULT_SECRET
+    credential = az.get_key_vault_credential("knadmin", vault.name, "canary")
+    return [rg, vnet, nic, vm, config, config.os_profile, secure, linked, nested, begun, *history, vault, stored, read,
+            credential, az]  # fmt: skip
 
 
 def force_failures() -> None:
@@ -109,7 +116,7 @@ def check_state_file(state: Path) -> None:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     text = "\n".join(file_text(p) for p in state.parent.glob(state.name + "*") if p.is_file())
     assert "adminUsername" in text or "knadmin" in text  # the records are there...
-    assert leaks(text, (PASSWORD, SECURE_PARAMETER)) == []  # ...their secrets sealed
+    assert leaks(text, (PASSWORD, SECURE_PARAMETER, VAULT_SECRET)) == []  # ...their secrets sealed
 
 
 def test_canaries_stay_out_of_the_library_process(
