@@ -25,7 +25,7 @@ _AUTH = "providers/Microsoft.Authorization"
 
 
 class AccessOperations(SessionBase):
-    """Role definitions and role assignments (Microsoft.Authorization); stored, not yet enforced locally."""
+    """Role definitions and role assignments (Microsoft.Authorization), enforced by the local Azure with ``--rbac``."""
 
     # -- plumbing ------------------------------------------------------------------------------------
     def _authz(self, method: str, path: str, body: Any = None, query: str = "") -> Any:

@@ -15,8 +15,8 @@ errors seen from ARM:
 
 ARM reads the secret as itself, not as the caller: the vault's access policies and role
 assignments do not matter, only ``enabledForTemplateDeployment``. The caller's
-``Microsoft.KeyVault/vaults/deploy/action`` is not checked (the local Azure does not enforce ARM's
-RBAC). The value never shows: the deployment echoes the reference, and a secure parameter's value
+``Microsoft.KeyVault/vaults/deploy/action`` is not checked, even with ``--rbac``. The value never shows:
+the deployment echoes the reference, and a secure parameter's value
 is kept out of logs.
 """
 
