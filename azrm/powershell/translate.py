@@ -1,0 +1,641 @@
+"""Turn a PowerShell script that uses AzureRM/Az cmdlets into an azrm Python script.
+
+The script is normalised (:mod:`azrm.powershell.normalize`), parsed with tree-sitter's PowerShell
+grammar, and walked statement by statement. A statement the converter cannot turn into Python
+faithfully stays in the output as comments under a ``# TODO(azrm): <reason>`` line, and is counted
+in the report: the output never runs something that silently differs from the script.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import PurePath, PureWindowsPath
+from typing import TYPE_CHECKING
+
+from azrm.powershell._commands import (
+    _CONTEXT_CMDLETS,
+    _SESSION_CMDLETS,
+    CommandTranslator,
+    _block_statements,
+    read_arguments,
+)
+from azrm.powershell._expressions import Unconvertible, _literal, text_of, unwrap
+from azrm.powershell._names import NameScope
+from azrm.powershell.normalize import Fixup, normalize
+from azrm.powershell.table import CmdletTable, load_table
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+__all__ = ["Conversion", "ConversionReport", "Untranslated", "translate"]
+
+_DROPPED_COMMANDS = {
+    "write-verbose": "Write-Verbose (PowerShell prints it only with -Verbose)",
+    "write-debug": "Write-Debug",
+    "write-information": "Write-Information",
+    "import-module": "Import-Module (the Python script imports azrm)",
+    "enable-azurermalias": "Enable-AzureRmAlias (azrm takes both names)",
+    "set-strictmode": "Set-StrictMode",
+    "clear-host": "Clear-Host",
+}
+_DROPPED_VARIABLES = {"erroractionpreference", "verbosepreference", "progresspreference", "warningpreference"}
+
+
+@dataclass(frozen=True)
+class Untranslated:
+    """A statement left as a TODO: its lines (1-based, inclusive) and why."""
+
+    line: int
+    end_line: int
+    reason: str
+
+
+@dataclass
+class ConversionReport:
+    """What the converter did: lines of code converted and not, fix-ups, notes and the script's inputs."""
+
+    code_lines: int = 0
+    untranslated: list[Untranslated] = field(default_factory=list)
+    fixups: list[Fixup] = field(default_factory=list)
+    notes: list[tuple[int, str]] = field(default_factory=list)
+    inputs: list[tuple[str, str]] = field(default_factory=list)
+    todo_lines: int = 0
+
+    @property
+    def converted_lines(self) -> int:
+        """Lines of code (not blank, not only a comment) that were converted."""
+        return self.code_lines - self.todo_lines
+
+    def summary(self, name: str = "the script") -> str:
+        """Return the report as text: counts, then each line not converted, fix-up and note."""
+        lines = [
+            f"{name}: {self.converted_lines} of {self.code_lines} lines of code converted, "
+            f"{self.todo_lines} left as TODO(azrm)"
+        ]
+        lines += [f"  line {u.line}: not converted: {u.reason}" for u in self.untranslated]
+        lines += [
+            f"  line {f.line}: fixed: {f.message}" + (f" ({f.count}x)" if f.count > 1 else "") for f in self.fixups
+        ]
+        lines += [f"  line {line}: {message}" for line, message in self.notes]
+        lines += [f"  input: {env}: {what}" for env, what in self.inputs]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """The Python script and the report of a conversion."""
+
+    python: str
+    report: ConversionReport
+
+
+class Translator(CommandTranslator):
+    """Walk one parsed script and build the Python script (use :func:`translate`)."""
+
+    def __init__(self, source: str, table: CmdletTable, report: ConversionReport, name: str) -> None:
+        self.source = source
+        self.table = table
+        self.report = report
+        self.script_name = name
+        self.scope = NameScope()
+        self.kinds: dict[str, str] = {}
+        self.imports: set[str] = set()
+        self.uses: set[str] = set()
+        self.item_names: list[str] = []
+        self.splat_targets: dict[str, str] = {}
+        self.splat_flags: dict[str, bool] = {}
+        self.published_archives: list[str] = []
+        self.secret_variables: set[str] = set()
+        self.argument_variables: set[str] = set()
+        self.assigned: set[str] = set()
+        self.undefined_reported: set[str] = set()
+        self._line = 1
+
+    # -- names and notes ------------------------------------------------------------------------
+
+    def var_name(self, variable: str) -> str:
+        """Return the Python name of ``$variable``; report one that the script never assigns."""
+        key = variable.lower()
+        if key not in self.assigned and key not in self.undefined_reported:
+            self.undefined_reported.add(key)
+            self.note(f"${variable} is never assigned in the script (PowerShell reads it as $null)")
+        return self.scope.name(variable)
+
+    def note(self, message: str) -> None:
+        """Add a note about the statement being converted to the report."""
+        self.report.notes.append((self._line, message))
+
+    # -- the pass before converting -------------------------------------------------------------
+
+    def prescan(self, root: Node) -> None:
+        """Find what the conversion needs to know ahead: assigned variables, splats, secrets."""
+        modified: set[str] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            stack.extend(node.named_children)
+            if node.type == "assignment_expression":
+                target = unwrap(node.named_children[0])
+                if target.type == "variable":
+                    self.assigned.add(_variable_key(target))
+                else:
+                    base = _base_variable(target)
+                    if base:
+                        modified.add(base)
+            elif node.type in ("foreach_statement",):
+                variable = next((c for c in node.named_children if c.type == "variable"), None)
+                if variable is not None:
+                    self.assigned.add(_variable_key(variable))
+            elif node.type == "command":
+                self._prescan_command(node)
+        for name in modified:
+            self.splat_targets.pop(name, None)
+
+    def _prescan_command(self, node: Node) -> None:
+        name = self.command_name(node)
+        args = read_arguments(node)
+        cmdlet = self.table.find(name)
+        for splat in args.splats:
+            key = splat.lower()
+            target = cmdlet.name if cmdlet else ""
+            if key in self.splat_targets and self.splat_targets[key] != target:
+                target = ""
+            self.splat_targets[key] = target
+        if name.lower() == "convertto-securestring":
+            value = args.named.get("String") or (args.positional[0] if args.positional else None)
+            if value is not None and not isinstance(value, bool) and unwrap(value).type == "variable":
+                self.secret_variables.add(_variable_key(unwrap(value)))
+        if cmdlet is not None:
+            for argument in [*args.named.values(), *args.positional]:
+                if not isinstance(argument, bool) and unwrap(argument).type == "variable":
+                    self.argument_variables.add(_variable_key(unwrap(argument)))
+
+    # -- blocks and statements ------------------------------------------------------------------
+
+    def block(self, nodes: list[Node]) -> list[str]:
+        """Return the Python lines of a sequence of statements and comments (blank lines kept)."""
+        lines: list[str] = []
+        previous_end: int | None = None
+        for node in nodes:
+            if previous_end is not None and node.start_point[0] - previous_end > 1 and lines and lines[-1] != "":
+                lines.append("")
+            previous_end = node.end_point[0]
+            if node.type == "comment":
+                lines.extend(_comment_lines(text_of(node)))
+                continue
+            self._line = node.start_point[0] + 1
+            try:
+                lines.extend(self.statement(node))
+            except Unconvertible as problem:
+                lines.extend(self._todo(node, problem.reason))
+        return lines
+
+    def _todo(self, node: Node, reason: str) -> list[str]:
+        first, last = node.start_point[0] + 1, node.end_point[0] + 1
+        if node.end_point[1] == 0 and last > first:
+            last -= 1
+        self.report.untranslated.append(Untranslated(first, last, reason))
+        original = self.source.splitlines()[first - 1 : last]
+        return [f"# TODO(azrm): {reason}"] + [f"# {line}".rstrip() for line in original]
+
+    def statement(self, node: Node) -> list[str]:
+        """Return the Python lines of one statement (raises :class:`Unconvertible`)."""
+        node = unwrap(node)
+        handler = getattr(self, "_s_" + node.type, None)
+        if handler is not None:
+            result: list[str] = handler(node)
+            return result
+        if node.type in ("pipeline", "pipeline_chain", "command"):
+            return self._command_statement(node)
+        value = self.expr(node)
+        return [f"print({value})"]
+
+    def _body(self, node: Node) -> list[str]:
+        statements = [c for c in _flatten_block(node)]
+        lines = self.block(statements)
+        return [
+            "    " + line if line else "" for line in (lines if any(_is_code(x) for x in lines) else [*lines, "pass"])
+        ]
+
+    def _s_if_statement(self, node: Node) -> list[str]:
+        lines: list[str] = []
+        keyword = "if"
+        parts = [
+            node,
+            *[c for c in node.named_children if c.type in ("elseif_clauses", "elseif_clause", "else_clause")],
+        ]
+        clauses: list[Node] = []
+        for part in parts:
+            if part.type == "elseif_clauses":
+                clauses.extend(c for c in part.named_children if c.type == "elseif_clause")
+            else:
+                clauses.append(part)
+        for clause in clauses:
+            block = next(c for c in clause.named_children if c.type == "statement_block")
+            if clause.type == "else_clause":
+                lines += ["else:", *self._body(block)]
+                continue
+            condition = next(c for c in clause.named_children if c.type not in ("statement_block", "comment"))
+            lines += [f"{keyword} {self.value(condition)}:", *self._body(block)]
+            keyword = "elif"
+        return lines
+
+    def _s_foreach_statement(self, node: Node) -> list[str]:
+        children = [c for c in node.named_children if c.type != "comment"]
+        variable, collection, block = children[0], children[1], children[-1]
+        if collection.type == "command_name":
+            bounds = self._range_bounds(text_of(collection).strip())
+            if bounds is None:
+                raise Unconvertible(f"foreach over {text_of(collection)!r}")
+            iterable = self.range_of(*bounds)
+        else:
+            iterable = self.value(collection)
+        name = self.var_name(text_of(variable)[1:])
+        return [f"for {name} in {iterable}:", *self._body(block)]
+
+    def _s_while_statement(self, node: Node) -> list[str]:
+        children = [c for c in node.named_children if c.type != "comment"]
+        condition, block = children[0], children[-1]
+        return [f"while {self.value(condition)}:", *self._body(block)]
+
+    def _s_function_statement(self, node: Node) -> list[str]:
+        raise Unconvertible("a function definition (write it as a Python function)")
+
+    def _s_empty_statement(self, node: Node) -> list[str]:
+        return []
+
+    def _s_assignment_expression(self, node: Node) -> list[str]:
+        target_node = unwrap(node.named_children[0])
+        operator = text_of(next(c for c in node.named_children if c.type == "assignement_operator")).strip()
+        value_node = node.named_children[-1]
+        if target_node.type == "variable":
+            key = _variable_key(target_node)
+            if key in _DROPPED_VARIABLES:
+                self.note(f"${key} = ... dropped: azrm raises a typed error where a cmdlet would stop")
+                return []
+            special = self._special_assignment(target_node, key, value_node) if operator == "=" else None
+            if special is not None:
+                return special
+            target = self.var_name(text_of(target_node)[1:].strip("{}"))
+        else:
+            target = self.expr(target_node)
+            key = ""
+        loop = self._collecting_loop(value_node, target) if operator == "=" else None
+        if loop is not None:
+            self.kinds[key] = "list"
+            return loop
+        value = self.value(value_node)
+        if operator == "+=" and self.kinds.get(key) == "list":
+            if self.kind_of(value_node) == "list":
+                return [f"{target}.extend({value})"]
+            return [f"{target}.append({value})"]
+        if operator not in ("=", "+=", "-=", "*=", "/="):
+            raise Unconvertible(f"the assignment operator {operator}")
+        if key and operator == "=":
+            self.kinds[key] = self.kind_of(value_node)
+        return [f"{target} {operator} {value}"]
+
+    def _special_assignment(self, target: Node, key: str, value_node: Node) -> list[str] | None:
+        """Return the lines of assignments the converter treats specially: inputs and splat tables."""
+        variable = text_of(target)[1:]
+        inner = unwrap(value_node)
+        name = self.scope.name(variable)
+        if inner.type == "command":
+            command = self.command_name(inner).lower()
+            if command == "get-credential":
+                env = self.scope.env_name(variable)
+                self.report.inputs.append((f"{env}_USER, {env}_PASSWORD", f"Get-Credential (line {self._line})"))
+                args = read_arguments(inner)
+                user = args.named.get("UserName") or args.named.get("Credential")
+                message = args.named.get("Message")
+                extra = ""
+                if message is not None and not isinstance(message, bool):
+                    extra += f", {self.expr(message)}"
+                if user is not None and not isinstance(user, bool):
+                    extra += f", user_name={self.expr(user)}"
+                self.kinds[key] = "credential"
+                return [f"{name} = azrm.get_credential({_literal(env).join(['env=', ''])}{extra})".replace("(, ", "(")]
+            if command == "convertto-securestring":
+                return self._secure_string(variable, name, inner)
+        if key in self.secret_variables and _is_string_literal(inner):
+            return [self._input_line(variable, name, secret=True, what="a password for ConvertTo-SecureString")]
+        if key in self.argument_variables and _is_string_literal(inner) and text_of(inner) in ('""', "''"):
+            self.note(f"${variable} is empty: the converted script asks for it")
+            self.kinds[key] = "str"
+            return [self._input_line(variable, name, secret=False, what="left empty in the script")]
+        if inner.type == "hash_literal_expression" and key in self.splat_targets and self.splat_targets[key]:
+            return [f"{name} = {self._splat_dict(key, inner)}"]
+        return None
+
+    def _input_line(self, variable: str, name: str, *, secret: bool, what: str) -> str:
+        env = self.scope.env_name(variable)
+        self.report.inputs.append((env, f"${variable}: {what} (line {self._line})"))
+        flag = ", secret=True" if secret else ""
+        return f"{name} = azrm.read_input({_literal(env)}{flag})"
+
+    def _secure_string(self, variable: str, name: str, command: Node) -> list[str]:
+        args = read_arguments(command)
+        value = args.named.get("String") or (args.positional[0] if args.positional else None)
+        if "AsPlainText" not in args.named or value is None or isinstance(value, bool):
+            raise Unconvertible("ConvertTo-SecureString of an encrypted string")
+        self.kinds[variable.lower()] = "secret"
+        if _is_string_literal(unwrap(value)):
+            return [self._input_line(variable, name, secret=True, what="a password given in the script")]
+        return [f"{name} = {self.expr(value)}"]
+
+    def _splat_dict(self, key: str, node: Node) -> str:
+        cmdlet = self.table.find(self.splat_targets[key])
+        assert cmdlet is not None
+        entries = []
+        for written, value in self.hash_entries(node):
+            parameter = cmdlet.parameter(written)
+            if parameter is None:
+                raise Unconvertible(f"{cmdlet.name} has no parameter {written} that azrm knows")
+            if parameter.todo:
+                raise Unconvertible(f"{parameter.name}: {parameter.todo}")
+            if parameter.drop:
+                self.note(f"{parameter.name} of {cmdlet.name} dropped: {parameter.drop}")
+                continue
+            if parameter.as_job:
+                self.splat_flags[key] = self.expr(value) == "True"
+                continue
+            python = self.parameter_value(cmdlet, parameter, value)
+            entries.append(f"{_literal(parameter.kw or '')}: {python}")
+        self.kinds[key] = "dict"
+        return "{" + ", ".join(entries) + "}"
+
+    def _collecting_loop(self, value_node: Node, target: str) -> list[str] | None:
+        """Return ``target = []`` and a loop when a ForEach-Object block of statements is assigned."""
+        stages = _stages(value_node)
+        if len(stages) < 2 or not self._is_foreach(stages[-1]):
+            return None
+        block = self._foreach_block(stages[-1])
+        statements = _block_statements(unwrap(block))
+        if len(statements) <= 1:
+            return None
+        collection = self._stages_value(stages[:-1])
+        loop_var = "item" if not self.item_names else f"item{len(self.item_names) + 1}"
+        body = self._loop_body(statements, collect=target)
+        return [f"{target} = []", f"for {loop_var} in {collection}:", *body]
+
+    def _loop_body(self, statements: list[Node], *, collect: str | None = None) -> list[str]:
+        self.item_names.append("item" if not self.item_names else f"item{len(self.item_names) + 1}")
+        try:
+            lines: list[str] = []
+            for statement in statements:
+                self._line = statement.start_point[0] + 1
+                try:
+                    inner = unwrap(statement)
+                    if collect and inner.type != "assignment_expression" and not self._is_output_free(inner):
+                        lines.append(f"{collect}.append({self.value(inner)})")
+                    else:
+                        lines.extend(self.statement(statement))
+                except Unconvertible as problem:
+                    lines.extend(self._todo(statement, problem.reason))
+            if not any(_is_code(x) for x in lines):
+                lines.append("pass")
+            return ["    " + x if x else "" for x in lines]
+        finally:
+            self.item_names.pop()
+
+    def _is_output_free(self, node: Node) -> bool:
+        if node.type in ("if_statement", "foreach_statement", "while_statement"):
+            return True
+        if node.type == "command":
+            return self.command_name(node).lower() in ("write-host", "start-sleep", "out-null")
+        return False
+
+    def _is_foreach(self, stage: Node) -> bool:
+        stage = unwrap(stage)
+        return stage.type == "command" and self.command_name(stage).lower() in ("%", "foreach-object", "foreach")
+
+    def _foreach_block(self, stage: Node) -> Node:
+        args = read_arguments(unwrap(stage))
+        block = args.named.get("Process") or (args.positional[0] if args.positional else None)
+        if block is None or isinstance(block, bool) or unwrap(block).type != "script_block_expression":
+            raise Unconvertible("ForEach-Object without a script block")
+        return block
+
+    def _stages_value(self, stages: list[Node]) -> str:
+        value: str | None = None
+        for stage in stages:
+            stage = unwrap(stage)
+            value = self.command_expression(stage, value) if stage.type == "command" else self.expr(stage)
+        assert value is not None
+        return value
+
+    def _command_statement(self, node: Node) -> list[str]:
+        stages = _stages(node)
+        first = unwrap(stages[0])
+        if len(stages) == 1 and first.type == "command":
+            special = self._special_command(first)
+            if special is not None:
+                return special
+        if len(stages) >= 2 and self._is_foreach(stages[-1]):
+            block = self._foreach_block(stages[-1])
+            statements = _block_statements(unwrap(block))
+            collection = self._stages_value(stages[:-1])
+            loop_var = "item" if not self.item_names else f"item{len(self.item_names) + 1}"
+            body = self._loop_body(statements)
+            return [f"for {loop_var} in {collection}:", *body]
+        value = self.pipeline_expression(node) if len(stages) > 1 else self.value(first)
+        if first.type != "command" and len(stages) == 1:
+            return [f"print({value})"]
+        return [value]
+
+    def _special_command(self, command: Node) -> list[str] | None:
+        name = self.command_name(command).lower()
+        if name in _SESSION_CMDLETS:
+            self.uses.add("session")
+            self.note(f"{self.command_name(command)}: the script's session `az` is made at the top")
+            return [f"# {self.command_name(command)}: `az` (made above) is the signed-in session"]
+        if name in _CONTEXT_CMDLETS:
+            args = read_arguments(command)
+            value = next(
+                (
+                    args.named[k]
+                    for k in ("SubscriptionId", "Subscription", "SubscriptionName", "Name")
+                    if k in args.named and not isinstance(args.named[k], bool)
+                ),
+                args.positional[0] if args.positional else None,
+            )
+            if value is None or isinstance(value, bool):
+                raise Unconvertible(f"{self.command_name(command)} without a subscription")
+            self.uses.add("session")
+            return [
+                "if not isinstance(az, azrm.LocalSession):  # the local Azure has one subscription",
+                f"    az = azrm.connect({self.expr(value)})",
+            ]
+        if name in _DROPPED_COMMANDS:
+            self.note(f"{_DROPPED_COMMANDS[name]}: dropped")
+            return []
+        if name == "get-credential":
+            raise Unconvertible("Get-Credential whose result is not kept")
+        return None
+
+
+def _variable_key(node: Node) -> str:
+    text = text_of(node)[1:].strip("{}")
+    scope, _, rest = text.partition(":")
+    if rest and scope.lower() in ("script", "global", "local", "private"):
+        text = rest
+    return text.lower()
+
+
+def _base_variable(node: Node) -> str | None:
+    while node.type in ("member_access", "element_access"):
+        node = unwrap(node.named_children[0])
+    return _variable_key(node) if node.type == "variable" else None
+
+
+def _is_string_literal(node: Node) -> bool:
+    node = unwrap(node)
+    return node.type in ("expandable_string_literal", "verbatim_string_characters") and not node.named_child_count
+
+
+def _stages(node: Node) -> list[Node]:
+    node = unwrap(node)
+    if node.type in ("pipeline", "pipeline_chain"):
+        return [c for c in node.named_children if c.type != "comment"]
+    return [node]
+
+
+def _flatten_block(node: Node) -> list[Node]:
+    found: list[Node] = []
+    for child in node.named_children:
+        if child.type in ("script_block", "script_block_body", "statement_list", "statement_block"):
+            found.extend(_flatten_block(child))
+        else:
+            found.append(child)
+    return found
+
+
+def _comment_lines(text: str) -> list[str]:
+    if text.startswith("<#"):
+        body = text[2:-2].strip("\n")
+        return ["# " + line.strip() if line.strip() else "#" for line in body.splitlines()]
+    return ["# " + text.lstrip("#").strip() if text.lstrip("#").strip() else "#"]
+
+
+def _is_code(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def _code_lines(source: str) -> set[int]:
+    lines: set[int] = set()
+    in_block = False
+    for number, line in enumerate(source.splitlines(), start=1):
+        stripped = line.strip()
+        if in_block:
+            in_block = "#>" not in stripped
+            continue
+        if stripped.startswith("<#"):
+            in_block = "#>" not in stripped
+            continue
+        if stripped and not stripped.startswith("#"):
+            lines.add(number)
+    return lines
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> object:
+    import tree_sitter_powershell
+    from tree_sitter import Language, Parser
+
+    return Parser(Language(tree_sitter_powershell.language()))
+
+
+def parse(text: str) -> Node:
+    """Return the root node of ``text`` parsed by tree-sitter's PowerShell grammar."""
+    tree = _parser().parse(text.encode("utf-8"))  # type: ignore[attr-defined]
+    root: Node = tree.root_node
+    return root
+
+
+def translate(text: str, *, name: str = "script.ps1", table: CmdletTable | None = None) -> Conversion:
+    """Convert PowerShell ``text`` to an azrm Python script, with the report of what was converted."""
+    report = ConversionReport()
+    normalized, report.fixups = normalize(text)
+    root = parse(normalized)
+    translator = Translator(normalized, table or load_table(), report, name)
+    translator.prescan(root)
+    nodes = sorted(_top_level(root), key=lambda n: n.start_byte)
+    body = translator.block(nodes)
+    code = _code_lines(normalized)
+    todo = {n for u in report.untranslated for n in range(u.line, u.end_line + 1)} & code
+    report.code_lines, report.todo_lines = len(code), len(todo)
+    python = _assemble(translator, body, name)
+    return Conversion(_format(python), report)
+
+
+def _top_level(root: Node) -> list[Node]:
+    nodes: list[Node] = []
+    for child in root.named_children:
+        if child.type == "statement_list":
+            nodes.extend(child.named_children)
+        else:
+            nodes.append(child)
+    return nodes
+
+
+def _assemble(translator: Translator, body: list[str], name: str) -> str:
+    from azrm import __version__
+
+    report = translator.report
+    stem = PureWindowsPath(name).name if "\\" in name else PurePath(name).name
+    doc = [f'"""{stem}, converted from PowerShell by `python -m azrm convert` (azrm {__version__}).', ""]
+    needs_session = bool(translator.uses & {"session"})
+    if needs_session:
+        doc += [
+            "Runs against the local Azure (azrm.local()); with --azure, against Azure (azrm.connect(): the",
+            "account azure-identity's DefaultAzureCredential signs in with).",
+        ]
+    if report.inputs:
+        doc += ["", "Inputs (environment variables; asked for when unset and run in a terminal):"]
+        doc += [f"- {env}: {what}" for env, what in report.inputs]
+    if report.untranslated:
+        doc += ["", f"Not converted: {len(report.untranslated)} statement(s), marked TODO(azrm) below."]
+    doc.append('"""')
+    imports = set(translator.imports)
+    if needs_session:
+        imports.add("sys")
+    lines = [*doc, ""]
+    lines += [f"import {module}" for module in sorted(imports)]
+    lines += ["", "import azrm", ""]
+    if "silently" in translator.uses:
+        lines += [
+            "",
+            "def silently(call, *args, **kwargs):",
+            '    """-ErrorAction SilentlyContinue: the result, or None where the cmdlet\'s error is dropped."""',
+            "    try:",
+            "        return call(*args, **kwargs)",
+            "    except azrm.AzrmError:",
+            "        return None",
+            "",
+            "",
+        ]
+    if needs_session:
+        lines += ['az = azrm.connect() if "--azure" in sys.argv[1:] else azrm.local()', ""]
+    lines += body
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _format(python: str) -> str:
+    """Return ``python`` formatted by ruff (as it is when ruff is not installed)."""
+    import subprocess
+
+    try:
+        from ruff.__main__ import find_ruff_bin
+    except ImportError:  # pragma: no cover - ruff is one of azrm's dependencies
+        return python
+    result = subprocess.run(
+        [os.fsdecode(find_ruff_bin()), "format", "--isolated", "--line-length", "100", "-"],
+        input=python,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout if result.returncode == 0 else python
