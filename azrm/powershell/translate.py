@@ -310,13 +310,14 @@ class Translator(CommandTranslator):
                 args = read_arguments(inner)
                 user = args.named.get("UserName") or args.named.get("Credential")
                 message = args.named.get("Message")
-                extra = ""
+                arguments = []
                 if message is not None and not isinstance(message, bool):
-                    extra += f", {self.expr(message)}"
+                    arguments.append(self.expr(message))
                 if user is not None and not isinstance(user, bool):
-                    extra += f", user_name={self.expr(user)}"
+                    arguments.append(f"user_name={self.expr(user)}")
+                arguments.append(f"env={_literal(env)}")
                 self.kinds[key] = "credential"
-                return [f"{name} = azrm.get_credential({_literal(env).join(['env=', ''])}{extra})".replace("(, ", "(")]
+                return [f"{name} = azrm.get_credential({', '.join(arguments)})"]
             if command == "convertto-securestring":
                 return self._secure_string(variable, name, inner)
         if key in self.secret_variables and _is_string_literal(inner):
