@@ -167,6 +167,7 @@ class CommandTranslator(ExpressionTranslator):
         bound: dict[str, Parameter] = {}
         target_value: str | None = None
         splat_dicts = []
+        suffixes: list[str] = []
         for splat in args.splats:
             if self.splat_targets.get(splat.lower()) != cmdlet.name:
                 raise Unconvertible(f"@{splat} is splatted into several cmdlets or changed after it is made")
@@ -196,6 +197,10 @@ class CommandTranslator(ExpressionTranslator):
             if parameter.as_job:
                 as_job = as_job or value is True or (not isinstance(value, bool) and self.expr(value) == "True")
                 continue
+            if parameter.then:
+                if value is True or (not isinstance(value, bool) and self.expr(value) == "True"):
+                    suffixes.append(parameter.then)
+                continue
             python = self.parameter_value(cmdlet, parameter, value)
             if parameter.target or (cmdlet.target and parameter.name == cmdlet.target):
                 target_value = python
@@ -215,7 +220,7 @@ class CommandTranslator(ExpressionTranslator):
                 keywords.append((parameter.kw, python))
         if piped is not None:
             target_value, keywords = self._bind_piped(cmdlet, bound, piped, target_value, keywords)
-        call = self._call_text(cmdlet, keywords, splat_dicts, as_job, target_value)
+        call = self._call_text(cmdlet, keywords, splat_dicts, as_job, target_value) + "".join(suffixes)
         if silent:
             self.uses.add("silently")
             call = self._silently(call)
@@ -263,15 +268,19 @@ class CommandTranslator(ExpressionTranslator):
                 if filled is not None:
                     return filled
                 raise Unconvertible(f"-{parameter.name} has no value (PowerShell stops here too)")
-            return "True"
+            return "False" if parameter.negate else "True"
         if parameter.switch:
-            return self.expr(value)
+            return f"not {self.expr(value)}" if parameter.negate else self.expr(value)
         python = self.expr(value)
         node = unwrap(value)
         if parameter.name == "ConfigurationPath" and cmdlet.name.startswith("Publish-") and python.startswith('"'):
             self.published_archives.append(python.strip('"').replace("\\\\", "/").rsplit("/", 1)[-1] + ".zip")
         if node.type in ("decimal_integer_literal", "real_literal") and self._wants_text(cmdlet, parameter):
             python = '"' + text_of(node) + '"'
+        if node.type == "generic_token" and "timedelta" in self.annotation(cmdlet, parameter.kw or ""):
+            python = _timespan(text_of(node)) or python
+            if python.startswith("datetime."):
+                self.imports.add("datetime")
         if parameter.value == "id":
             python = f"{python}.id"
         if parameter.list and self.kind_of(value) != "list" and not python.startswith("["):
@@ -328,6 +337,24 @@ class CommandTranslator(ExpressionTranslator):
         self.imports.add("sys")
         values = self._text_args(args) or [self.expr(v) for v in args.named.values() if not isinstance(v, bool)]
         return f'print("WARNING:", {", ".join(values)}, file=sys.stderr)'
+
+    def _c_write_error(self, args: Arguments, piped: str | None, node: Node) -> str:
+        self.imports.add("sys")
+        values = self._text_args(args) or [
+            self.expr(v) for k, v in args.named.items() if k.lower() in ("message", "m") and not isinstance(v, bool)
+        ]
+        return f"print({', '.join(values)}, file=sys.stderr)"
+
+    def _c_new_timespan(self, args: Arguments, piped: str | None, node: Node) -> str:
+        self.imports.add("datetime")
+        units = {"days": "days", "hours": "hours", "minutes": "minutes", "seconds": "seconds"}
+        parts = []
+        for written, value in args.named.items():
+            unit = next((u for u in units if u.startswith(written.lower())), None)
+            if unit is None or isinstance(value, bool):
+                raise Unconvertible(f"New-TimeSpan -{written}")
+            parts.append(f"{unit}={self.expr(value)}")
+        return f"datetime.timedelta({', '.join(parts)})"
 
     def _c_start_sleep(self, args: Arguments, piped: str | None, node: Node) -> str:
         self.imports.add("time")
@@ -418,6 +445,18 @@ class CommandTranslator(ExpressionTranslator):
         if len(statements) != 1:
             raise Unconvertible("a script block of several statements in an expression")
         return self.value(statements[0])
+
+
+def _timespan(text: str) -> str | None:
+    """Return ``datetime.timedelta(...)`` for a TimeSpan written ``[d.]hh:mm[:ss]``, or None."""
+    import re
+
+    match = re.fullmatch(r"(?:(\d+)\.)?(\d{1,2}):(\d{2})(?::(\d{2}))?", text)
+    if not match:
+        return None
+    units = zip(("days", "hours", "minutes", "seconds"), match.groups(), strict=True)
+    parts = [f"{unit}={int(value)}" for unit, value in units if value and int(value)]
+    return f"datetime.timedelta({', '.join(parts) or 'seconds=0'})"
 
 
 def _block_statements(block: Node) -> list[Node]:

@@ -449,6 +449,13 @@ class ExpressionTranslator:
         if operator == "::":
             raise Unconvertible(f"the static member {text_of(node)}")
         name = text_of(member)
+        inner = unwrap(target)
+        if (
+            name.lower() == "password"
+            and inner.type == "invokation_expression"
+            and text_of(inner.children[2]).lower() == "getnetworkcredential"
+        ):
+            return f"{self.expr(inner.children[0])}.password.get_secret_value()"
         if name.lower() in ("count", "length"):
             return f"len({self.expr(target)})"
         return f"{self.expr(target)}.{snake_case(name)}"

@@ -39,6 +39,8 @@ class Parameter:
     todo: str | None = None
     as_job: bool = False
     target: bool = False
+    negate: bool = False
+    then: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ def _parameter(name: str, raw: Any) -> Parameter:
         todo=raw.get("todo"),
         as_job=bool(raw.get("as_job", False)),
         target=bool(raw.get("target", False)),
+        negate=bool(raw.get("negate", False)),
+        then=raw.get("then"),
     )
 
 

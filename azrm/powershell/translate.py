@@ -21,7 +21,7 @@ from azrm.powershell._commands import (
     _block_statements,
     read_arguments,
 )
-from azrm.powershell._expressions import Unconvertible, _literal, text_of, unwrap
+from azrm.powershell._expressions import Unconvertible, _literal, named, text_of, unwrap
 from azrm.powershell._names import NameScope
 from azrm.powershell.normalize import Fixup, normalize
 from azrm.powershell.table import CmdletTable, load_table
@@ -186,7 +186,10 @@ class Translator(CommandTranslator):
                 lines.extend(_comment_lines(text_of(node)))
                 continue
             self._line = node.start_point[0] + 1
+            lines.extend(line for c in _inner_comments(node) for line in _comment_lines(text_of(c)))
             try:
+                if node.has_error:
+                    raise Unconvertible(_parse_problem(node))
                 lines.extend(self.statement(node))
             except Unconvertible as problem:
                 lines.extend(self._todo(node, problem.reason))
@@ -260,6 +263,16 @@ class Translator(CommandTranslator):
         condition, block = children[0], children[-1]
         return [f"while {self.value(condition)}:", *self._body(block)]
 
+    def _s_post_increment_expression(self, node: Node) -> list[str]:
+        return [f"{self.expr(named(node)[0])} += 1"]
+
+    _s_pre_increment_expression = _s_post_increment_expression
+
+    def _s_post_decrement_expression(self, node: Node) -> list[str]:
+        return [f"{self.expr(named(node)[0])} -= 1"]
+
+    _s_pre_decrement_expression = _s_post_decrement_expression
+
     def _s_function_statement(self, node: Node) -> list[str]:
         raise Unconvertible("a function definition (write it as a Python function)")
 
@@ -267,9 +280,10 @@ class Translator(CommandTranslator):
         return []
 
     def _s_assignment_expression(self, node: Node) -> list[str]:
-        target_node = unwrap(node.named_children[0])
-        operator = text_of(next(c for c in node.named_children if c.type == "assignement_operator")).strip()
-        value_node = node.named_children[-1]
+        children = named(node)
+        target_node = unwrap(children[0])
+        operator = text_of(next(c for c in children if c.type == "assignement_operator")).strip()
+        value_node = children[-1]
         if target_node.type == "variable":
             key = _variable_key(target_node)
             if key in _DROPPED_VARIABLES:
@@ -444,7 +458,35 @@ class Translator(CommandTranslator):
         value = self.pipeline_expression(node) if len(stages) > 1 else self.value(first)
         if first.type != "command" and len(stages) == 1:
             return [f"print({value})"]
-        return [value]
+        rebound = self._rebound(stages)
+        return [f"{rebound} = {value}" if rebound else value]
+
+    def _rebound(self, stages: list[Node]) -> str | None:
+        """Return the variable a builder cmdlet changes in place (``Set-AzVMOSDisk -VM $vm ...``), or None.
+
+        The cmdlets change the PowerShell object they are given; azrm's configurations are immutable
+        and return the changed one, so the statement becomes ``vm = vm.set_os_disk(...)``.
+        """
+        last = unwrap(stages[-1])
+        if last.type != "command":
+            return None
+        cmdlet = self.table.find(self.command_name(last))
+        if cmdlet is None or cmdlet.call.startswith(("az.", "azrm.")) or not cmdlet.target:
+            return None
+        first = unwrap(stages[0])
+        if len(stages) == 2 and first.type == "variable":
+            return self.expr(first)
+        if len(stages) > 1:
+            return None
+        args = read_arguments(last)
+        target = next(
+            (v for k, v in args.named.items() if (p := cmdlet.parameter(k)) and p.name == cmdlet.target), None
+        )
+        if target is None and cmdlet.positional and cmdlet.positional[0] == cmdlet.target and args.positional:
+            target = args.positional[0]
+        if target is None or isinstance(target, bool) or unwrap(target).type != "variable":
+            return None
+        return self.expr(target)
 
     def _special_command(self, command: Node) -> list[str] | None:
         name = self.command_name(command).lower()
@@ -475,6 +517,31 @@ class Translator(CommandTranslator):
         if name == "get-credential":
             raise Unconvertible("Get-Credential whose result is not kept")
         return None
+
+
+def _inner_comments(node: Node) -> list[Node]:
+    """Return the comments inside a statement (not those of the blocks it holds: they keep their place)."""
+    found: list[Node] = []
+    stack = list(node.children)
+    while stack:
+        child = stack.pop()
+        if child.type == "comment":
+            found.append(child)
+        elif child.type not in ("statement_block", "script_block", "script_block_expression"):
+            stack.extend(child.children)
+    return sorted(found, key=lambda c: c.start_byte)
+
+
+def _parse_problem(node: Node) -> str:
+    """Say what PowerShell code the parser could not read in ``node``."""
+    stack = [node]
+    while stack:
+        child = stack.pop()
+        if child.type == "ERROR" or child.is_missing:
+            snippet = " ".join(text_of(child).split())[:60]
+            return f"the parser cannot read {snippet!r} (line {child.start_point[0] + 1})"
+        stack.extend(reversed(child.children))
+    return "the parser cannot read this statement"
 
 
 def _variable_key(node: Node) -> str:
