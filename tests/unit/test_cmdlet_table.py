@@ -7,6 +7,7 @@ truly whether a ``begin_`` twin exists. No network, no session: only ``inspect``
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import re
 import sys
@@ -258,3 +259,25 @@ def test_every_cmdlet_like_operation_is_in_the_table() -> None:
             missing.append(f"azrm.{name}")
     assert wrapped, "no cmdlet-named wrappers found: _wrapper_keywords cannot work either"
     assert not missing, "operations that mirror a cmdlet but are not in cmdlets.toml:\n" + "\n".join(missing)
+
+
+def _generator() -> Any:
+    """Import ``tools/gen_powershell_mapping.py`` (``tools`` is not a package)."""
+    path = Path(__file__).resolve().parents[2] / "tools" / "gen_powershell_mapping.py"
+    spec = importlib.util.spec_from_file_location("gen_powershell_mapping", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_mapping_doc_is_generated_from_the_table() -> None:
+    gen = _generator()
+    assert gen.DOC.read_text(encoding="utf-8") == gen.render(), (
+        "docs/powershell-mapping.md is out of date: run .venv/bin/python tools/gen_powershell_mapping.py"
+    )
+
+
+def test_every_cmdlet_has_a_section_of_its_own() -> None:
+    gen = _generator()
+    assert not [name for name, entry in CMDLETS.items() if gen.area(name, entry) == "Other"]
