@@ -124,11 +124,13 @@ def render_cmdlet(name: str, entry: dict[str, Any]) -> str:
     if entry["begin"]:
         facts.append(f"`-AsJob`: `az.begin_{entry['call'][3:]}`")
     if entry["help"]:
-        read = "" if entry["help_read"] else " (not read: only azrm's parameters are listed)"
+        read = ""
+        if not entry["help_read"]:
+            read = " (not read)" if entry["call"] == "converter" else " (not read: only azrm's parameters are listed)"
         facts.append(f"help: [{Path(entry['help']).name}]({HELP_URL}{entry['help']}){read}")
     lines.append(" · ".join(facts))
     if entry["note"]:
-        lines += ["", entry["note"][0].upper() + entry["note"][1:] + ("" if entry["note"].endswith(".") else ".")]
+        lines += ["", "Note: " + entry["note"] + ("" if entry["note"].endswith(".") else ".")]
     params: dict[str, dict[str, Any]] = entry["parameters"]
     if params:
         positional = entry["positional"]
