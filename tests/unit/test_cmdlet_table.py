@@ -1,4 +1,4 @@
-"""The cmdlet table (``azrm/convert/cmdlets.toml``) against azrm's real signatures, so the two cannot drift.
+"""The cmdlet table (``azrm/powershell/cmdlets.toml``) against azrm's real signatures, so the two cannot drift.
 
 Each cmdlet's ``call`` must resolve, each ``kw`` must be a parameter (or a declared alias) of the function
 called, every parameter azrm requires must be reachable from some cmdlet parameter, and ``begin`` must say
@@ -25,12 +25,12 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-TABLE = Path(azrm.__file__).parent / "convert" / "cmdlets.toml"
+TABLE = Path(azrm.__file__).parent / "powershell" / "cmdlets.toml"
 CMDLETS: dict[str, dict[str, Any]] = tomllib.loads(TABLE.read_text(encoding="utf-8"))
 
 CMDLET_FIELDS = {"azurerm", "also", "call", "target", "begin", "help", "help_read", "positional", "note", "parameters"}
-KINDS = ("kw", "drop", "todo", "as_job")
-PARAMETER_KEYS = {*KINDS, "aliases", "required", "switch", "list", "value", "target"}
+KINDS = ("kw", "drop", "todo", "as_job", "then")
+PARAMETER_KEYS = {"negate", "then", *KINDS, "aliases", "required", "switch", "list", "value", "target"}
 VERB = re.compile(r"^[A-Z][A-Za-z]+-[A-Z][A-Za-z]+$")
 #: Session methods with a cmdlet verb that mirror no cmdlet (azrm's own helpers), and why
 NOT_CMDLETS = {
