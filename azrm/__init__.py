@@ -296,8 +296,8 @@ if TYPE_CHECKING:
     from .operations.containerinstance import ContainerCommandError
     from .operations.keyvault import KeyVaultSecret
     from .plan import PlanReport, PlanSession, plan_session
-    from .powershell import convert
     from .plan_apply import PlanApplyError
+    from .powershell import convert
     from .progress import LoggingReporter, NotebookReporter, Reporter, SilentReporter, TerminalReporter
     from .session import CLOUDS, Cloud, LocalSession, Session, connect, local
     from .template_mode import TemplateSession, template_session

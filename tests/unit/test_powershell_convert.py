@@ -122,7 +122,7 @@ def convert(script: str) -> tuple[str, object]:
 
 def body(python: str) -> str:
     """Return the code after the session line (or after the imports), spaces squeezed."""
-    marker = 'else azrm.local()\n'
+    marker = "else azrm.local()\n"
     code = python.split(marker, 1)[1] if marker in python else python.split("import azrm\n", 1)[1]
     code = " ".join(code.split())
     code = re.sub(r",\s*([)\]])", r"\1", code)  # what ruff format adds when it wraps a call
@@ -131,7 +131,7 @@ def body(python: str) -> str:
 
 
 def test_variables_are_snake_case_and_case_insensitive() -> None:
-    python, report = convert(
+    python, _ = convert(
         """
         $RGname = "KNRGTest01"
         $VMName = "vm1"
@@ -352,7 +352,7 @@ def test_comments_are_kept() -> None:
 
 
 def test_sign_in_and_subscription_become_the_session() -> None:
-    python, report = convert(
+    python, _ = convert(
         """
         Connect-AzAccount
         Login-AzureRmAccount
@@ -363,7 +363,10 @@ def test_sign_in_and_subscription_become_the_session() -> None:
     )
     assert 'az = azrm.connect() if "--azure" in sys.argv[1:] else azrm.local()' in python
     code = body(python)
-    assert "if not isinstance(az, azrm.LocalSession): # the local Azure has one subscription az = azrm.connect(sub_id)" in code
+    assert (
+        "if not isinstance(az, azrm.LocalSession): # the local Azure has one subscription az = azrm.connect(sub_id)"
+        in code
+    )
 
 
 def test_as_job_uses_the_begin_twin_and_jobs_wait() -> None:
@@ -415,7 +418,7 @@ def test_what_cannot_be_converted_stays_as_a_todo_with_the_original_lines() -> N
 
 
 def test_a_parameter_without_its_value_is_reported_not_guessed() -> None:
-    python, report = convert("New-AzResourceGroup -Name -Location westeurope\n")
+    python, _ = convert("New-AzResourceGroup -Name -Location westeurope\n")
     assert "TODO(azrm): -Name has no value" in python
 
 
@@ -433,7 +436,7 @@ def test_the_seeds_missing_archive_blob_name_comes_from_the_publish_above() -> N
 
 
 def test_empty_values_left_for_the_reader_become_inputs() -> None:
-    python, report = convert(
+    python, _ = convert(
         """
         $prefix = ""
         $suffix = ""
@@ -480,7 +483,9 @@ def test_output_imports_only_what_it_uses() -> None:
     assert "import os" in python and "import time" in python and 'os.environ.get("HOME")' in python
 
 
-def test_the_library_function_and_the_command_line(tmp_path: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_library_function_and_the_command_line(
+    tmp_path: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
     import azrm
     from azrm.__main__ import main
 
