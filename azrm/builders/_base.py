@@ -27,6 +27,7 @@ __all__ = [
     "checked",
     "cmdlet_function",
     "frozen_tags",
+    "id_or_object",
     "resource_ref",
     "tag_body",
 ]
@@ -102,6 +103,28 @@ def resource_ref(value: Any, field: str) -> str:
         "such as /subscriptions/<id>/resourceGroups/<group>/providers/<type>/<name>, or a model with one",
     )
     return str(rid)
+
+
+def id_or_object(id_value: Any, object_value: Any, id_field: str, object_field: str) -> str | None:
+    """Return the id given by a cmdlet's id form (``-SubnetId``) or object form (``-Subnet``): at most one.
+
+    The object is anything with an ``id`` (an SDK model, what a ``get_*`` returns); ``None`` when neither is given.
+    """
+    check(
+        id_value is None or object_value is None,
+        f"{id_field}/{object_field}",
+        "...",
+        f"give {object_field}= (an object with an id) or {id_field}=, not both",
+    )
+    if object_value is not None:
+        check(
+            not isinstance(object_value, str),
+            object_field,
+            object_value,
+            f"must be an object with an id (an SDK model); give an id string as {id_field}=",
+        )
+        return resource_ref(object_value, object_field)
+    return None if id_value is None else resource_ref(id_value, id_field)
 
 
 def tag_body(tags: Mapping[str, str] | None, field: str = "tags", *, storage: bool = False) -> dict[str, str]:
