@@ -22,7 +22,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
-__all__ = ["accepts_aliases", "aliases_of", "canonical_kwargs", "is_alias_wrapper"]
+__all__ = ["accepts_aliases", "add_tag_aliases", "aliases_of", "canonical_kwargs", "is_alias_wrapper", "rewrap"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,7 +57,6 @@ def canonical_kwargs(name: str, aliases: Mapping[str, str], kwargs: dict[str, An
 
 def is_alias_wrapper(function: Any) -> bool:
     """Say whether ``function`` is the wrapper :func:`accepts_aliases` made (not a function wrapping one)."""
-    # a self-reference: functools.wraps copies it onto functions wrapping this one, where it names another
     return getattr(function, "__azrm_alias_wrapper__", None) is function
 
 
@@ -65,12 +64,13 @@ def accepts_aliases(**aliases: str) -> Callable[[F], F]:
     """Accept ``alias=canonical`` keywords: each alias is renamed to the canonical parameter at call time.
 
     Works on functions, methods (a session's, a builder's) and coroutine functions. Stacking adds to
-    the mapping. The canonical parameters must exist and no alias may be a parameter itself.
+    the mapping (one renaming layer). The canonical parameters must exist and no alias may be a
+    parameter itself.
     """
 
     def decorate(function: F) -> F:
         known = {**aliases_of(function), **aliases}
-        target: Callable[..., Any] = function.__wrapped__ if is_alias_wrapper(function) else function  # type: ignore[attr-defined]
+        target = function.__wrapped__ if is_alias_wrapper(function) else function  # type: ignore[attr-defined]
         parameters = inspect.signature(target).parameters
         for alias, canonical in known.items():
             if canonical not in parameters or alias in parameters:
@@ -78,26 +78,44 @@ def accepts_aliases(**aliases: str) -> Callable[[F], F]:
                     f"{target.__qualname__}: alias {alias}= -> {canonical}= "
                     + ("names no parameter" if canonical not in parameters else "is a parameter itself")
                 )
-        name = target.__name__
-        if inspect.iscoroutinefunction(target):
-
-            @functools.wraps(target)
-            async def coroutine(*args: Any, **kwargs: Any) -> Any:
-                return await target(*args, **canonical_kwargs(name, known, kwargs))
-
-            wrapper: Callable[..., Any] = coroutine
-        else:
-
-            @functools.wraps(target)
-            def plain(*args: Any, **kwargs: Any) -> Any:
-                return target(*args, **canonical_kwargs(name, known, kwargs))
-
-            wrapper = plain
-        wrapper.__azrm_aliases__ = known  # type: ignore[attr-defined]
-        wrapper.__azrm_alias_wrapper__ = wrapper  # type: ignore[attr-defined]
-        return cast(F, wrapper)
+        return cast(F, _wrap(target, known, function))
 
     return decorate
+
+
+def rewrap(function: F, inner: Callable[..., Any]) -> F:
+    """Return :func:`accepts_aliases`' wrapper ``function`` renaming for ``inner`` instead (``inner`` wraps its target).
+
+    For decorators that must run inside the renaming (the argument checks); ``inner``'s attributes are kept.
+    """
+    wrapper = _wrap(inner, aliases_of(function), function)
+    for key, value in vars(inner).items():
+        wrapper.__dict__.setdefault(key, value)
+    return cast(F, wrapper)
+
+
+def _wrap(target: Callable[..., Any], known: dict[str, str] | Mapping[str, str], like: Any) -> Callable[..., Any]:
+    """Make the renaming wrapper of ``target``, with the name, docs and attributes of ``like``."""
+    name = target.__name__
+    wrapper: Any
+    if inspect.iscoroutinefunction(target):
+
+        async def coroutine(*args: Any, **kwargs: Any) -> Any:
+            return await target(*args, **canonical_kwargs(name, known, kwargs))
+
+        wrapper = coroutine
+    else:
+
+        def plain(*args: Any, **kwargs: Any) -> Any:
+            return target(*args, **canonical_kwargs(name, known, kwargs))
+
+        wrapper = plain
+    functools.update_wrapper(wrapper, like)
+    wrapper.__wrapped__ = target  # one renaming layer, however often stacked
+    wrapper.__azrm_aliases__ = dict(known)
+    # a self-reference: functools.wraps copies it onto functions wrapping this one, where it names another
+    wrapper.__azrm_alias_wrapper__ = wrapper
+    return wrapper
 
 
 def add_tag_aliases(cls: type) -> None:

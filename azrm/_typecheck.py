@@ -26,7 +26,7 @@ import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ._aliases import accepts_aliases, aliases_of, canonical_kwargs, is_alias_wrapper
+from ._aliases import aliases_of, canonical_kwargs, is_alias_wrapper, rewrap
 from .errors import ValidationError
 
 __all__ = ["check_arguments", "checked"]
@@ -260,8 +260,7 @@ def checked(function: F) -> F:
     if getattr(function, "__azrm_checked__", False):
         return function
     if is_alias_wrapper(function):  # check inside the renaming, so that aliases are checked as their canonical names
-        inner = checked(function.__wrapped__)  # type: ignore[attr-defined]
-        return typing.cast(F, accepts_aliases(**aliases_of(function))(inner))
+        return rewrap(function, checked(function.__wrapped__))  # type: ignore[attr-defined]
     signature = inspect.signature(function)
     plan: dict[str, _Spec] | None = None
 
