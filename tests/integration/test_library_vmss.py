@@ -92,7 +92,9 @@ def test_network_parts(lib: Any, net: Net) -> None:
 def test_scale_set_with_dsc_on_every_instance(lib: Any, net: Net) -> None:
     dsc = azrm.DscExtension(EXAMPLES / "webdsc.ps1", storage_account_name=net.storage.name, version="2.77")
     vmss = lib.new_vmss(
-        net.rg, "webfarm", virtual_machine_scale_set=farm_config(net, capacity=3, overprovision=False).add_dsc_extension(dsc)
+        net.rg,
+        "webfarm",
+        virtual_machine_scale_set=farm_config(net, capacity=3, overprovision=False).add_dsc_extension(dsc),
     )
     assert (vmss.sku.capacity, vmss.provisioning_state) == (3, "Succeeded")
     ext = vmss.virtual_machine_profile.extension_profile.extensions[0]
@@ -189,7 +191,9 @@ def writes(azure: Azure) -> int:
 def test_nat_pool_too_small_for_the_capacity(lib: Any, azure: Azure, net: Net) -> None:
     before = writes(azure)
     with pytest.raises(azrm.ValidationError) as err:
-        lib.new_vmss(net.rg, "webfarm", virtual_machine_scale_set=farm_config(net, capacity=8))  # 8 + 4 overprovisioned > 10 ports
+        lib.new_vmss(
+            net.rg, "webfarm", virtual_machine_scale_set=farm_config(net, capacity=8)
+        )  # 8 + 4 overprovisioned > 10 ports
     assert err.value.field == "sku_capacity" and "overprovision" in err.value.rule
     assert writes(azure) == before
     lib.new_vmss(net.rg, "webfarm", virtual_machine_scale_set=farm_config(net, capacity=8, overprovision=False))
