@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .. import session as _sync
-from .._aliases import aliases_of
+from .._aliases import aliases_of, canonical_kwargs
 from .._session_base import _CLIENTS, WaitsOn, operation_subject, with_retry_policy
 from ..errors import ValidationError, typed_error
 from ..progress import Reporter
@@ -382,6 +382,7 @@ def _twin(owner: str, name: str, function: Callable[..., Any]) -> Callable[..., 
     async def twin(self: Session, *args: Any, **kwargs: Any) -> Any:
         sync = await self._session()
         method = inspect.getattr_static(type(sync), name)  # the session's own, should it override
+        kwargs = canonical_kwargs(name, aliases_of(method), kwargs)  # the cmdlets' aliases, as the sync method takes
         waits_on: WaitsOn | None = getattr(method, "waits_on", None)
         if waits_on is not None:
             label = waits_on.label(sync, args, kwargs)
