@@ -44,6 +44,12 @@ def test_an_alias_with_its_canonical_name_is_refused_naming_both() -> None:
     assert "made()" in str(caught.value)
 
 
+def test_two_aliases_of_one_parameter_are_refused_naming_both() -> None:
+    twice = accepts_aliases(tls="minimum_tls_version")(made)
+    with pytest.raises(TypeError, match=r"tls= and min_tls_version="):
+        twice("a", min_tls_version="TLS1_3", tls="TLS1_2")
+
+
 def test_the_signature_and_the_mapping_are_the_canonical_ones() -> None:
     assert list(inspect.signature(made).parameters) == ["name", "minimum_tls_version", "tags"]
     assert aliases_of(made) == {"tag": "tags", "min_tls_version": "minimum_tls_version"}
