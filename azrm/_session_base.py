@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from . import _secrets
+from ._aliases import accepts_aliases, add_tag_aliases, aliases_of, canonical_kwargs
 from ._typecheck import _secret, check_public_methods, checked
 from .errors import ValidationError, typed_error
 from .progress import Reporter, default_reporter
@@ -211,7 +212,7 @@ def operation_subject(
     """
     try:
         arguments = signature.bind_partial(*args, **kwargs).arguments
-    except TypeError:
+    except TypeError:  # alias keywords (see azrm._aliases), or a call that does not bind
         return operation
     shown = []
     for key, value in arguments.items():
@@ -235,13 +236,18 @@ def raises_typed_errors(function: Callable[P, T]) -> Callable[P, T]:
         return function
     name = function.__name__
     signature = inspect.signature(function)
+    aliases = aliases_of(function)
 
     @functools.wraps(function)
     def operation(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return function(*args, **kwargs)
         except Exception as exc:
-            typed = typed_error(exc, name, operation_subject(name, signature, args, kwargs))
+            try:
+                named = canonical_kwargs(name, aliases, kwargs)
+            except TypeError:
+                named = kwargs
+            typed = typed_error(exc, name, operation_subject(name, signature, args, named))
             if typed is exc:
                 raise
             raise typed from exc
@@ -260,6 +266,7 @@ class SessionBase:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        add_tag_aliases(cls)
         check_public_methods(cls)
         for name, attribute in list(vars(cls).items()):
             if not name.startswith("_") and inspect.isfunction(attribute):
@@ -517,16 +524,21 @@ def waiting_twin(
     """
     begin = checked(begin)
     signature = inspect.signature(begin)
+    aliases = aliases_of(begin)
+    name = begin.__name__.removeprefix("begin_")
 
     def label(self: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-        arguments = signature.bind(self, *args, **kwargs).arguments
+        arguments = signature.bind(self, *args, **canonical_kwargs(name, aliases, kwargs)).arguments
         return step(arguments) if callable(step) else step.format(**arguments)
 
     def operation(self: S, *args: P.args, **kwargs: P.kwargs) -> Any:
         poller = begin(self, *args, **kwargs)  # checks the arguments first, then sends
         return self._wait(label(self, args, kwargs), poller)
 
-    operation.__name__ = operation.__qualname__ = begin.__name__.removeprefix("begin_")
+    operation.__name__ = operation.__qualname__ = name
+    operation.__signature__ = signature  # type: ignore[attr-defined]  # for help() and IDEs
+    if aliases:  # the begin_ twin's aliases, renamed before the label reads the arguments
+        operation = accepts_aliases(**aliases)(operation)
     operation.__doc__ = doc
     operation.__module__ = begin.__module__
     operation.__signature__ = signature  # type: ignore[attr-defined]  # for help() and IDEs

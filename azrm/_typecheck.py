@@ -26,6 +26,7 @@ import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from ._aliases import aliases_of, canonical_kwargs, is_alias_wrapper, rewrap
 from .errors import ValidationError
 
 __all__ = ["check_arguments", "checked"]
@@ -258,6 +259,8 @@ def checked(function: F) -> F:
     """
     if getattr(function, "__azrm_checked__", False):
         return function
+    if is_alias_wrapper(function):  # check inside the renaming, so that aliases are checked as their canonical names
+        return rewrap(function, checked(function.__wrapped__))  # type: ignore[attr-defined]
     signature = inspect.signature(function)
     plan: dict[str, _Spec] | None = None
 
@@ -290,7 +293,7 @@ def check_arguments(function: Callable[..., Any], args: tuple[Any, ...], kwargs:
     """Check arguments for a :func:`checked` function without calling it (those given; others may follow)."""
     check = getattr(function, "__azrm_check_arguments__", None)
     if check is not None:
-        check(args, kwargs, partial=True)
+        check(args, canonical_kwargs(function.__name__, aliases_of(function), kwargs), partial=True)
 
 
 def check_public_methods(cls: type, *, skip: collections.abc.Container[str] = ()) -> None:

@@ -240,11 +240,11 @@ def bench_scale_sets() -> None:
             .set_storage_profile(image_reference_publisher="Canonical",
                                  image_reference_offer="0001-com-ubuntu-server-jammy",
                                  image_reference_sku="22_04-lts-gen2")
-            .add_network_interface_configuration("nic", ip_config=ip)
+            .add_network_interface_configuration("nic", ip_configuration=ip)
         )  # fmt: skip
         az.list_vmss("bench")  # the compute client's import and set-up are not the scale set's cost
         start = time.perf_counter()
-        farm = az.new_vmss("bench", "web", vmss=config)
+        farm = az.new_vmss("bench", "web", virtual_machine_scale_set=config)
         created = time.perf_counter() - start
         start = time.perf_counter()
         az.update_vmss("bench", "web", sku_capacity=50)

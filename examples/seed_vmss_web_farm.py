@@ -119,11 +119,11 @@ def provision(
         .set_os_profile(windows=True, computer_name_prefix="web", credential=credential)
         .set_storage_profile(image_reference_publisher="MicrosoftWindowsServer",
                              image_reference_offer="WindowsServer", image_reference_sku="2016-Datacenter")
-        .add_network_interface_configuration("web-nic", primary=True, ip_config=ip_config)
+        .add_network_interface_configuration("web-nic", primary=True, ip_configuration=ip_config)
         .add_dsc_extension(azrm.DscExtension(HERE / "webdsc.ps1", storage_account_name=storage.name, version="2.77"))
     )  # fmt: skip
     # New-AzVmss (publishes webdsc.ps1.zip first, then creates the scale set with the DSC extension)
-    farm = az.new_vmss(rg.name, "webfarm", vmss=vmss)
+    farm = az.new_vmss(rg.name, "webfarm", virtual_machine_scale_set=vmss)
 
     # The management VM, in its own subnet: New-AzPublicIpAddress, New-AzNetworkInterface, New-AzVMConfig...
     mgmt_ip = az.new_public_ip_address(rg.name, "mgmt-ip", location=location)

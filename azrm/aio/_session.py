@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .. import session as _sync
+from .._aliases import aliases_of, canonical_kwargs
 from .._session_base import _CLIENTS, WaitsOn, operation_subject, with_retry_policy
 from ..errors import ValidationError, typed_error
 from ..progress import Reporter
@@ -381,6 +382,7 @@ def _twin(owner: str, name: str, function: Callable[..., Any]) -> Callable[..., 
     async def twin(self: Session, *args: Any, **kwargs: Any) -> Any:
         sync = await self._session()
         method = inspect.getattr_static(type(sync), name)  # the session's own, should it override
+        kwargs = canonical_kwargs(name, aliases_of(method), kwargs)  # the cmdlets' aliases, as the sync method takes
         waits_on: WaitsOn | None = getattr(method, "waits_on", None)
         if waits_on is not None:
             label = waits_on.label(sync, args, kwargs)
@@ -408,6 +410,7 @@ def _twin(owner: str, name: str, function: Callable[..., Any]) -> Callable[..., 
             "\n\nIn azrm.aio the poller is an azure-core ``AsyncLROPoller``: ``await poller.result()``."
         )
     twin.__signature__ = inspect.signature(function)  # type: ignore[attr-defined]  # for help() and IDEs
+    twin.__azrm_aliases__ = aliases_of(function)  # type: ignore[attr-defined]  # renamed by the sync method
     return twin
 
 

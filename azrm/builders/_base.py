@@ -7,12 +7,13 @@ cmdlet-named functions.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, cast, overload
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
+from .._aliases import add_tag_aliases, aliases_of, canonical_kwargs
 from .._typecheck import check_arguments, check_public_methods, checked
 from ..errors import ValidationError
 from ..rules import network_name_problem, tags_problem
@@ -26,6 +27,7 @@ __all__ = [
     "checked",
     "cmdlet_function",
     "frozen_tags",
+    "id_or_object",
     "resource_ref",
     "tag_body",
 ]
@@ -57,6 +59,7 @@ class Builder(BaseModel):
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
+        add_tag_aliases(cls)
         check_public_methods(cls)  # wrong types and Nones: ValidationError naming the parameter
         if "__init__" in vars(cls):  # a constructor with the cmdlet's parameters (NIC, DscExtension...)
             cls.__init__ = checked(cls.__init__)  # type: ignore[method-assign]
@@ -100,6 +103,28 @@ def resource_ref(value: Any, field: str) -> str:
         "such as /subscriptions/<id>/resourceGroups/<group>/providers/<type>/<name>, or a model with one",
     )
     return str(rid)
+
+
+def id_or_object(id_value: Any, object_value: Any, id_field: str, object_field: str) -> str | None:
+    """Return the id given by a cmdlet's id form (``-SubnetId``) or object form (``-Subnet``): at most one.
+
+    The object is anything with an ``id`` (an SDK model, what a ``get_*`` returns); ``None`` when neither is given.
+    """
+    check(
+        id_value is None or object_value is None,
+        f"{id_field}/{object_field}",
+        "...",
+        f"give {object_field}= (an object with an id) or {id_field}=, not both",
+    )
+    if object_value is not None:
+        check(
+            not isinstance(object_value, str),
+            object_field,
+            object_value,
+            f"must be an object with an id (an SDK model); give an id string as {id_field}=",
+        )
+        return resource_ref(object_value, object_field)
+    return None if id_value is None else resource_ref(id_value, id_field)
 
 
 def tag_body(tags: Mapping[str, str] | None, field: str = "tags", *, storage: bool = False) -> dict[str, str]:
@@ -157,13 +182,24 @@ class CmdletFunction(Protocol, Generic[C, P]):
 
 
 def cmdlet_function(
-    method: Callable[Concatenate[C, P], C], cmdlet: str, target: type[C], keyword: str, maker: str
+    method: Callable[Concatenate[C, P], C],
+    cmdlet: str,
+    target: type[C],
+    keyword: str,
+    maker: str,
+    *,
+    keyword_aliases: Sequence[str] = (),
 ) -> CmdletFunction[C, P]:
     """Make ``cmdlet(config, ...)`` from ``target.method``; without the config it is a ``|`` step.
 
-    ``keyword`` is how the config may also be passed (``vm=``), ``maker`` the function that makes one.
+    ``keyword`` is how the config may also be passed (``vm=``, the cmdlet's ``-VM``), ``keyword_aliases``
+    its other names (``vm_profile=``), ``maker`` the function that makes one. The function's signature
+    (``inspect.signature``) is the method's with the config first, its ``__wrapped__`` the method, and
+    its aliases (:func:`azrm._aliases.aliases_of`) the method's and ``keyword_aliases``.
     """
     signature = inspect.signature(method)
+    method_aliases = aliases_of(method)
+    aliases = {**method_aliases, **dict.fromkeys(keyword_aliases, keyword)}
 
     def same(value: Any) -> C:
         check(
@@ -175,12 +211,13 @@ def cmdlet_function(
         return cast(C, value)
 
     def function(*args: Any, **kwargs: Any) -> Any:
+        kwargs = canonical_kwargs(cmdlet, aliases, kwargs)
         if args and isinstance(args[0], target):
             return method(*args, **kwargs)
         if keyword in kwargs:
             return method(same(kwargs.pop(keyword)), *args, **kwargs)
         try:  # a pipeline step: check its arguments now, not when it is applied
-            signature.bind(None, *args, **kwargs)
+            signature.bind(None, *args, **canonical_kwargs(cmdlet, method_aliases, kwargs))
         except TypeError as exc:
             if args:  # most likely not a config where one belongs
                 same(args[0])
@@ -193,4 +230,9 @@ def cmdlet_function(
         f"``{target.__name__}.{method.__name__}`` as a function, like the cmdlet: ``{cmdlet}({keyword}, ...)``.\n\n"
         f"Called without ``{keyword}`` it returns a step for the pipeline: ``config | {cmdlet}(...)``."
     )
+    first, *rest = signature.parameters.values()
+    config = first.replace(name=keyword, annotation=target.__name__)
+    function.__signature__ = signature.replace(parameters=[config, *rest])  # type: ignore[attr-defined]
+    function.__wrapped__ = method  # type: ignore[attr-defined]
+    function.__azrm_aliases__ = aliases  # type: ignore[attr-defined]
     return cast("CmdletFunction[C, P]", function)

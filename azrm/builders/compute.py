@@ -23,6 +23,7 @@ from typing import Any, Concatenate, Literal, ParamSpec
 from pydantic import SecretStr
 
 from .. import _secrets
+from .._aliases import accepts_aliases
 from ..credential import Credential
 from ..rules import DISK_STORAGE_TYPES, computer_name_problem, password_problem, username_problem, vm_name_problem
 from ._base import Builder, CmdletFunction, check, checked, cmdlet_function, frozen_tags, resource_ref
@@ -93,6 +94,46 @@ def require_credential(credential: Any) -> None:
         type(credential).__name__,
         "must be an azrm.Credential (azrm.Credential(user, password) or azrm.get_credential())",
     )
+
+
+def admin_credential(
+    credential: Credential | None,
+    admin_username: str | None,
+    admin_password: str | SecretStr | None,
+    *,
+    password_optional: bool = False,
+) -> Credential:
+    """Return the admin credential given as ``credential=`` or as ``admin_username=`` / ``admin_password=``.
+
+    :param password_optional: a Linux machine with password authentication off may have a user alone.
+    :raises ValidationError: for both forms, neither, or one half of the pair.
+    """
+    if credential is not None:
+        check(
+            admin_username is None and admin_password is None,
+            "admin_username" if admin_username is not None else "admin_password",
+            "..." if admin_username is None else admin_username,
+            "give credential= or admin_username= with admin_password=, not both",
+            secret=admin_username is None,
+        )
+        require_credential(credential)
+        return credential
+    check(
+        admin_username is not None,
+        "admin_username",
+        None,
+        "admin_password needs admin_username"
+        if admin_password is not None
+        else "give admin_username= and admin_password= (or credential=, an azrm.Credential)",
+    )
+    assert admin_username is not None
+    check(
+        admin_password is not None or password_optional,
+        "admin_password",
+        None,
+        "admin_username needs admin_password (a Linux machine with password authentication disabled may leave it out)",
+    )
+    return Credential(admin_username, admin_password if admin_password is not None else "")
 
 
 def check_admin(
@@ -356,7 +397,8 @@ class VMConfig(Builder):
         linux: bool = False,
         computer_name: str,
         credential: Credential,
-        provision_vm_agent: bool = True,
+        provision_vm_agent: bool | None = None,
+        disable_vm_agent: bool = False,
         enable_auto_update: bool = True,
         disable_password_authentication: bool = False,
         ssh_public_keys: Sequence[tuple[str, str]] = (),
@@ -367,11 +409,19 @@ class VMConfig(Builder):
 
         :keyword windows: a Windows VM (give exactly one of ``windows`` and ``linux``).
         :keyword credential: the admin user and password (:class:`azrm.Credential`).
+        :keyword provision_vm_agent: install the VM agent (the default, as Azure's).
+        :keyword disable_vm_agent: do not (``-DisableVMAgent``); not with ``provision_vm_agent=True``.
         :keyword ssh_public_keys: ``(path, key_data)`` pairs for a Linux VM.
         :raises ValidationError: for a computer name, user name or password Azure would refuse.
         """
         os_type = _os_type(windows, linux, "windows/linux")
         check(os_type is not None, "windows/linux", None, "give windows=True or linux=True")
+        check(
+            not (disable_vm_agent and provision_vm_agent),
+            "disable_vm_agent",
+            True,
+            "give disable_vm_agent=True or provision_vm_agent=True, not both",
+        )
         require_credential(credential)
         if custom_data:
             _secrets.register(custom_data)
@@ -379,7 +429,7 @@ class VMConfig(Builder):
             os_type=os_type,
             computer_name=computer_name,
             credential=credential,
-            provision_vm_agent=provision_vm_agent,
+            provision_vm_agent=not disable_vm_agent if provision_vm_agent is None else provision_vm_agent,
             enable_auto_update=enable_auto_update,
             disable_password_authentication=disable_password_authentication,
             ssh_public_keys=tuple(SshPublicKey(path=p, key_data=k) for p, k in ssh_public_keys),
@@ -399,10 +449,14 @@ class VMConfig(Builder):
             check(bool(value and str(value).strip()), field, value, "cannot be empty")
         return self.evolve(image=ImageReference(publisher=publisher_name, offer=offer, sku=skus, version=version))
 
+    @accepts_aliases(nic_id="id", network_interface_id="id")
     def add_network_interface(
         self, id: Any, *, primary: bool | None = None, delete_option: str | None = None
     ) -> VMConfig:
-        """Add a NIC by id (``Add-AzVMNetworkInterface``); a NIC model works as well as its id."""
+        """Add a NIC by id (``Add-AzVMNetworkInterface``); a NIC model works as well as its id.
+
+        ``id`` is also ``nic_id`` and ``network_interface_id``, as in the cmdlet.
+        """
         nic_id = resource_ref(id, "id")
         check(
             nic_id.lower() not in (n.id.lower() for n in self.network_interfaces),
@@ -421,6 +475,7 @@ class VMConfig(Builder):
         )
         return self.evolve(network_interfaces=(*self.network_interfaces, ref))
 
+    @accepts_aliases(os_disk_name="name", disk_name="name", os_disk_vhd_uri="vhd_uri", disk_vhd_uri="vhd_uri")
     def set_os_disk(
         self,
         disk: OSDisk | None = None,
@@ -438,7 +493,8 @@ class VMConfig(Builder):
     ) -> VMConfig:
         """Set the OS disk (``Set-AzVMOSDisk``); pass an :class:`OSDisk`, or its fields.
 
-        Without ``vhd_uri`` the disk is a managed disk, as Azure prefers today.
+        Without ``vhd_uri`` the disk is a managed disk, as Azure prefers today. As in the cmdlet, ``name``
+        is also ``os_disk_name`` or ``disk_name``, ``vhd_uri`` also ``os_disk_vhd_uri`` or ``disk_vhd_uri``.
         """
         if disk is None:
             disk = OSDisk(
@@ -596,6 +652,7 @@ class VMConfig(Builder):
         }
 
 
+@accepts_aliases(name="vm_name", resource_name="vm_name", tag="tags")
 @checked
 def new_vm_config(
     vm_name: str,
@@ -609,6 +666,8 @@ def new_vm_config(
     identity_id: Sequence[Any] | str | None = None,
 ) -> VMConfig:
     """Start a VM configuration (``New-AzVMConfig -VMName -VMSize``). No request is made.
+
+    ``vm_name`` is also ``name`` or ``resource_name``, ``tags`` also ``tag``, as in the cmdlet.
 
     :keyword identity_type: managed identities (``-IdentityType``): ``SystemAssigned``, ``UserAssigned``,
         ``SystemAssigned, UserAssigned`` or ``None``.
@@ -626,7 +685,7 @@ def new_vm_config(
 
 
 def _cmdlet(method: Callable[Concatenate[VMConfig, P], VMConfig], cmdlet: str) -> CmdletFunction[VMConfig, P]:
-    return cmdlet_function(method, cmdlet, VMConfig, "vm", "azrm.new_vm_config")
+    return cmdlet_function(method, cmdlet, VMConfig, "vm", "azrm.new_vm_config", keyword_aliases=("vm_profile",))
 
 
 set_vm_operating_system = _cmdlet(VMConfig.set_operating_system, "set_vm_operating_system")

@@ -23,7 +23,7 @@ import ipaddress
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from ._base import Builder, check, check_network_name, checked, resource_ref
+from ._base import Builder, check, check_network_name, checked, id_or_object, resource_ref
 
 __all__ = [
     "BackendAddressPoolConfig",
@@ -197,10 +197,14 @@ class LoadBalancingRuleConfig(Builder):
 
 
 class InboundNatPoolConfig(Builder):
-    """An inbound NAT pool (``New-AzLoadBalancerInboundNatPoolConfig``): one frontend port per scale set instance."""
+    """An inbound NAT pool (``New-AzLoadBalancerInboundNatPoolConfig``): one frontend port per scale set instance.
+
+    Its frontend is a :class:`FrontendIpConfig` or, the cmdlet's other form, a frontend's id.
+    """
 
     name: str
-    frontend_ip_configuration: FrontendIpConfig
+    frontend_ip_configuration: FrontendIpConfig | None = None
+    frontend_ip_configuration_id: str | None = None
     protocol: Literal["Tcp", "Udp", "All"] = "Tcp"
     frontend_port_range_start: int
     frontend_port_range_end: int
@@ -215,6 +219,34 @@ class InboundNatPoolConfig(Builder):
             self.frontend_port_range_end,
             f"must not be below frontend_port_range_start ({self.frontend_port_range_start})",
         )
+        check(
+            (self.frontend_ip_configuration is None) != (self.frontend_ip_configuration_id is None),
+            "frontend_ip_configuration/frontend_ip_configuration_id",
+            "...",
+            "give the frontend as frontend_ip_configuration= (azrm.new_load_balancer_frontend_ip_config) "
+            "or as frontend_ip_configuration_id=, exactly one of them",
+        )
+        if self.frontend_ip_configuration_id is not None:
+            check(
+                "/frontendipconfigurations/" in self.frontend_ip_configuration_id.lower(),
+                "frontend_ip_configuration_id",
+                self.frontend_ip_configuration_id,
+                "must be a load balancer frontend's id (.../loadBalancers/<lb>/frontendIPConfigurations/<name>)",
+            )
+
+    @property
+    def frontend_name(self) -> str:
+        """The name of the frontend the pool uses."""
+        if self.frontend_ip_configuration is not None:
+            return self.frontend_ip_configuration.name
+        assert self.frontend_ip_configuration_id is not None
+        return self.frontend_ip_configuration_id.rstrip("/").rsplit("/", 1)[-1]
+
+    def frontend_id(self, lb_id: str) -> str:
+        """Return the id of the frontend the pool uses, in the load balancer ``lb_id``."""
+        if self.frontend_ip_configuration_id is not None:
+            return self.frontend_ip_configuration_id
+        return f"{lb_id}/frontendIPConfigurations/{self.frontend_name}"
 
     @property
     def size(self) -> int:
@@ -226,9 +258,7 @@ class InboundNatPoolConfig(Builder):
         return {
             "name": self.name,
             "properties": {
-                "frontendIPConfiguration": {
-                    "id": f"{lb_id}/frontendIPConfigurations/{self.frontend_ip_configuration.name}"
-                },
+                "frontendIPConfiguration": {"id": self.frontend_id(lb_id)},
                 "protocol": self.protocol,
                 "frontendPortRangeStart": self.frontend_port_range_start,
                 "frontendPortRangeEnd": self.frontend_port_range_end,
@@ -240,9 +270,24 @@ class InboundNatPoolConfig(Builder):
 
 @checked
 def new_load_balancer_frontend_ip_config(
-    name: str, *, public_ip_address_id: Any = None, subnet_id: Any = None, private_ip_address: str | None = None
+    name: str,
+    *,
+    public_ip_address_id: Any = None,
+    public_ip_address: Any = None,
+    subnet_id: Any = None,
+    subnet: Any = None,
+    private_ip_address: str | None = None,
 ) -> FrontendIpConfig:
-    """Describe a frontend (``New-AzLoadBalancerFrontendIpConfig``): ``public_ip_address_id`` or ``subnet_id``."""
+    """Describe a frontend (``New-AzLoadBalancerFrontendIpConfig``): a public IP or a subnet.
+
+    As in the cmdlet's parameter sets, each comes as an object (``public_ip_address=pip``, the SDK model
+    ``new_public_ip_address`` returns; ``subnet=vnet.subnets[0]``) or as its id (``public_ip_address_id=``,
+    ``subnet_id=``).
+    """
+    public_ip_address_id = id_or_object(
+        public_ip_address_id, public_ip_address, "public_ip_address_id", "public_ip_address"
+    )
+    subnet_id = id_or_object(subnet_id, subnet, "subnet_id", "subnet")
     if private_ip_address is not None:
         try:
             ipaddress.ip_address(private_ip_address)
@@ -340,17 +385,36 @@ def new_load_balancer_rule_config(
 def new_load_balancer_inbound_nat_pool_config(
     name: str,
     *,
-    frontend_ip_configuration: FrontendIpConfig,
+    frontend_ip_configuration: FrontendIpConfig | None = None,
+    frontend_ip_configuration_id: Any = None,
     protocol: str = "Tcp",
     frontend_port_range_start: int,
     frontend_port_range_end: int,
     backend_port: int,
     idle_timeout_in_minutes: int = 4,
 ) -> InboundNatPoolConfig:
-    """Describe an inbound NAT pool (``New-AzLoadBalancerInboundNatPoolConfig``) for scale set instances."""
+    """Describe an inbound NAT pool (``New-AzLoadBalancerInboundNatPoolConfig``) for scale set instances.
+
+    The frontend is ``frontend_ip_configuration`` (a :func:`new_load_balancer_frontend_ip_config`) or, as
+    in the cmdlet's other parameter set, ``frontend_ip_configuration_id`` (the frontend's id, such as
+    ``lb.frontend_ip_configurations[0].id``, or a model with one): exactly one of them.
+    """
+    check(
+        frontend_ip_configuration is None or frontend_ip_configuration_id is None,
+        "frontend_ip_configuration/frontend_ip_configuration_id",
+        "...",
+        "give frontend_ip_configuration= or frontend_ip_configuration_id=, not both",
+    )
     return InboundNatPoolConfig(
         name=_name(name, "name"),
-        frontend_ip_configuration=_frontend(frontend_ip_configuration),
+        frontend_ip_configuration=(
+            _frontend(frontend_ip_configuration) if frontend_ip_configuration_id is None else None
+        ),
+        frontend_ip_configuration_id=(
+            resource_ref(frontend_ip_configuration_id, "frontend_ip_configuration_id")
+            if frontend_ip_configuration_id is not None
+            else None
+        ),
         protocol=_choice(protocol, _PROTOCOLS, "protocol"),
         frontend_port_range_start=_port(frontend_port_range_start, "frontend_port_range_start", 1, 65534),
         frontend_port_range_end=_port(frontend_port_range_end, "frontend_port_range_end", 1, 65535),
@@ -414,17 +478,16 @@ def load_balancer_body(
                 f"its probe {rule.probe.name!r} is not given as probe",
             )
     for nat in nat_pools:
-        check(
-            nat.frontend_ip_configuration in frontends,
-            "inbound_nat_pool",
-            nat.name,
-            f"its frontend {nat.frontend_ip_configuration.name!r} is not one of the given frontends",
-        )
+        if nat.frontend_ip_configuration_id is None:
+            ok = nat.frontend_ip_configuration in frontends
+        else:  # the id form: a frontend of this load balancer, by name
+            prefix = nat.frontend_ip_configuration_id.lower().rpartition("/frontendipconfigurations/")[0]
+            ok = prefix == lb_id.lower() and nat.frontend_name.lower() in (f.name.lower() for f in frontends)
+        check(ok, "inbound_nat_pool", nat.name, f"its frontend {nat.frontend_name!r} is not one of the given frontends")
     claimed: dict[tuple[str, str, int], str] = {}
     spans = [(r.name, r.frontend_ip_configuration.name, r.protocol, r.frontend_port, r.frontend_port) for r in rules]
     spans += [
-        (n.name, n.frontend_ip_configuration.name, n.protocol, n.frontend_port_range_start, n.frontend_port_range_end)
-        for n in nat_pools
+        (n.name, n.frontend_name, n.protocol, n.frontend_port_range_start, n.frontend_port_range_end) for n in nat_pools
     ]
     for owner, frontend, protocol, low, high in spans:
         for proto in ("Tcp", "Udp") if protocol == "All" else (protocol,):

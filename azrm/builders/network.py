@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..rules import cidr_problem
-from ._base import Builder, check, check_network_name, checked, frozen_tags, resource_ref
+from ._base import Builder, check, check_network_name, checked, frozen_tags, id_or_object, resource_ref
 
 __all__ = ["NIC", "IpConfig", "SubnetConfig", "new_network_interface_ip_config", "new_virtual_network_subnet_config"]
 
@@ -58,13 +58,22 @@ class SubnetConfig(Builder):
 
 @checked
 def new_virtual_network_subnet_config(
-    name: str, *, address_prefix: str | Sequence[str], network_security_group_id: Any = None
+    name: str,
+    *,
+    address_prefix: str | Sequence[str],
+    network_security_group_id: Any = None,
+    network_security_group: Any = None,
 ) -> SubnetConfig:
     """Describe a subnet for :meth:`~azrm.Session.new_virtual_network` (``New-AzVirtualNetworkSubnetConfig``).
 
-    No request is made; the subnet is created with the virtual network.
+    No request is made; the subnet is created with the virtual network. Its network security group
+    comes as the object (``network_security_group=nsg``, what ``new_network_security_group`` returns)
+    or as its id (``network_security_group_id=``), as in the cmdlet's two parameter sets.
     """
-    return SubnetConfig(name, address_prefix=address_prefix, network_security_group_id=network_security_group_id)
+    nsg_id = id_or_object(
+        network_security_group_id, network_security_group, "network_security_group_id", "network_security_group"
+    )
+    return SubnetConfig(name, address_prefix=address_prefix, network_security_group_id=nsg_id)
 
 
 class IpConfig(Builder):

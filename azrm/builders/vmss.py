@@ -9,11 +9,12 @@ pipeline steps. As every builder, each call returns a new configuration::
                                  load_balancer_backend_address_pools_id=pool_id,
                                  load_balancer_inbound_nat_pools_id=nat_pool_id)
     vmss = (azrm.new_vmss_config(location="westeurope", sku_capacity=3, sku_name="Standard_A2")
-            .set_os_profile(windows=True, computer_name_prefix="web", credential=cred)
+            .set_os_profile(windows=True, computer_name_prefix="web", admin_username="knadmin",
+                            admin_password=password)
             .set_storage_profile(image_reference_publisher="MicrosoftWindowsServer",
                                  image_reference_offer="WindowsServer",
                                  image_reference_sku="2016-Datacenter")
-            .add_network_interface_configuration("nic", primary=True, ip_config=[ip])
+            .add_network_interface_configuration("nic", primary=True, ip_configuration=[ip])
             .add_dsc_extension(azrm.DscExtension("webdsc.ps1", storage_account_name="knstor5050",
                                                  version="2.77")))
 """
@@ -23,10 +24,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Concatenate, Literal, ParamSpec
 
+from pydantic import SecretStr
+
+from .._aliases import accepts_aliases
 from ..credential import Credential
 from ..rules import DISK_STORAGE_TYPES, vm_name_problem
 from ._base import Builder, CmdletFunction, check, checked, cmdlet_function, frozen_tags, resource_ref
-from .compute import SshPublicKey, check_admin, require_credential
+from .compute import SshPublicKey, admin_credential, check_admin
 from .dsc import DscExtension
 from .identity import Identity, identity_from
 
@@ -132,9 +136,11 @@ class VmssNetworkInterfaceConfig(Builder):
     enable_ip_forwarding: bool = False
 
     def _rules(self) -> None:
-        check(bool(self.ip_configurations), "ip_config", (), "a NIC configuration needs an IP configuration")
+        check(bool(self.ip_configurations), "ip_configuration", (), "a NIC configuration needs an IP configuration")
         names = [c.name.lower() for c in self.ip_configurations]
-        check(len(names) == len(set(names)), "ip_config", names, "IP configuration names are unique within a NIC")
+        check(
+            len(names) == len(set(names)), "ip_configuration", names, "IP configuration names are unique within a NIC"
+        )
 
     def to_body(self) -> dict[str, Any]:
         """Return the NIC configuration as ARM's JSON."""
@@ -302,32 +308,58 @@ class VmssConfig(Builder):
         return self.os_profile.os_type if self.os_profile is not None else None
 
     # -- the cmdlets ------------------------------------------------------------------------------
+    @accepts_aliases(
+        provision_vm_agent="windows_configuration_provision_vm_agent",
+        enable_auto_update="windows_configuration_enable_automatic_update",
+        disable_password_authentication="linux_configuration_disable_password_authentication",
+    )
     def set_os_profile(
         self,
         *,
         windows: bool = False,
         linux: bool = False,
         computer_name_prefix: str,
-        credential: Credential,
-        provision_vm_agent: bool = True,
-        enable_auto_update: bool = True,
-        disable_password_authentication: bool = False,
+        admin_username: str | None = None,
+        admin_password: str | SecretStr | None = None,
+        credential: Credential | None = None,
+        windows_configuration_provision_vm_agent: bool = True,
+        windows_configuration_enable_automatic_update: bool = True,
+        linux_configuration_disable_password_authentication: bool = False,
         ssh_public_keys: Sequence[tuple[str, str]] = (),
     ) -> VmssConfig:
         """Set the instances' OS settings (``Set-AzVmssOsProfile``).
 
+        The cmdlet's parameters, in snake case; ``windows``/``linux`` (one of them), ``credential`` and
+        ``ssh_public_keys`` are azrm's, as for :meth:`azrm.VMConfig.set_operating_system`.
+
         :keyword computer_name_prefix: instances are named ``<prefix><6 characters>`` (Windows: at most 9).
-        :keyword credential: the admin user and password (:class:`azrm.Credential`).
+        :keyword admin_username: the admin user (``-AdminUsername``), with ``admin_password``.
+        :keyword admin_password: its password (``-AdminPassword``; a string or a ``SecretStr``). A Linux
+            scale set with ``linux_configuration_disable_password_authentication=True`` may leave it out.
+        :keyword credential: instead of the pair, the user and password as an :class:`azrm.Credential`.
+        :keyword windows_configuration_provision_vm_agent: also ``provision_vm_agent``.
+        :keyword windows_configuration_enable_automatic_update: also ``enable_auto_update``.
+        :keyword linux_configuration_disable_password_authentication: also ``disable_password_authentication``.
+        :raises ValidationError: for both ``credential`` and the pair, a user without a password (or the
+            reverse), or a name, password or prefix Azure would refuse.
+
+        >>> vmss = vmss.set_os_profile(windows=True, computer_name_prefix="web",
+        ...                            admin_username="knadmin", admin_password=password)
         """
         check(windows != linux, "windows/linux", None, "give windows=True or linux=True")
-        require_credential(credential)
+        credential = admin_credential(
+            credential,
+            admin_username,
+            admin_password,
+            password_optional=linux and linux_configuration_disable_password_authentication,
+        )
         profile = VmssOsProfile(
             os_type="Windows" if windows else "Linux",
             computer_name_prefix=computer_name_prefix,
             credential=credential,
-            provision_vm_agent=provision_vm_agent,
-            enable_auto_update=enable_auto_update,
-            disable_password_authentication=disable_password_authentication,
+            provision_vm_agent=windows_configuration_provision_vm_agent,
+            enable_auto_update=windows_configuration_enable_automatic_update,
+            disable_password_authentication=linux_configuration_disable_password_authentication,
             ssh_public_keys=tuple(SshPublicKey(path=p, key_data=k) for p, k in ssh_public_keys),
         )
         return self.evolve(os_profile=profile)
@@ -367,22 +399,26 @@ class VmssConfig(Builder):
         )
         return self.evolve(storage_profile=profile)
 
+    @accepts_aliases(ip_config="ip_configuration")
     def add_network_interface_configuration(
         self,
         name: str,
         *,
         primary: bool = True,
-        ip_config: VmssIpConfig | Sequence[VmssIpConfig],
+        ip_configuration: VmssIpConfig | Sequence[VmssIpConfig],
         network_security_group_id: Any = None,
         enable_accelerated_networking: bool = False,
         enable_ip_forwarding: bool = False,
     ) -> VmssConfig:
-        """Add a NIC that every instance gets (``Add-AzVmssNetworkInterfaceConfiguration``)."""
-        configs = (ip_config,) if isinstance(ip_config, VmssIpConfig) else tuple(ip_config)
+        """Add a NIC that every instance gets (``Add-AzVmssNetworkInterfaceConfiguration``).
+
+        :keyword ip_configuration: one or more :func:`azrm.new_vmss_ip_config` (also ``ip_config``).
+        """
+        configs = (ip_configuration,) if isinstance(ip_configuration, VmssIpConfig) else tuple(ip_configuration)
         for config in configs:
             check(
                 isinstance(config, VmssIpConfig),
-                "ip_config",
+                "ip_configuration",
                 type(config).__name__,
                 "must be azrm.VmssIpConfig objects (azrm.new_vmss_ip_config)",
             )
@@ -516,6 +552,7 @@ class VmssConfig(Builder):
         }
 
 
+@accepts_aliases(tag="tags")
 @checked
 def new_vmss_config(
     *,
@@ -561,7 +598,9 @@ def new_vmss_config(
 
 
 def _cmdlet(method: Callable[Concatenate[VmssConfig, P], VmssConfig], cmdlet: str) -> CmdletFunction[VmssConfig, P]:
-    return cmdlet_function(method, cmdlet, VmssConfig, "vmss", "azrm.new_vmss_config")
+    return cmdlet_function(
+        method, cmdlet, VmssConfig, "virtual_machine_scale_set", "azrm.new_vmss_config", keyword_aliases=("vmss",)
+    )
 
 
 set_vmss_os_profile = _cmdlet(VmssConfig.set_os_profile, "set_vmss_os_profile")

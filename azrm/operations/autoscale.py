@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .._aliases import accepts_aliases
 from .._session_base import SessionBase
 from ..builders._base import check, resource_ref, tag_body
 from ..builders.autoscale import AutoscaleProfile
@@ -16,6 +17,7 @@ __all__ = ["AutoscaleOperations"]
 class AutoscaleOperations(SessionBase):
     """Autoscale settings and their history (azure-mgmt-monitor)."""
 
+    @accepts_aliases(resource_group="resource_group_name", disabled="disable_setting")
     def new_autoscale_setting(
         self,
         resource_group_name: str,
@@ -24,7 +26,7 @@ class AutoscaleOperations(SessionBase):
         location: str | None = None,
         target_resource_id: Any,
         autoscale_profile: AutoscaleProfile | Sequence[AutoscaleProfile],
-        disabled: bool = False,
+        disable_setting: bool = False,
         notification: Sequence[Mapping[str, Any]] = (),
         tags: Mapping[str, str] | None = None,
     ) -> Any:
@@ -33,7 +35,9 @@ class AutoscaleOperations(SessionBase):
         :keyword target_resource_id: the scale set (its id or model).
         :keyword autoscale_profile: :class:`azrm.AutoscaleProfile` objects (``azrm.new_autoscale_profile``);
             at most 20.
-        :keyword disabled: create it switched off (Azure evaluates enabled settings every minute).
+        :keyword disable_setting: create it switched off (Azure evaluates enabled settings every minute);
+            also ``disabled`` (azrm's first name for it). ``resource_group_name`` is also ``resource_group``,
+            as in the cmdlet.
         """
         profiles = (autoscale_profile,) if isinstance(autoscale_profile, AutoscaleProfile) else tuple(autoscale_profile)
         check(1 <= len(profiles) <= 20, "autoscale_profile", len(profiles), "an autoscale setting has 1 to 20 profiles")
@@ -53,7 +57,7 @@ class AutoscaleOperations(SessionBase):
             "location": self._location(location),
             "tags": tag_body(tags),
             "properties": {
-                "enabled": not disabled,
+                "enabled": not disable_setting,
                 "targetResourceUri": target,
                 "profiles": [p.to_body() for p in profiles],
                 "notifications": [dict(n) for n in notification],

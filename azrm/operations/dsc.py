@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import _secrets
+from .._aliases import accepts_aliases
 from ..builders._base import check
 from ..builders.dsc import DEFAULT_CONTAINER, DEFAULT_EXTENSION_NAME, DscExtension, check_dsc_settings
 from ..credential import Credential
@@ -49,6 +50,7 @@ class DscOperations(StorageOperations):
     """DSC operations."""
 
     # -- publishing ------------------------------------------------------------------------------------
+    @accepts_aliases(configuration_archive_path="output_archive_path")
     def publish_vm_dsc_configuration(
         self,
         resource_group_name: str | None,
@@ -69,8 +71,9 @@ class DscOperations(StorageOperations):
         module the script imports (found under ``module_path`` and ``PSModulePath``) and
         ``dscmetadata.json``. It goes to a private container (created if needed) of the storage account.
 
-        With ``output_archive_path`` (a file or a directory) the archive is only written there (no
-        group or storage account needed): an artifact for a template, for instance.
+        With ``output_archive_path`` (a file or a directory; also ``configuration_archive_path``, the
+        cmdlet's alias) the archive is only written there (no group or storage account needed): an
+        artifact for a template, for instance.
 
         There is no ``begin_`` twin: publishing is a blob upload, done when the call returns, not a
         long-running operation with a poller. The account's endpoint and keys are read once a session
@@ -401,6 +404,13 @@ class DscOperations(StorageOperations):
             "protectedSettings": protected,
         }
 
+    @accepts_aliases(
+        configuration_data_path="configuration_data",
+        configuration_archive_blob="archive_blob_name",
+        storage_account_name="archive_storage_account_name",
+        handler_version="version",
+        container_name="archive_container_name",
+    )
     def begin_set_vm_dsc_extension(
         self,
         resource_group_name: str,
@@ -413,7 +423,7 @@ class DscOperations(StorageOperations):
         archive_container_name: str = DEFAULT_CONTAINER,
         archive_resource_group_name: str | None = None,
         configuration_argument: Mapping[str, Any] | None = None,
-        configuration_data_path: str | os.PathLike[str] | None = None,
+        configuration_data: str | os.PathLike[str] | None = None,
         wmf_version: str = "latest",
         name: str = DEFAULT_EXTENSION_NAME,
         auto_update: bool = False,
@@ -436,7 +446,7 @@ class DscOperations(StorageOperations):
             archive_container_name=archive_container_name,
             archive_resource_group_name=archive_resource_group_name,
             configuration_argument=configuration_argument,
-            configuration_data_path=configuration_data_path,
+            configuration_data_path=configuration_data,
             wmf_version=wmf_version,
             auto_update=auto_update,
             location=location,
@@ -469,6 +479,13 @@ class DscOperations(StorageOperations):
         built = self.dsc_extension_properties(archive_resource_group_name or resource_group_name, **properties)
         return {"location": self._vm_region(resource_group_name, vm_name, location), "properties": built}
 
+    @accepts_aliases(
+        configuration_data_path="configuration_data",
+        configuration_archive_blob="archive_blob_name",
+        storage_account_name="archive_storage_account_name",
+        handler_version="version",
+        container_name="archive_container_name",
+    )
     def set_vm_dsc_extension(
         self,
         resource_group_name: str,
@@ -481,7 +498,7 @@ class DscOperations(StorageOperations):
         archive_container_name: str = DEFAULT_CONTAINER,
         archive_resource_group_name: str | None = None,
         configuration_argument: Mapping[str, Any] | None = None,
-        configuration_data_path: str | os.PathLike[str] | None = None,
+        configuration_data: str | os.PathLike[str] | None = None,
         wmf_version: str = "latest",
         name: str = DEFAULT_EXTENSION_NAME,
         auto_update: bool = False,
@@ -494,6 +511,11 @@ class DscOperations(StorageOperations):
         The archive's URL goes in the public settings; a read-only SAS for it, valid for
         ``sas_lifetime``, goes in the **protected** settings (never returned by Azure), as do
         :class:`azrm.Credential` configuration arguments (as ``{userName, password}``).
+
+        The cmdlet's parameter names, aliases included: ``configuration_data`` (the ``.psd1`` file; also
+        ``configuration_data_path``), ``archive_blob_name`` (also ``configuration_archive_blob``),
+        ``archive_storage_account_name`` (also ``storage_account_name``), ``version`` (also
+        ``handler_version``), ``archive_container_name`` (also ``container_name``).
 
         Requests: the extension's PUT and its polling. The storage account's endpoint and key are read
         once a session (see :meth:`blob_service`); the VM's region is ``location``, or known from the
@@ -513,7 +535,7 @@ class DscOperations(StorageOperations):
             archive_container_name=archive_container_name,
             archive_resource_group_name=archive_resource_group_name,
             configuration_argument=configuration_argument,
-            configuration_data_path=configuration_data_path,
+            configuration_data_path=configuration_data,
             wmf_version=wmf_version,
             auto_update=auto_update,
             location=location,

@@ -11,8 +11,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .._aliases import accepts_aliases
 from .._session_base import SessionBase, waiting_twin
-from ..builders._base import check, check_network_name, tag_body
+from ..builders._base import check, check_network_name, id_or_object, tag_body
 from ..builders.lb import (
     BackendAddressPoolConfig,
     FrontendIpConfig,
@@ -208,20 +209,33 @@ class NetworkOperations(SessionBase):
         )
 
     # -- network interfaces ------------------------------------------------------------------------
+    @accepts_aliases(nic="name", resource_name="name")
     def begin_new_network_interface(
         self,
         resource_group_name: str,
-        nic: NIC | str,
+        name: NIC | str,
         *,
         location: str | None = None,
         subnet_id: Any = None,
+        subnet: Any = None,
         public_ip_address_id: Any = None,
+        public_ip_address: Any = None,
         network_security_group_id: Any = None,
+        network_security_group: Any = None,
         private_ip_address: str | None = None,
         tags: Mapping[str, str] | None = None,
     ) -> Any:
         """Start creating a NIC; returns the SDK poller."""
-        builder = self._nic(nic, subnet_id, public_ip_address_id, network_security_group_id, private_ip_address, tags)
+        builder = self._nic(
+            name,
+            id_or_object(subnet_id, subnet, "subnet_id", "subnet"),
+            id_or_object(public_ip_address_id, public_ip_address, "public_ip_address_id", "public_ip_address"),
+            id_or_object(
+                network_security_group_id, network_security_group, "network_security_group_id", "network_security_group"
+            ),
+            private_ip_address,
+            tags,
+        )
         body = builder.to_body(self._location(location))
         self._check_static_ips(builder)
         self._forget(resource_group_name, builder.name, "nic")
@@ -269,8 +283,10 @@ class NetworkOperations(SessionBase):
             ]
             check(not given, given[0] if given else "", "...", "pass either a NIC builder or these keywords, not both")
             return nic.set_network_security_group(nsg_id) if nsg_id else nic
-        check(isinstance(nic, str) and bool(nic), "nic", nic, "give a NIC name with subnet_id=..., or an azrm.NIC")
-        check(subnet_id is not None, "subnet_id", None, "a NIC needs a subnet: subnet_id=vnet.subnets[0].id")
+        check(isinstance(nic, str) and bool(nic), "name", nic, "give a NIC name with subnet_id=..., or an azrm.NIC")
+        check(
+            subnet_id is not None, "subnet_id", None, "a NIC needs a subnet: subnet_id=vnet.subnets[0].id (or subnet=)"
+        )
         builder = NIC(nic, network_security_group_id=nsg_id, tags=tags)
         return builder.add_ip_config(
             "ipconfig1", subnet_id=subnet_id, public_ip_address_id=pip_id, private_ip_address=private_ip
@@ -278,11 +294,14 @@ class NetworkOperations(SessionBase):
 
     new_network_interface = waiting_twin(
         begin_new_network_interface,
-        lambda a: f"Creating network interface {a['nic'].name if isinstance(a['nic'], NIC) else a['nic']}",
+        lambda a: f"Creating network interface {a['name'].name if isinstance(a['name'], NIC) else a['name']}",
         """Create a NIC (``New-AzNetworkInterface``); returns the SDK's ``NetworkInterface``.
 
         Give a name and ``subnet_id=`` (plus ``public_ip_address_id=``, ``network_security_group_id=``,
-        ``private_ip_address=``), as the cmdlet takes them, or an :class:`azrm.NIC` builder.
+        ``private_ip_address=``), as the cmdlet takes them, or an :class:`azrm.NIC` builder as ``name``.
+        Each ``*_id`` keyword has its object form too, as in the cmdlet (``subnet=vnet.subnets[0]``,
+        ``public_ip_address=pip``, ``network_security_group=nsg``): one or the other. ``name`` is also
+        ``nic`` (azrm's first name for it) and ``resource_name`` (the cmdlet's alias).
 
         :keyword location: the region (default: the session's); the VM that uses the NIC must be there too.
         :raises ValidationError: for a missing subnet, or a builder combined with the keywords.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._aliases import accepts_aliases
 from .._session_base import SessionBase
 from ..builders._base import check, tag_body
 from ..rules import resource_group_name_problem
@@ -15,10 +16,13 @@ __all__ = ["ResourceOperations"]
 class ResourceOperations(SessionBase):
     """Resource group operations."""
 
+    @accepts_aliases(resource_group_name="name")
     def new_resource_group(
         self, name: str, location: str | None = None, *, tags: Mapping[str, str] | None = None
     ) -> Any:
         """Create or update a resource group (``New-AzResourceGroup``); returns the SDK's ``ResourceGroup``.
+
+        ``name`` is also ``resource_group_name`` and ``tags`` also ``tag``, as in the cmdlet.
 
         :raises ValidationError: for a name or region Azure would refuse (no request is made).
 

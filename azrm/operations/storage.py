@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import _secrets
+from .._aliases import accepts_aliases
 from .._session_base import SessionBase, waiting_twin
 from ..builders._base import check, tag_body
 from ..rules import storage_account_name_problem
@@ -38,7 +39,8 @@ class StorageOperations(SessionBase):
         tags: Mapping[str, str] | None,
         access_tier: str | None,
         allow_blob_public_access: bool,
-        min_tls_version: str,
+        minimum_tls_version: str,
+        enable_https_traffic_only: bool | None,
     ) -> dict[str, Any]:
         problem = storage_account_name_problem(name)
         check(problem is None, "name", name, problem or "")
@@ -48,8 +50,8 @@ class StorageOperations(SessionBase):
         check(canonical_kind is not None, "kind", kind, f"must be one of {', '.join(STORAGE_KINDS)}")
         properties: dict[str, Any] = {
             "allowBlobPublicAccess": allow_blob_public_access,
-            "minimumTlsVersion": min_tls_version,
-            "supportsHttpsTrafficOnly": True,
+            "minimumTlsVersion": minimum_tls_version,
+            "supportsHttpsTrafficOnly": True if enable_https_traffic_only is None else enable_https_traffic_only,
         }
         if access_tier:
             properties["accessTier"] = access_tier
@@ -61,6 +63,14 @@ class StorageOperations(SessionBase):
             "properties": properties,
         }
 
+    @accepts_aliases(
+        storage_account_name="name",
+        account_name="name",
+        type="sku_name",
+        storage_account_type="sku_name",
+        account_type="sku_name",
+        min_tls_version="minimum_tls_version",
+    )
     def begin_new_storage_account(
         self,
         resource_group_name: str,
@@ -72,7 +82,8 @@ class StorageOperations(SessionBase):
         tags: Mapping[str, str] | None = None,
         access_tier: str | None = None,
         allow_blob_public_access: bool = False,
-        min_tls_version: str = "TLS1_2",
+        minimum_tls_version: str = "TLS1_2",
+        enable_https_traffic_only: bool | None = None,
     ) -> Any:
         """Start creating a storage account; returns the SDK poller (``-AsJob``)."""
         body = self._account_body(
@@ -83,7 +94,8 @@ class StorageOperations(SessionBase):
             tags=tags,
             access_tier=access_tier,
             allow_blob_public_access=allow_blob_public_access,
-            min_tls_version=min_tls_version,
+            minimum_tls_version=minimum_tls_version,
+            enable_https_traffic_only=enable_https_traffic_only,
         )
         self._forget(resource_group_name, name, "account", "keys")  # a new account has new keys
         poller = self.storage_client.storage_accounts.begin_create(resource_group_name, name, body)
@@ -94,10 +106,15 @@ class StorageOperations(SessionBase):
         "Creating storage account {name}",
         """Create a storage account (``New-AzStorageAccount``); returns the SDK's ``StorageAccount``.
 
-        Blob public access is off and HTTPS-only is on unless asked otherwise.
+        Blob public access is off and HTTPS-only is on unless asked otherwise. As in the cmdlet, ``name`` is
+        also ``storage_account_name`` or ``account_name``, and ``sku_name`` also ``type`` (AzureRM's
+        ``-Type``), ``storage_account_type`` or ``account_type``; ``minimum_tls_version`` is also
+        ``min_tls_version`` (azrm's first name for it).
 
         :keyword location: the region (default: the session's).
         :keyword sku_name: ``Standard_LRS`` (default), ``Standard_GRS``, ``Premium_LRS``...
+        :keyword minimum_tls_version: ``TLS1_2`` (default), ``TLS1_0``, ``TLS1_1``, ``TLS1_3``.
+        :keyword enable_https_traffic_only: ``False`` allows plain HTTP (on by default, as in Azure).
         :keyword kind: ``StorageV2`` (default), ``BlobStorage``, ``BlockBlobStorage``, ``FileStorage``, ``Storage``.
         :raises ValidationError: for a name, SKU, kind or region Azure would refuse (no request is made).
         :raises azure.core.exceptions.ResourceExistsError: when the (globally unique) name is taken.

@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from .._aliases import accepts_aliases
 from .._session_base import waiting_twin
 from ..builders._base import check
 from ..builders.vmss import MAX_CAPACITY, VmssConfig
@@ -21,6 +22,11 @@ from ..errors import StepError
 from .compute import ComputeOperations
 
 __all__ = ["VmssOperations"]
+
+#: the cmdlets' other names for ``-VMScaleSetName`` and ``-VirtualMachineScaleSet`` (``name`` and
+#: ``vmss`` are also what azrm called them first)
+_NAME = {"name": "vm_scale_set_name"}
+_CONFIG = {"vmss": "virtual_machine_scale_set"}
 
 #: The SAS a scale set's DSC extension reads the archive with: instances added later (autoscale)
 #: fetch it too, so it lives long. Read-only, one blob, in the protected settings.
@@ -75,14 +81,14 @@ class VmssOperations(ComputeOperations):
                         + ": widen the range or pass overprovision=False",
                     )
 
-    def _prepare_vmss(self, resource_group_name: str, name: str, vmss: VmssConfig) -> str:
+    def _prepare_vmss(self, resource_group_name: str, vm_scale_set_name: str, vmss: VmssConfig) -> str:
         check(
             isinstance(vmss, VmssConfig),
-            "vmss",
+            "virtual_machine_scale_set",
             type(vmss).__name__,
             "must be an azrm.VmssConfig (azrm.new_vmss_config)",
         )
-        vmss.check_complete(name)
+        vmss.check_complete(vm_scale_set_name)
         region = self._location(vmss.location)
         storage = vmss.storage_profile
         found = self._catalogue_problem(
@@ -99,29 +105,41 @@ class VmssOperations(ComputeOperations):
         )
         if found is not None:
             field, value, rule = found
-            check(False, f"vmss.{'sku_name' if field == 'vm_size' else field}", value, rule)
+            check(False, f"virtual_machine_scale_set.{'sku_name' if field == 'vm_size' else field}", value, rule)
         self._nat_ports_check(vmss, vmss.sku_capacity)
         return region
 
-    def begin_new_vmss(self, resource_group_name: str, name: str, *, vmss: VmssConfig) -> Any:
+    @accepts_aliases(**_NAME, **_CONFIG)
+    def begin_new_vmss(
+        self, resource_group_name: str, vm_scale_set_name: str, *, virtual_machine_scale_set: VmssConfig
+    ) -> Any:
         """Start creating a scale set; returns the SDK poller (``New-AzVmss -AsJob``).
 
         Only the scale set itself: a configuration with DSC extensions needs :meth:`new_vmss`, which
         publishes the archives first.
         """
+        vmss = virtual_machine_scale_set
         check(
             isinstance(vmss, VmssConfig) and not vmss.dsc_extensions,
-            "vmss.dsc_extensions",
+            "virtual_machine_scale_set.dsc_extensions",
             "...",
             "begin_new_vmss creates the scale set only; use new_vmss for a configuration with DSC extensions",
         )
-        region = self._prepare_vmss(resource_group_name, name, vmss)
+        region = self._prepare_vmss(resource_group_name, vm_scale_set_name, vmss)
         body = vmss.to_body()
         body["location"] = region
-        return self.compute_client.virtual_machine_scale_sets.begin_create_or_update(resource_group_name, name, body)
+        return self.compute_client.virtual_machine_scale_sets.begin_create_or_update(
+            resource_group_name, vm_scale_set_name, body
+        )
 
-    def new_vmss(self, resource_group_name: str, name: str, *, vmss: VmssConfig) -> Any:
+    @accepts_aliases(**_NAME, **_CONFIG)
+    def new_vmss(
+        self, resource_group_name: str, vm_scale_set_name: str, *, virtual_machine_scale_set: VmssConfig
+    ) -> Any:
         """Create a scale set (``New-AzVmss -VirtualMachineScaleSet``); returns ``VirtualMachineScaleSet``.
+
+        ``vm_scale_set_name`` is also ``name``, ``virtual_machine_scale_set`` also ``vmss``, as in the cmdlet
+        (and azrm before it took the cmdlet's names).
 
         With DSC extensions (:meth:`azrm.VmssConfig.add_dsc_extension`) it first publishes each
         configuration to blob storage (unless already published), then creates the scale set with the
@@ -131,7 +149,8 @@ class VmssOperations(ComputeOperations):
             name prefix Azure would refuse, or a NAT pool too small for the capacity.
         :raises StepError: when a step fails after the first one; it says what exists now.
         """
-        region = self._prepare_vmss(resource_group_name, name, vmss)
+        vmss = virtual_machine_scale_set
+        region = self._prepare_vmss(resource_group_name, vm_scale_set_name, vmss)
         archives = self._dsc_archives(vmss.dsc_extensions)
         completed: list[str] = []
         step = ""
@@ -156,9 +175,9 @@ class VmssOperations(ComputeOperations):
                 entries.append({"name": ext.name, "properties": properties})
             body = vmss.to_body(extensions=entries)
             body["location"] = region
-            step = f"Creating scale set {name} ({vmss.sku_capacity} instances)"
+            step = f"Creating scale set {vm_scale_set_name} ({vmss.sku_capacity} instances)"
             poller = self.compute_client.virtual_machine_scale_sets.begin_create_or_update(
-                resource_group_name, name, body
+                resource_group_name, vm_scale_set_name, body
             )
             return self._wait(step, poller)
         except Exception as exc:
@@ -169,48 +188,57 @@ class VmssOperations(ComputeOperations):
             existing = []
             # a scale set whose creation failed exists (Failed); one that was refused does not
             with contextlib.suppress(ResourceNotFoundError):
-                existing.append(self.compute_client.virtual_machine_scale_sets.get(resource_group_name, name).id)
+                existing.append(
+                    self.compute_client.virtual_machine_scale_sets.get(resource_group_name, vm_scale_set_name).id
+                )
             raise StepError(step, completed=completed, existing=existing, cause=exc) from exc
 
-    def get_vmss(self, resource_group_name: str, name: str, *, status: bool = False) -> Any:
+    @accepts_aliases(**_NAME)
+    def get_vmss(self, resource_group_name: str, vm_scale_set_name: str, *, status: bool = False) -> Any:
         """Get a scale set (``Get-AzVmss``); with ``status=True`` its instance view (``-InstanceView``).
 
         The instance view counts the instances' states (``virtual_machine.statuses_summary``) and the
         extensions' (``extensions[].statuses_summary``).
         """
         sets = self.compute_client.virtual_machine_scale_sets
-        return sets.get_instance_view(resource_group_name, name) if status else sets.get(resource_group_name, name)
+        return (
+            sets.get_instance_view(resource_group_name, vm_scale_set_name)
+            if status
+            else sets.get(resource_group_name, vm_scale_set_name)
+        )
 
     def list_vmss(self, resource_group_name: str | None = None) -> list[Any]:
         """Scale sets of a group, or of the subscription (``Get-AzVmss``)."""
         sets = self.compute_client.virtual_machine_scale_sets
         return list(sets.list(resource_group_name) if resource_group_name else sets.list_all())
 
+    @accepts_aliases(**_NAME, **_CONFIG)
     def begin_update_vmss(
         self,
         resource_group_name: str,
-        name: str,
+        vm_scale_set_name: str,
         *,
         sku_capacity: int | None = None,
         upgrade_policy_mode: str | None = None,
-        vmss: VmssConfig | None = None,
+        virtual_machine_scale_set: VmssConfig | None = None,
     ) -> Any:
         """Start changing a scale set; returns the SDK poller."""
         sets = self.compute_client.virtual_machine_scale_sets
+        vmss = virtual_machine_scale_set
         if vmss is not None:
             check(
                 sku_capacity is None and upgrade_policy_mode is None,
-                "vmss",
+                "virtual_machine_scale_set",
                 "...",
                 "give a whole VmssConfig, or sku_capacity/upgrade_policy_mode, not both",
             )
             region = self._location(vmss.location)
-            vmss.check_complete(name)
-            current = sets.get(resource_group_name, name)
+            vmss.check_complete(vm_scale_set_name)
+            current = sets.get(resource_group_name, vm_scale_set_name)
             self._nat_ports_check(vmss, vmss.sku_capacity - int(current.sku.capacity))
             body = vmss.to_body()
             body["location"] = region
-            return sets.begin_create_or_update(resource_group_name, name, body)
+            return sets.begin_create_or_update(resource_group_name, vm_scale_set_name, body)
         patch: dict[str, Any] = {}
         if sku_capacity is not None:
             check(
@@ -221,7 +249,7 @@ class VmssOperations(ComputeOperations):
                 sku_capacity,
                 f"0 to {MAX_CAPACITY} instances",
             )
-            current = sets.get(resource_group_name, name)
+            current = sets.get(resource_group_name, vm_scale_set_name)
             if sku_capacity > int(current.sku.capacity):
                 self._nat_ports_check(self._config_of(current), sku_capacity - int(current.sku.capacity))
             patch["sku"] = {"capacity": sku_capacity}
@@ -235,7 +263,7 @@ class VmssOperations(ComputeOperations):
             )
             patch["properties"] = {"upgradePolicy": {"mode": modes[upgrade_policy_mode.lower()]}}
         check(bool(patch), "sku_capacity", None, "give sku_capacity, upgrade_policy_mode or a VmssConfig to change")
-        return sets.begin_update(resource_group_name, name, patch)
+        return sets.begin_update(resource_group_name, vm_scale_set_name, patch)
 
     @staticmethod
     def _config_of(current: Any) -> VmssConfig:
@@ -265,21 +293,27 @@ class VmssOperations(ComputeOperations):
     update_vmss = waiting_twin(
         begin_update_vmss,
         lambda a: (
-            f"Updating scale set {a['name']}"
+            f"Updating scale set {a['vm_scale_set_name']}"
             + (f" to {a['sku_capacity']} instances" if a.get("sku_capacity") is not None else "")
         ),
         """Change a scale set (``Update-AzVmss``): its capacity, its upgrade policy, or its whole model.
 
         ``sku_capacity`` scales out or in (Azure removes the highest instance ids first). A changed
-        model (``vmss=`` a :class:`azrm.VmssConfig`) reaches existing instances at once with the
+        model (``virtual_machine_scale_set=`` a :class:`azrm.VmssConfig`) reaches existing instances at once with the
         Automatic upgrade policy; with Manual they wait for :meth:`update_vmss_instance`.
 
         :raises ValidationError: for a capacity out of range or beyond what the NAT pools can hold.
         """,
     )
 
+    @accepts_aliases(**_NAME)
     def get_vmss_vm(
-        self, resource_group_name: str, name: str, instance_id: str | int | None = None, *, status: bool = False
+        self,
+        resource_group_name: str,
+        vm_scale_set_name: str,
+        instance_id: str | int | None = None,
+        *,
+        status: bool = False,
     ) -> Any:
         """Instances of a scale set (``Get-AzVmssVM``): all of them, or one; ``status=True`` adds instance views.
 
@@ -287,25 +321,26 @@ class VmssOperations(ComputeOperations):
         """
         vms = self.compute_client.virtual_machine_scale_set_vms
         if instance_id is None:
-            return list(vms.list(resource_group_name, name, expand="instanceView" if status else None))
+            return list(vms.list(resource_group_name, vm_scale_set_name, expand="instanceView" if status else None))
         ids = _instance_ids(instance_id)
         assert ids is not None
         if status:
-            return vms.get_instance_view(resource_group_name, name, ids[0])
-        return vms.get(resource_group_name, name, ids[0])
+            return vms.get_instance_view(resource_group_name, vm_scale_set_name, ids[0])
+        return vms.get(resource_group_name, vm_scale_set_name, ids[0])
 
+    @accepts_aliases(**_NAME)
     def begin_update_vmss_instance(
-        self, resource_group_name: str, name: str, instance_id: str | int | Sequence[str | int]
+        self, resource_group_name: str, vm_scale_set_name: str, instance_id: str | int | Sequence[str | int]
     ) -> Any:
         """Start upgrading instances to the latest model; returns the SDK poller."""
         ids = _instance_ids(instance_id)
         return self.compute_client.virtual_machine_scale_sets.begin_update_instances(
-            resource_group_name, name, {"instanceIds": ids}
+            resource_group_name, vm_scale_set_name, {"instanceIds": ids}
         )
 
     update_vmss_instance = waiting_twin(
         begin_update_vmss_instance,
-        "Upgrading instances {instance_id} of scale set {name} to the latest model",
+        "Upgrading instances {instance_id} of scale set {vm_scale_set_name} to the latest model",
         """Bring instances to the scale set's latest model (``Update-AzVmssInstance -InstanceId``).
 
         With the Manual upgrade policy this is how a model change (a new extension, image version...)
@@ -313,18 +348,28 @@ class VmssOperations(ComputeOperations):
         """,
     )
 
+    @accepts_aliases(**_NAME)
     def begin_remove_vmss(
-        self, resource_group_name: str, name: str, *, instance_id: str | int | Sequence[str | int] | None = None
+        self,
+        resource_group_name: str,
+        vm_scale_set_name: str,
+        *,
+        instance_id: str | int | Sequence[str | int] | None = None,
     ) -> Any:
         """Start deleting a scale set, or some of its instances; returns the SDK poller."""
         sets = self.compute_client.virtual_machine_scale_sets
         ids = _instance_ids(instance_id)
         if ids is None:
-            return sets.begin_delete(resource_group_name, name)
-        return sets.begin_delete_instances(resource_group_name, name, {"instanceIds": ids})
+            return sets.begin_delete(resource_group_name, vm_scale_set_name)
+        return sets.begin_delete_instances(resource_group_name, vm_scale_set_name, {"instanceIds": ids})
 
+    @accepts_aliases(**_NAME)
     def remove_vmss(
-        self, resource_group_name: str, name: str, *, instance_id: str | int | Sequence[str | int] | None = None
+        self,
+        resource_group_name: str,
+        vm_scale_set_name: str,
+        *,
+        instance_id: str | int | Sequence[str | int] | None = None,
     ) -> None:
         """Delete a scale set with its instances, or only the named instances (``Remove-AzVmss [-InstanceId]``).
 
@@ -332,54 +377,73 @@ class VmssOperations(ComputeOperations):
         """
         from azure.core.exceptions import ResourceNotFoundError
 
-        what = f"instances {instance_id} of scale set {name}" if instance_id is not None else f"scale set {name}"
+        what = (
+            f"instances {instance_id} of scale set {vm_scale_set_name}"
+            if instance_id is not None
+            else f"scale set {vm_scale_set_name}"
+        )
         try:
-            poller = self.begin_remove_vmss(resource_group_name, name, instance_id=instance_id)
+            poller = self.begin_remove_vmss(resource_group_name, vm_scale_set_name, instance_id=instance_id)
         except ResourceNotFoundError:
             if instance_id is not None:
                 raise
             return
         self._wait(f"Removing {what}", poller)
 
-    def _vmss_action(self, action: str, resource_group_name: str, name: str, instance_id: Any) -> Any:
+    def _vmss_action(self, action: str, resource_group_name: str, vm_scale_set_name: str, instance_id: Any) -> Any:
         sets = self.compute_client.virtual_machine_scale_sets
         ids = _instance_ids(instance_id)
         body = {"instanceIds": ids} if ids is not None else None
         method = getattr(sets, f"begin_{action}")
-        return method(resource_group_name, name, vm_instance_i_ds=body) if body else method(resource_group_name, name)
+        return (
+            method(resource_group_name, vm_scale_set_name, vm_instance_i_ds=body)
+            if body
+            else method(resource_group_name, vm_scale_set_name)
+        )
 
+    @accepts_aliases(**_NAME)
     def begin_start_vmss(
-        self, resource_group_name: str, name: str, *, instance_id: str | int | Sequence[str | int] | None = None
+        self,
+        resource_group_name: str,
+        vm_scale_set_name: str,
+        *,
+        instance_id: str | int | Sequence[str | int] | None = None,
     ) -> Any:
         """Start starting instances; returns the SDK poller."""
-        return self._vmss_action("start", resource_group_name, name, instance_id)
+        return self._vmss_action("start", resource_group_name, vm_scale_set_name, instance_id)
 
+    @accepts_aliases(**_NAME)
     def begin_stop_vmss(
         self,
         resource_group_name: str,
-        name: str,
+        vm_scale_set_name: str,
         *,
         instance_id: str | int | Sequence[str | int] | None = None,
         stay_provisioned: bool = False,
     ) -> Any:
         """Start stopping instances; returns the SDK poller."""
         action = "power_off" if stay_provisioned else "deallocate"
-        return self._vmss_action(action, resource_group_name, name, instance_id)
+        return self._vmss_action(action, resource_group_name, vm_scale_set_name, instance_id)
 
+    @accepts_aliases(**_NAME)
     def begin_restart_vmss(
-        self, resource_group_name: str, name: str, *, instance_id: str | int | Sequence[str | int] | None = None
+        self,
+        resource_group_name: str,
+        vm_scale_set_name: str,
+        *,
+        instance_id: str | int | Sequence[str | int] | None = None,
     ) -> Any:
         """Start restarting instances; returns the SDK poller."""
-        return self._vmss_action("restart", resource_group_name, name, instance_id)
+        return self._vmss_action("restart", resource_group_name, vm_scale_set_name, instance_id)
 
     start_vmss = waiting_twin(
         begin_start_vmss,
-        "Starting scale set {name}",
+        "Starting scale set {vm_scale_set_name}",
         """Start a scale set's instances, or the named ones (``Start-AzVmss [-InstanceId]``).""",
     )
     stop_vmss = waiting_twin(
         begin_stop_vmss,
-        "Stopping scale set {name}",
+        "Stopping scale set {vm_scale_set_name}",
         """Stop instances (``Stop-AzVmss [-InstanceId] [-StayProvisioned]``).
 
         By default they are deallocated (no compute charges); ``stay_provisioned=True`` only powers them off.
@@ -387,6 +451,6 @@ class VmssOperations(ComputeOperations):
     )
     restart_vmss = waiting_twin(
         begin_restart_vmss,
-        "Restarting scale set {name}",
+        "Restarting scale set {vm_scale_set_name}",
         """Restart a scale set's instances, or the named ones (``Restart-AzVmss [-InstanceId]``).""",
     )

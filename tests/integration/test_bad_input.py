@@ -115,7 +115,7 @@ def good_arguments(w: World) -> dict[str, dict[str, Any]]:
         },
         "new_network_interface": {
             "resource_group_name": w.rg,
-            "nic": "nic2",
+            "name": "nic2",
             "location": LOCATION,
             "subnet_id": w.subnet_id,
             "private_ip_address": "10.0.0.10",
@@ -143,8 +143,8 @@ def good_arguments(w: World) -> dict[str, dict[str, Any]]:
         },
         "new_vmss": {
             "resource_group_name": w.rg,
-            "name": "web",
-            "vmss": azrm.new_vmss_config(location=LOCATION, sku_capacity=2, sku_name="Standard_A2"),
+            "vm_scale_set_name": "web",
+            "virtual_machine_scale_set": azrm.new_vmss_config(location=LOCATION, sku_capacity=2, sku_name="Standard_A2"),
         },
         "new_container_registry": {"resource_group_name": w.rg, "name": "knregistrybad", "location": LOCATION},
         "new_container_group": {
@@ -273,13 +273,13 @@ SEMANTIC: list[tuple[str, Callable[[World, Path], Any], str]] = [
         w.rg, "nic3", subnet_id=w.subnet_id, private_ip_address="10.0.0.255"), "private_ip_address"),
     ("vm-size-unknown", lambda w, t: w.az.new_vm(w.rg, vm=vm_config(w.nic.id, size="Standard_Z99")), "vm.vm_size"),
     ("vm-image-unknown", lambda w, t: w.az.new_vm(w.rg, vm=vm_config(w.nic.id, skus="1999-Datacenter")), "vm.image"),
-    ("vmss-size-unknown", lambda w, t: w.az.new_vmss(w.rg, "web", vmss=(
+    ("vmss-size-unknown", lambda w, t: w.az.new_vmss(w.rg, "web", virtual_machine_scale_set=(
         azrm.new_vmss_config(location=LOCATION, sku_capacity=2, sku_name="Standard_Z99")
         .set_os_profile(windows=True, computer_name_prefix="web", credential=azrm.Credential("knadmin", "S3cure!Passw0rd"))
         .set_storage_profile(image_reference_publisher="MicrosoftWindowsServer", image_reference_offer="WindowsServer",
                              image_reference_sku="2016-Datacenter")
-        .add_network_interface_configuration("nic", ip_config=azrm.new_vmss_ip_config("ip", subnet_id=w.subnet_id)))),
-     "vmss.sku_name"),
+        .add_network_interface_configuration("nic", ip_configuration=azrm.new_vmss_ip_config("ip", subnet_id=w.subnet_id)))),
+     "virtual_machine_scale_set.sku_name"),
     ("dsc-archive-not-published", lambda w, t: w.az.set_vm_dsc_extension(
         w.rg, "KNVM01", archive_blob_name="nosuch.ps1.zip", archive_storage_account_name=w.account,
         configuration_name="webdsc", version="2.77"), "archive_blob_name"),

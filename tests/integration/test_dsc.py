@@ -221,7 +221,7 @@ def test_configuration_data(lib: Any, azure: Azure, seed: Seed, script: Path, mo
     data.write_text("@{ AllNodes = @(@{ NodeName = 'localhost' }) }")
     lib.new_vm(seed.rg.name, location=LOCATION, vm=seed_vm_config(seed.nic.id))
     lib.publish_vm_dsc_configuration(seed.rg.name, script, storage_account_name=seed.storage.name)
-    ext = attach(lib, seed, configuration_data_path=data)
+    ext = attach(lib, seed, configuration_data=data)
     assert ext.settings["configurationData"]["url"].endswith(".psd1")
     assert azure.emu.store.get(ext.id).secrets["protectedSettings"]["configurationDataUrlSasToken"].startswith("?")
 
@@ -300,7 +300,7 @@ def test_extension_body_follows_the_documented_schema(
     data.write_text("@{ AllNodes = @() }")
     lib.new_vm(seed.rg.name, location=LOCATION, vm=seed_vm_config(seed.nic.id))
     lib.publish_vm_dsc_configuration(seed.rg.name, script, storage_account_name=seed.storage.name)
-    ext = attach(lib, seed, configuration_data_path=data, data_collection="Disable",
+    ext = attach(lib, seed, configuration_data=data, data_collection="Disable",
                  configuration_argument={"SiteName": "KN", "AppPoolCredential": azrm.Credential("a", "Ap9!Pool-Secret")})  # fmt: skip
     record = azure.emu.store.get(ext.id)
     props = record.body["properties"]

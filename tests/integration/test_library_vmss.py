@@ -74,7 +74,7 @@ def farm_config(net: Net, capacity: int = 2, **kwargs: Any) -> azrm.VmssConfig:
         .set_os_profile(windows=True, computer_name_prefix="web", credential=CRED)
         .set_storage_profile(image_reference_publisher="MicrosoftWindowsServer", image_reference_offer="WindowsServer",
                              image_reference_sku="2016-Datacenter")
-        .add_network_interface_configuration("nic", ip_config=ip)
+        .add_network_interface_configuration("nic", ip_configuration=ip)
     )  # fmt: skip
 
 
@@ -92,7 +92,9 @@ def test_network_parts(lib: Any, net: Net) -> None:
 def test_scale_set_with_dsc_on_every_instance(lib: Any, net: Net) -> None:
     dsc = azrm.DscExtension(EXAMPLES / "webdsc.ps1", storage_account_name=net.storage.name, version="2.77")
     vmss = lib.new_vmss(
-        net.rg, "webfarm", vmss=farm_config(net, capacity=3, overprovision=False).add_dsc_extension(dsc)
+        net.rg,
+        "webfarm",
+        virtual_machine_scale_set=farm_config(net, capacity=3, overprovision=False).add_dsc_extension(dsc),
     )
     assert (vmss.sku.capacity, vmss.provisioning_state) == (3, "Succeeded")
     ext = vmss.virtual_machine_profile.extension_profile.extensions[0]
@@ -110,14 +112,14 @@ def test_scale_set_with_dsc_on_every_instance(lib: Any, net: Net) -> None:
 
 
 def test_scale_update_upgrade_and_remove(lib: Any, net: Net) -> None:
-    lib.new_vmss(net.rg, "webfarm", vmss=farm_config(net, overprovision=False))
+    lib.new_vmss(net.rg, "webfarm", virtual_machine_scale_set=farm_config(net, overprovision=False))
     assert lib.update_vmss(net.rg, "webfarm", sku_capacity=4).sku.capacity == 4
     assert [v.instance_id for v in lib.get_vmss_vm(net.rg, "webfarm")] == ["0", "1", "2", "3"]
     # a model change with the Manual policy waits for update_vmss_instance
     changed = farm_config(net, capacity=4, overprovision=False).add_extension(
         "bginfo", publisher="Microsoft.Compute", type="BGInfo", type_handler_version="2.1"
     )
-    lib.update_vmss(net.rg, "webfarm", vmss=changed)
+    lib.update_vmss(net.rg, "webfarm", virtual_machine_scale_set=changed)
     assert [v.latest_model_applied for v in lib.get_vmss_vm(net.rg, "webfarm")] == [False] * 4
     lib.update_vmss_instance(net.rg, "webfarm", ["0", 1])
     assert [v.latest_model_applied for v in lib.get_vmss_vm(net.rg, "webfarm")] == [True, True, False, False]
@@ -136,7 +138,7 @@ def test_scale_update_upgrade_and_remove(lib: Any, net: Net) -> None:
 
 
 def test_autoscale_with_synthetic_cpu(lib: Any, net: Net) -> None:
-    farm = lib.new_vmss(net.rg, "webfarm", vmss=farm_config(net, capacity=2, overprovision=False))
+    farm = lib.new_vmss(net.rg, "webfarm", virtual_machine_scale_set=farm_config(net, capacity=2, overprovision=False))
     out = azrm.new_autoscale_rule(metric_name=CPU, metric_resource_id=farm, operator="GreaterThan", threshold=70,
                                   scale_action_direction="Increase", scale_action_cooldown="PT5M")  # fmt: skip
     back = azrm.new_autoscale_rule(metric_name=CPU, metric_resource_id=farm, operator="LessThan", threshold=30,
@@ -177,7 +179,7 @@ def test_management_vm_in_its_own_subnet(lib: Any, net: Net) -> None:
         .add_network_interface(nic.id)
     )
     lib.new_vm(net.rg, location=LOCATION, vm=vm)
-    lib.new_vmss(net.rg, "webfarm", vmss=farm_config(net, overprovision=False))
+    lib.new_vmss(net.rg, "webfarm", virtual_machine_scale_set=farm_config(net, overprovision=False))
     assert lib.get_network_interface(net.rg, "mgmt-nic").ip_configurations[0].private_ip_address == "10.0.1.4"
 
 
@@ -189,10 +191,12 @@ def writes(azure: Azure) -> int:
 def test_nat_pool_too_small_for_the_capacity(lib: Any, azure: Azure, net: Net) -> None:
     before = writes(azure)
     with pytest.raises(azrm.ValidationError) as err:
-        lib.new_vmss(net.rg, "webfarm", vmss=farm_config(net, capacity=8))  # 8 + 4 overprovisioned > 10 ports
+        lib.new_vmss(
+            net.rg, "webfarm", virtual_machine_scale_set=farm_config(net, capacity=8)
+        )  # 8 + 4 overprovisioned > 10 ports
     assert err.value.field == "sku_capacity" and "overprovision" in err.value.rule
     assert writes(azure) == before
-    lib.new_vmss(net.rg, "webfarm", vmss=farm_config(net, capacity=8, overprovision=False))
+    lib.new_vmss(net.rg, "webfarm", virtual_machine_scale_set=farm_config(net, capacity=8, overprovision=False))
     with pytest.raises(azrm.ValidationError):
         lib.update_vmss(net.rg, "webfarm", sku_capacity=11)
     assert lib.get_vmss(net.rg, "webfarm").sku.capacity == 8
@@ -208,11 +212,11 @@ def test_nat_pool_too_small_for_the_capacity(lib: Any, azure: Azure, net: Net) -
 def test_incomplete_configs(lib: Any, azure: Azure, net: Net, make: Any, field: str) -> None:
     before = writes(azure)
     with pytest.raises(azrm.ValidationError) as err:
-        lib.new_vmss(net.rg, "webfarm", vmss=make(net))
+        lib.new_vmss(net.rg, "webfarm", virtual_machine_scale_set=make(net))
     assert err.value.field == field and writes(azure) == before
 
 
 def test_scale_set_name_rules(lib: Any, net: Net) -> None:
     with pytest.raises(azrm.ValidationError) as err:
-        lib.new_vmss(net.rg, "web-scale-set-001", vmss=farm_config(net))
+        lib.new_vmss(net.rg, "web-scale-set-001", virtual_machine_scale_set=farm_config(net))
     assert err.value.field == "name" and "15" in err.value.rule

@@ -148,10 +148,10 @@ def test_vmss_identities(lib: Any, azure: Azure, seed: Seed) -> None:
                         credential=azrm.Credential("knadmin", WINDOWS_PASSWORD))
         .set_storage_profile(image_reference_publisher="MicrosoftWindowsServer", image_reference_offer="WindowsServer",
                              image_reference_sku="2016-Datacenter")
-        .add_network_interface_configuration("nic", ip_config=azrm.new_vmss_ip_config(
+        .add_network_interface_configuration("nic", ip_configuration=azrm.new_vmss_ip_config(
             "ip", subnet_id=seed.vnet.subnets[0].id))
     )  # fmt: skip
-    vmss = lib.new_vmss(rg, "farm", vmss=config)
+    vmss = lib.new_vmss(rg, "farm", virtual_machine_scale_set=config)
     principal = vmss.identity.principal_id
     assert _guid(principal) and vmss.identity.tenant_id == azure.emu.tenant_id
     (value,) = vmss.identity.user_assigned_identities.values()

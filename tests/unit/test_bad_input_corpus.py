@@ -137,7 +137,7 @@ TARGETS: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
     (
         "VmssConfig.add_network_interface_configuration",
         VMSS_CONFIG.add_network_interface_configuration,
-        {"name": "nic", "ip_config": azrm.new_vmss_ip_config("ip", subnet_id=SUBNET)},
+        {"name": "nic", "ip_configuration": azrm.new_vmss_ip_config("ip", subnet_id=SUBNET)},
     ),
     (
         "VmssConfig.add_extension",

@@ -29,7 +29,7 @@ def farm() -> azrm.VmssConfig:
         .set_os_profile(windows=True, computer_name_prefix="web", credential=CRED)
         .set_storage_profile(image_reference_publisher="MicrosoftWindowsServer", image_reference_offer="WindowsServer",
                              image_reference_sku="2016-Datacenter")
-        .add_network_interface_configuration("nic", ip_config=ip)
+        .add_network_interface_configuration("nic", ip_configuration=ip)
     )  # fmt: skip
 
 
@@ -58,7 +58,7 @@ def test_vmss_cmdlet_functions_and_pipeline() -> None:
         | azrm.set_vmss_os_profile(windows=True, computer_name_prefix="web", credential=CRED)
         | azrm.set_vmss_storage_profile(image_reference_publisher="MicrosoftWindowsServer",
                                         image_reference_offer="WindowsServer", image_reference_sku="2016-Datacenter")
-        | azrm.add_vmss_network_interface_configuration("nic", ip_config=[ip])
+        | azrm.add_vmss_network_interface_configuration("nic", ip_configuration=[ip])
         | azrm.add_vmss_extension("bginfo", publisher="Microsoft.Compute", type="BGInfo", type_handler_version="2.1",
                                   protected_setting={"token": "s3cret-token-value"})
     )  # fmt: skip
@@ -94,9 +94,9 @@ OTHER_FE = azrm.new_load_balancer_frontend_ip_config("fe2", public_ip_address_id
         (lambda: farm().set_storage_profile(image_reference_publisher="", image_reference_offer="o", image_reference_sku="s"), "image_reference_publisher"),
         (lambda: farm().set_storage_profile(image_reference_publisher="p", image_reference_offer="o", image_reference_sku="s", managed_disk="Gold"), "managed_disk"),
         (lambda: farm().set_storage_profile(image_reference_publisher="p", image_reference_offer="o", image_reference_sku="s", os_disk_create_option="Attach"), "os_disk_create_option"),
-        (lambda: farm().add_network_interface_configuration("nic", ip_config=[azrm.new_vmss_ip_config("ip", subnet_id=SUBNET)]), "network_interface_configuration"),
-        (lambda: farm().add_network_interface_configuration("nic2", primary=True, ip_config=azrm.new_vmss_ip_config("ip", subnet_id=SUBNET)), "primary"),
-        (lambda: farm().add_network_interface_configuration("nic2", ip_config=[]), "ip_config"),
+        (lambda: farm().add_network_interface_configuration("nic", ip_configuration=[azrm.new_vmss_ip_config("ip", subnet_id=SUBNET)]), "network_interface_configuration"),
+        (lambda: farm().add_network_interface_configuration("nic2", primary=True, ip_configuration=azrm.new_vmss_ip_config("ip", subnet_id=SUBNET)), "primary"),
+        (lambda: farm().add_network_interface_configuration("nic2", ip_configuration=[]), "ip_configuration"),
         (lambda: azrm.new_vmss_ip_config("ip", subnet_id="web"), "subnet_id"),
         (lambda: azrm.new_vmss_ip_config("ip", subnet_id=SUBNET, load_balancer_inbound_nat_pools_id=["rdp"]), "load_balancer_inbound_nat_pools_id"),
         (lambda: farm().add_dsc_extension("webdsc.ps1.zip"), "extension"),  # type: ignore[arg-type]
