@@ -135,6 +135,9 @@ def render_cmdlet(name: str, entry: dict[str, Any]) -> str:
     lines.append(" · ".join(facts))
     if entry["note"]:
         lines += ["", "Note: " + entry["note"] + ("" if entry["note"].endswith(".") else ".")]
+    if entry.get("properties"):
+        mapped = ", ".join(f"`.{k}` is `.{v}`" for k, v in entry["properties"].items())
+        lines += ["", f"Its output's properties where azrm differs from their snake_case: {mapped}."]
     params: dict[str, dict[str, Any]] = entry["parameters"]
     if params:
         positional = entry["positional"]

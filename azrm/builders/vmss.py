@@ -322,15 +322,17 @@ class VmssConfig(Builder):
         admin_username: str | None = None,
         admin_password: str | SecretStr | None = None,
         credential: Credential | None = None,
-        windows_configuration_provision_vm_agent: bool = True,
-        windows_configuration_enable_automatic_update: bool = True,
-        linux_configuration_disable_password_authentication: bool = False,
+        windows_configuration_provision_vm_agent: bool | None = None,
+        windows_configuration_enable_automatic_update: bool | None = None,
+        linux_configuration_disable_password_authentication: bool | None = None,
         ssh_public_keys: Sequence[tuple[str, str]] = (),
     ) -> VmssConfig:
         """Set the instances' OS settings (``Set-AzVmssOsProfile``).
 
         The cmdlet's parameters, in snake case; ``windows``/``linux`` (one of them), ``credential`` and
-        ``ssh_public_keys`` are azrm's, as for :meth:`azrm.VMConfig.set_operating_system`.
+        ``ssh_public_keys`` are azrm's, as for :meth:`azrm.VMConfig.set_operating_system`. As the cmdlet
+        has no ``-Windows``/``-Linux``, they may be left out when a ``windows_configuration_*`` or a
+        ``linux_configuration_*`` keyword says which it is.
 
         :keyword computer_name_prefix: instances are named ``<prefix><6 characters>`` (Windows: at most 9).
         :keyword admin_username: the admin user (``-AdminUsername``), with ``admin_password``.
@@ -346,7 +348,24 @@ class VmssConfig(Builder):
         >>> vmss = vmss.set_os_profile(windows=True, computer_name_prefix="web",
         ...                            admin_username="knadmin", admin_password=password)
         """
-        check(windows != linux, "windows/linux", None, "give windows=True or linux=True")
+        windows_given = windows_configuration_provision_vm_agent is not None or (
+            windows_configuration_enable_automatic_update is not None
+        )
+        linux_given = linux_configuration_disable_password_authentication is not None
+        if not windows and not linux and windows_given != linux_given:
+            windows, linux = windows_given, linux_given
+        check(
+            windows != linux,
+            "windows/linux",
+            None,
+            "give windows=True or linux=True (or a windows_configuration_* or linux_configuration_* keyword)",
+        )
+        if windows_configuration_provision_vm_agent is None:
+            windows_configuration_provision_vm_agent = True
+        if windows_configuration_enable_automatic_update is None:
+            windows_configuration_enable_automatic_update = True
+        if linux_configuration_disable_password_authentication is None:
+            linux_configuration_disable_password_authentication = False
         credential = admin_credential(
             credential,
             admin_username,

@@ -123,16 +123,25 @@ class CommandTranslator(ExpressionTranslator):
         """Return the Python value of a pipeline: each command called on the previous one's value."""
         stages = [c for c in node.named_children if c.type != "comment"]
         value: str | None = None
+        self.piped_kind = ""
         for stage in stages:
             stage = unwrap(stage)
             if stage.type == "command":
                 value = self.command_expression(stage, value)
+                self.piped_kind = "list" if self._is_filter(stage) else ""
             elif value is None:
                 value = self.expr(stage)
+                self.piped_kind = self.kind_of(stage)
             else:
                 raise Unconvertible(f"{text_of(stage)!r} after a pipe")
+        self.piped_kind = ""
         assert value is not None
         return value
+
+    def _is_filter(self, command: Node) -> bool:
+        return self.command_name(command).lower() in ("where-object", "?", "where", "foreach-object", "%", "foreach")
+
+    piped_kind = ""
 
     def command_expression(self, node: Node, piped: str | None = None) -> str:
         """Return the Python expression that runs one command (``piped``: the value piped into it)."""
@@ -371,11 +380,19 @@ class CommandTranslator(ExpressionTranslator):
 
     def _c_wait_job(self, args: Arguments, piped: str | None, node: Node) -> str:
         job = piped or self._job_argument(args)
+        if self.piped_kind == "list" or self._argument_kind(args) == "list":
+            return f"[job.result() for job in {job}]"
         return f"{job}.result()"
 
     def _c_receive_job(self, args: Arguments, piped: str | None, node: Node) -> str:
         job = piped or self._job_argument(args)
-        return job if job.endswith(".result()") else f"{job}.result()"
+        if job.endswith(".result()") or job.startswith("[job.result() for job in "):
+            return job
+        return self._c_wait_job(args, piped, node)
+
+    def _argument_kind(self, args: Arguments) -> str:
+        value = args.named.get("Job") or (args.positional[0] if args.positional else None)
+        return "" if value is None or isinstance(value, bool) else self.kind_of(value)
 
     def _job_argument(self, args: Arguments) -> str:
         value = args.named.get("Job") or args.named.get("Id") or (args.positional[0] if args.positional else None)

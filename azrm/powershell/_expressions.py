@@ -87,9 +87,13 @@ class ExpressionTranslator:
     #: set by the translator
     kinds: dict[str, str]
     imports: set[str]
+    uses: set[str]
     item_names: list[str]
 
     def var_name(self, variable: str) -> str:  # pragma: no cover - provided by the translator
+        raise NotImplementedError
+
+    def mapped_property(self, target: Node, name: str) -> str | None:  # pragma: no cover - the translator's
         raise NotImplementedError
 
     def command_expression(self, node: Node, piped: str | None = None) -> str:  # pragma: no cover
@@ -129,6 +133,15 @@ class ExpressionTranslator:
         }.get(node.type, "")
         if node.type == "variable":
             kind = self.kinds.get(text_of(node)[1:].lower(), "")
+            kind = "" if kind.startswith("cmdlet:") else kind
+        elif node.type in ("parenthesized_expression", "sub_expression") and named(node):
+            kind = self.kind_of(named(node)[0])
+        elif node.type in ("pipeline", "pipeline_chain"):
+            stages = [c for c in node.named_children if c.type != "comment"]
+            last = unwrap(stages[-1])
+            filters = ("where-object", "?", "where", "foreach-object", "%", "foreach", "select-object")
+            if len(stages) > 1 and last.type == "command" and text_of(named(last)[0]).lower() in filters:
+                kind = "list"
         elif node.type == "command" and self._range_bounds(text_of(node).strip()):
             kind = "list"
         elif node.type == "additive_expression":
@@ -261,7 +274,10 @@ class ExpressionTranslator:
         inner = named(node)
         if len(inner) != 1:
             raise Unconvertible(f"the expression {text_of(node)!r}")
-        return "(" + self.value(inner[0]) + ")" if unwrap(inner[0]).type not in ("command",) else self.value(inner[0])
+        primary = ("command", "variable", "member_access", "element_access", "invokation_expression")
+        if unwrap(inner[0]).type in primary or unwrap(inner[0]).type.endswith(("literal", "_characters")):
+            return self.value(inner[0])
+        return "(" + self.value(inner[0]) + ")"
 
     _x_pipeline = value
     _x_pipeline_chain = value
@@ -405,6 +421,9 @@ class ExpressionTranslator:
         )
 
     def _x_logical_expression(self, node: Node) -> str:
+        return self._logical(node)
+
+    def _logical(self, node: Node) -> str:
         operands, operators = self._operands(node)
         mapping = {"-and": "and", "-or": "or"}
         if any(o not in mapping for o in operators):
@@ -450,6 +469,12 @@ class ExpressionTranslator:
             raise Unconvertible(f"the static member {text_of(node)}")
         name = text_of(member)
         inner = unwrap(target)
+        mapped = self.mapped_property(inner, name)
+        if mapped is not None:
+            return f"{self.expr(target)}.{mapped}"
+        if self.kind_of(target) == "list" and name.lower() not in ("count", "length"):
+            self.uses.add("members")
+            return f"members({self.expr(target)}, {_literal(snake_case(name))})"
         if (
             name.lower() == "password"
             and inner.type == "invokation_expression"
@@ -529,3 +554,11 @@ def _strip_here(parts: list[tuple[str, str]]) -> list[tuple[str, str]]:
     if parts and parts[-1][0] == "text":
         parts[-1] = ("text", parts[-1][1].removesuffix("\n"))
     return parts
+
+
+for _kind in ("additive", "multiplicative", "comparison", "logical", "format", "range"):
+    setattr(
+        ExpressionTranslator,
+        f"_x_{_kind}_argument_expression",
+        getattr(ExpressionTranslator, f"_x_{_kind}_expression"),
+    )

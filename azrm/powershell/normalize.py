@@ -35,6 +35,8 @@ _KINDS = (
     (_DOUBLE_QUOTES + _SINGLE_QUOTES, "typographic quotes read as quotes"),
 )
 _BACKTICK_SPACE = re.compile(r"`[ \t]+$", re.MULTILINE)
+#: ``$cred.GetNetworkCredential().Password`` as a command argument: PowerShell reads it, the grammar does not
+_CALL_THEN_MEMBER = re.compile(r"(?<=\s)(\$\w+(?:\.\w+)*\.\w+\([^()\"'\n]*\)(?:\.\w+)+)(?=[\s|;)]|$)")
 
 
 @dataclass(frozen=True)
@@ -74,4 +76,16 @@ def normalize(text: str) -> tuple[str, list[Fixup]]:
             )
         )
         text = _BACKTICK_SPACE.sub("`", text)
-    return text, fixups
+    return "\n".join(_parenthesize_calls(line) for line in text.split("\n")), fixups
+
+
+def _parenthesize_calls(line: str) -> str:
+    """Put a member read after a method call outside strings in parentheses: same meaning, one the grammar reads."""
+
+    def wrap(match: re.Match[str]) -> str:
+        before = line[: match.start()]
+        if before.count('"') % 2 or before.count("'") % 2 or "#" in before:
+            return match.group(0)
+        return f"({match.group(0)})"
+
+    return _CALL_THEN_MEMBER.sub(wrap, line) if "(" in line else line

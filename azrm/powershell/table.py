@@ -57,6 +57,8 @@ class Cmdlet:
     note: str = ""
     help: str = ""
     parameters: dict[str, Parameter] = field(default_factory=dict)
+    #: properties of the cmdlet's output whose azrm spelling is not their snake_case (PowerShell -> Python)
+    properties: dict[str, str] = field(default_factory=dict)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -130,6 +132,7 @@ class CmdletTable:
                     note=raw.get("note", ""),
                     help=raw.get("help", ""),
                     parameters=parameters,
+                    properties={k.lower(): v for k, v in raw.get("properties", {}).items()},
                 )
             )
         return cls(cmdlets)

@@ -123,6 +123,18 @@ class Translator(CommandTranslator):
             self.note(f"${variable} is never assigned in the script (PowerShell reads it as $null)")
         return self.scope.name(variable)
 
+    def mapped_property(self, target: Node, name: str) -> str | None:
+        """Return the azrm spelling of property ``name`` of what ``target`` holds, if the table gives one."""
+        cmdlet_name = ""
+        if target.type == "variable":
+            kind = self.kinds.get(_variable_key(target), "")
+            cmdlet_name = kind.removeprefix("cmdlet:") if kind.startswith("cmdlet:") else ""
+        elif target.type == "parenthesized_expression" and named(target):
+            inner = unwrap(named(target)[0])
+            cmdlet_name = self.command_name(inner) if inner.type == "command" else ""
+        cmdlet = self.table.find(cmdlet_name) if cmdlet_name else None
+        return cmdlet.properties.get(name.lower()) if cmdlet is not None else None
+
     def note(self, message: str) -> None:
         """Add a note about the statement being converted to the report."""
         self.report.notes.append((self._line, message))
@@ -309,6 +321,10 @@ class Translator(CommandTranslator):
             raise Unconvertible(f"the assignment operator {operator}")
         if key and operator == "=":
             self.kinds[key] = self.kind_of(value_node)
+            inner = unwrap(value_node)
+            cmdlet = self.table.find(self.command_name(inner)) if inner.type == "command" else None
+            if cmdlet is not None and not self.kinds[key]:
+                self.kinds[key] = "cmdlet:" + cmdlet.name
         return [f"{target} {operator} {value}"]
 
     def _special_assignment(self, target: Node, key: str, value_node: Node) -> list[str] | None:
@@ -682,6 +698,16 @@ def _assemble(translator: Translator, body: list[str], name: str) -> str:
             "        return call(*args, **kwargs)",
             "    except azrm.AzrmError:",
             "        return None",
+            "",
+            "",
+        ]
+    if "members" in translator.uses:
+        lines += [
+            "",
+            "def members(items, name):",
+            '    """PowerShell\'s member enumeration: the property of the one item, or a list of each item\'s."""',
+            "    values = [getattr(item, name) for item in items]",
+            "    return values[0] if len(values) == 1 else values",
             "",
             "",
         ]

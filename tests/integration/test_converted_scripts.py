@@ -97,7 +97,13 @@ def run_converted(script: Path, local: LocalAzure, tmp_path: Path) -> tuple[Any,
         source = SCRIPTS / name if (SCRIPTS / name).exists() else ROOT / "examples" / name
         shutil.copy(source, tmp_path / Path(name).name)
     inputs = {k: v for k, v in _inputs_env(conversion.report, expect).items() if k not in os.environ}
-    env = {**os.environ, "AZRM_LOCAL_ENDPOINT": json.dumps(local.info()), "PYTHONPATH": str(ROOT), **inputs}
+    env = {
+        **os.environ,
+        "AZRM_LOCAL_ENDPOINT": json.dumps(local.info()),
+        "AZURE_SUBSCRIPTION_ID": local.info()["subscription_id"],  # scripts that read $env:AZURE_SUBSCRIPTION_ID
+        "PYTHONPATH": str(ROOT),
+        **inputs,
+    }
     run = subprocess.run(
         [sys.executable, str(target)],
         cwd=tmp_path,

@@ -111,7 +111,7 @@ def test_entry_is_well_formed(cmdlet: str) -> None:
         bad.append(f"{cmdlet}: the key is not a Verb-Noun cmdlet name")
     if missing := CMDLET_FIELDS - entry.keys():
         bad.append(f"{cmdlet}: fields missing: {sorted(missing)}")
-    if extra := entry.keys() - CMDLET_FIELDS:
+    if extra := entry.keys() - CMDLET_FIELDS - {"properties"}:
         bad.append(f"{cmdlet}: unknown fields: {sorted(extra)}")
     params: dict[str, dict[str, Any]] = entry.get("parameters", {})
     for pname, p in params.items():
