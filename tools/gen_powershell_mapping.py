@@ -39,7 +39,7 @@ AREAS: list[tuple[str, Callable[[str, str], object]]] = [
     ("Sign-in and PowerShell's own cmdlets", lambda name, call: call == "converter"),
     ("Templates", lambda name, call: "Deployment" in name or name.startswith("Export-AzResourceGroup")),
     ("Resource groups", lambda name, call: re.search(r"-Az(ResourceGroup|Resource)$", name)),
-    ("Storage", lambda name, call: "StorageAccount" in name),
+    ("Storage", lambda name, call: "StorageAccount" in name or name.startswith("New-AzStorage")),
     ("DSC", lambda name, call: "Dsc" in name),
     ("Scale sets", lambda name, call: "Vmss" in name),
     ("Compute", lambda name, call: "-AzVM" in name),
@@ -136,7 +136,9 @@ def render_cmdlet(name: str, entry: dict[str, Any]) -> str:
     if entry["note"]:
         lines += ["", "Note: " + entry["note"] + ("" if entry["note"].endswith(".") else ".")]
     if entry.get("properties"):
-        mapped = ", ".join(f"`.{k}` is `.{v}`" for k, v in entry["properties"].items())
+        mapped = ", ".join(
+            f"`.{k}` is `.{v}`" if v else f"`.{k}` is the object itself" for k, v in entry["properties"].items()
+        )
         lines += ["", f"Its output's properties where azrm differs from their snake_case: {mapped}."]
     params: dict[str, dict[str, Any]] = entry["parameters"]
     if params:

@@ -365,6 +365,12 @@ class CommandTranslator(ExpressionTranslator):
             parts.append(f"{unit}={self.expr(value)}")
         return f"datetime.timedelta({', '.join(parts)})"
 
+    def _c_get_date(self, args: Arguments, piped: str | None, node: Node) -> str:
+        if args.named or args.positional:
+            raise Unconvertible("Get-Date with parameters")
+        self.imports.add("datetime")
+        return "datetime.datetime.now().astimezone()"
+
     def _c_start_sleep(self, args: Arguments, piped: str | None, node: Node) -> str:
         self.imports.add("time")
         seconds = args.named.get("Seconds") or args.named.get("s") or (args.positional[0] if args.positional else None)

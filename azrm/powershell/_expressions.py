@@ -471,7 +471,12 @@ class ExpressionTranslator:
         inner = unwrap(target)
         mapped = self.mapped_property(inner, name)
         if mapped is not None:
-            return f"{self.expr(target)}.{mapped}"
+            return f"{self.expr(target)}.{mapped}" if mapped else self.expr(target)
+        subject = self.expr(target)
+        if subject.endswith("properties.outputs"):  # a deployment's outputs: a dict of name -> {type, value}
+            return f"{subject}[{_literal(name)}]"
+        if re.search(r"properties\.outputs\[[^\]]+\]$", subject) and name.lower() in ("value", "type"):
+            return f"{subject}[{_literal(name.lower())}]"
         if self.kind_of(target) == "list" and name.lower() not in ("count", "length"):
             self.uses.add("members")
             return f"members({self.expr(target)}, {_literal(snake_case(name))})"
@@ -508,6 +513,9 @@ class ExpressionTranslator:
             return subject + _STRING_METHODS[lowered]
         if lowered in ("replace", "split", "startswith", "endswith") and args:
             return f"{subject}.{lowered.replace('with', 'swith')}({', '.join(args)})"
+        if lowered in ("addseconds", "addminutes", "addhours", "adddays") and len(args) == 1:
+            self.imports.add("datetime")
+            return f"({subject} + datetime.timedelta({lowered[3:]}={args[0]}))"
         if lowered == "contains" and len(args) == 1:
             return f"({args[0]} in {subject})"
         if lowered == "substring" and args:
