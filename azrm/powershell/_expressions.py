@@ -472,11 +472,6 @@ class ExpressionTranslator:
         mapped = self.mapped_property(inner, name)
         if mapped is not None:
             return f"{self.expr(target)}.{mapped}" if mapped else self.expr(target)
-        subject = self.expr(target)
-        if subject.endswith("properties.outputs"):  # a deployment's outputs: a dict of name -> {type, value}
-            return f"{subject}[{_literal(name)}]"
-        if re.search(r"properties\.outputs\[[^\]]+\]$", subject) and name.lower() in ("value", "type"):
-            return f"{subject}[{_literal(name.lower())}]"
         if self.kind_of(target) == "list" and name.lower() not in ("count", "length"):
             self.uses.add("members")
             return f"members({self.expr(target)}, {_literal(snake_case(name))})"
@@ -486,6 +481,11 @@ class ExpressionTranslator:
             and text_of(inner.children[2]).lower() == "getnetworkcredential"
         ):
             return f"{self.expr(inner.children[0])}.password.get_secret_value()"
+        subject = self.expr(target)
+        if subject.endswith("properties.outputs"):  # a deployment's outputs: a dict of name -> {type, value}
+            return f"{subject}[{_literal(name)}]"
+        if re.search(r"properties\.outputs\[[^\]]+\]$", subject) and name.lower() in ("value", "type"):
+            return f"{subject}[{_literal(name.lower())}]"
         if name.lower() in ("count", "length"):
             return f"len({self.expr(target)})"
         return f"{self.expr(target)}.{snake_case(name)}"

@@ -36,7 +36,11 @@ _KINDS = (
 )
 _BACKTICK_SPACE = re.compile(r"`[ \t]+$", re.MULTILINE)
 #: ``$cred.GetNetworkCredential().Password`` as a command argument: PowerShell reads it, the grammar does not
-_CALL_THEN_MEMBER = re.compile(r"(?<=\s)(\$\w+(?:\.\w+)*\.\w+\([^()\"'\n]*\)(?:\.\w+)+)(?=[\s|;)]|$)")
+_CALL_THEN_MEMBER = re.compile(
+    r"(?<=\s)(\$\w+(?:\.\w+)*\.\w+\([^()\"'\n]*\)(?:\.\w+)+"  # $cred.GetNetworkCredential().Password
+    r"|\([^()\n]*\)(?:\.\w+\([^()\n]*\))+(?:\.\w+)*)"  # (Get-Date).AddHours(2)
+    r"(?=[\s|;)]|$)"
+)
 
 
 @dataclass(frozen=True)
