@@ -111,7 +111,7 @@ class CommandTranslator(ExpressionTranslator):
     def statement_command(self, node: Node) -> list[str] | None:  # pragma: no cover - the translator's
         raise NotImplementedError
 
-    def note(self, message: str) -> None:  # pragma: no cover - provided by the translator
+    def note(self, message: str, *, remark: bool = False) -> None:  # pragma: no cover - the translator's
         raise NotImplementedError
 
     def command_name(self, command: Node) -> str:
@@ -302,7 +302,8 @@ class CommandTranslator(ExpressionTranslator):
             blob = self.published_archives[-1]
             self.note(
                 f"-ArchiveBlobName of {cmdlet.name} has no value (PowerShell would stop there): "
-                f"{blob!r}, the archive Publish-AzVMDscConfiguration made above, is used"
+                f"{blob!r}, the archive Publish-AzVMDscConfiguration made above, is used",
+                remark=True,
             )
             return '"' + blob + '"'
         return None

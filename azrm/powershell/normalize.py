@@ -80,7 +80,33 @@ def normalize(text: str) -> tuple[str, list[Fixup]]:
             )
         )
         text = _BACKTICK_SPACE.sub("`", text)
-    return "\n".join(_parenthesize_calls(line) for line in text.split("\n")), fixups
+    return "\n".join(_quote_bare_lists(_parenthesize_calls(line)) for line in text.split("\n")), fixups
+
+
+#: a comma list of bare words as a command argument (``Select-Object Name, Location``)
+_BARE_LIST = re.compile(r"(?<=\s)([A-Za-z_][\w.-]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.-]*)+)(?=[ \t]*(?:$|[|;#)]|[ \t]-[A-Za-z]))")
+
+
+def _quote_bare_lists(line: str) -> str:
+    """Quote the words of a bare comma list outside strings, brackets and parentheses: the same strings.
+
+    PowerShell reads ``Select-Object Name, Location`` as an array of two strings; the grammar cannot.
+    """
+
+    def quote(match: re.Match[str]) -> str:
+        before = line[: match.start()]
+        if (
+            before.count('"') % 2
+            or before.count("'") % 2
+            or "#" in before
+            or before.count("(") > before.count(")")
+            or before.count("[") > before.count("]")
+            or before.count("{") > before.count("}") and "=" in before.rsplit("{", 1)[-1]
+        ):
+            return match.group(0)
+        return ", ".join(f"'{word.strip()}'" for word in match.group(0).split(","))
+
+    return _BARE_LIST.sub(quote, line) if "," in line else line
 
 
 def _parenthesize_calls(line: str) -> str:

@@ -111,6 +111,7 @@ class Translator(CommandTranslator):
         self.argument_variables: set[str] = set()
         self.assigned: set[str] = set()
         self.undefined_reported: set[str] = set()
+        self.remarks: list[str] = []
         self._line = 1
 
     # -- names and notes ------------------------------------------------------------------------
@@ -135,9 +136,11 @@ class Translator(CommandTranslator):
         cmdlet = self.table.find(cmdlet_name) if cmdlet_name else None
         return cmdlet.properties.get(name.lower()) if cmdlet is not None else None
 
-    def note(self, message: str) -> None:
-        """Add a note about the statement being converted to the report."""
+    def note(self, message: str, *, remark: bool = False) -> None:
+        """Add a note about the statement being converted to the report (``remark``: and above it in the output)."""
         self.report.notes.append((self._line, message))
+        if remark:
+            self.remarks.append(message)
 
     # -- the pass before converting -------------------------------------------------------------
 
@@ -199,10 +202,13 @@ class Translator(CommandTranslator):
                 continue
             self._line = node.start_point[0] + 1
             lines.extend(line for c in _inner_comments(node) for line in _comment_lines(text_of(c)))
+            self.remarks = []
             try:
                 if node.has_error:
                     raise Unconvertible(_parse_problem(node))
-                lines.extend(self.statement(node))
+                converted = self.statement(node)
+                lines.extend(f"# azrm convert: {remark}" for remark in self.remarks)
+                lines.extend(converted)
             except Unconvertible as problem:
                 lines.extend(self._todo(node, problem.reason))
         return lines
@@ -353,7 +359,7 @@ class Translator(CommandTranslator):
         if key in self.secret_variables and _is_string_literal(inner):
             return [self._input_line(variable, name, secret=True, what="a password for ConvertTo-SecureString")]
         if key in self.argument_variables and _is_string_literal(inner) and text_of(inner) in ('""', "''"):
-            self.note(f"${variable} is empty: the converted script asks for it")
+            self.note(f"${variable} is empty in the script: the converted script asks for it", remark=True)
             self.kinds[key] = "str"
             return [self._input_line(variable, name, secret=False, what="left empty in the script")]
         if inner.type == "hash_literal_expression" and key in self.splat_targets and self.splat_targets[key]:
