@@ -84,7 +84,10 @@ def normalize(text: str) -> tuple[str, list[Fixup]]:
 
 
 #: a comma list of bare words as a command argument (``Select-Object Name, Location``)
-_BARE_LIST = re.compile(r"(?<=\s)([A-Za-z_][\w.-]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.-]*)+)(?=[ \t]*(?:$|[|;#)]|[ \t]-[A-Za-z]))")
+_BARE_LIST = re.compile(
+    r"(?<=\s)([A-Za-z_][\w.-]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.-]*)+)"  # words, commas
+    r"(?=[ \t]*(?:$|[|;#)]|[ \t]-[A-Za-z]))"  # then the end, a pipe, or the next parameter
+)
 
 
 def _quote_bare_lists(line: str) -> str:
@@ -101,7 +104,7 @@ def _quote_bare_lists(line: str) -> str:
             or "#" in before
             or before.count("(") > before.count(")")
             or before.count("[") > before.count("]")
-            or before.count("{") > before.count("}") and "=" in before.rsplit("{", 1)[-1]
+            or (before.count("{") > before.count("}") and "=" in before.rsplit("{", 1)[-1])
         ):
             return match.group(0)
         return ", ".join(f"'{word.strip()}'" for word in match.group(0).split(","))
