@@ -498,3 +498,15 @@ def test_the_library_function_and_the_command_line(
     err = capsys.readouterr().err
     assert "1 of 2 lines of code converted" in err and "Get-AzNothing is not a cmdlet azrm mirrors" in err
     assert main(["convert", str(script), "--strict"]) == 1
+
+
+def test_the_docs_before_and_after_is_the_converters_output() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    page = (root / "docs" / "converting-powershell.md").read_text(encoding="utf-8")
+    seed = (root / "tests" / "convert" / "scripts" / "seed_azurerm.ps1").read_text(encoding="utf-8")
+    assert "```powershell\n" + seed.rstrip() + "\n```" in page
+    after = re.search(r"<!-- seed-after:[^\n]*-->\n```python\n(.*?)```", page, re.S)
+    assert after is not None
+    assert after.group(1) == translate(seed, name="seed_azurerm.ps1").python
