@@ -211,6 +211,10 @@ class Translator(CommandTranslator):
                 lines.extend(converted)
             except Unconvertible as problem:
                 lines.extend(self._todo(node, problem.reason))
+            except (ValueError, KeyError, IndexError, AttributeError, TypeError, AssertionError) as error:
+                # a construct the converter's walk did not expect: this statement is not converted, the rest is
+                reason = f"the converter does not know this form ({type(error).__name__}); please report it"
+                lines.extend(self._todo(node, reason))
         return lines
 
     def _todo(self, node: Node, reason: str) -> list[str]:

@@ -510,3 +510,64 @@ def test_the_docs_before_and_after_is_the_converters_output() -> None:
     after = re.search(r"<!-- seed-after:[^\n]*-->\n```python\n(.*?)```", page, re.S)
     assert after is not None
     assert after.group(1) == translate(seed, name="seed_azurerm.ps1").python
+
+
+_TOKENS = [
+    "New-AzResourceGroup",
+    "-Name",
+    "-Location",
+    "$rg",
+    "$vm",
+    "westeurope",
+    '"$x-y"',
+    "'lit'",
+    "@{ A = 1 }",
+    "@(1, 2)",
+    "|",
+    "%",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[0]",
+    ".Id",
+    "foreach",
+    "if",
+    "-eq",
+    "1..3",
+    "`\n",
+    "\n",
+    ";",
+    "$_",
+    "Get-AzVM",
+    "New-AzVMConfig",
+    "Set-AzVMOSDisk",
+    "-VM",
+    "=",
+    "+",
+    ",",
+    "#c\n",
+    "<# b #>",
+    "\u2013",
+    "\u00a0",
+    "$(",
+    "::",
+    "[int]",
+    "-AsJob",
+    "@params",
+    "Where-Object",
+    "$null",
+    "-not",
+]
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_any_text_gives_valid_python_and_a_report(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    text = " ".join(rng.choice(_TOKENS) for _ in range(rng.randint(1, 40)))
+    conversion = translate(text, table=TABLE)
+    ast.parse(conversion.python)  # TODOs and all: never Python that does not parse
+    report = conversion.report
+    assert 0 <= report.converted_lines <= report.code_lines
