@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,11 @@ _CONTEXT_CMDLETS = {"select-azsubscription", "select-azurermsubscription", "set-
 _SILENT_ACTIONS = {"silentlycontinue", "ignore", "continue"}
 #: parameters that take the pipeline's object by value, when a cmdlet names no target
 _BY_VALUE = ("VM", "VirtualMachineScaleSet", "InputObject", "Vmss", "VMProfile")
+
+
+_NUMBER_WORD = re.compile(r"^\d+(\.\d+)?(kb|mb|gb|tb|pb)$", re.IGNORECASE)
+#: parameters whose value is a password or a key: a literal given to one is never written into the output
+SECRET_PARAMETER = re.compile(r"password|secretvalue|accountkey|clientsecret", re.IGNORECASE)
 
 
 @dataclass
@@ -102,6 +108,7 @@ class CommandTranslator(ExpressionTranslator):
     """Turn commands into azrm calls (mixed into the translator)."""
 
     table: CmdletTable
+    error_action_stop: bool
     splat_targets: dict[str, str]
     splat_flags: dict[str, bool]
     published_archives: list[str]
@@ -149,6 +156,8 @@ class CommandTranslator(ExpressionTranslator):
         bounds = self._range_bounds(name)
         if bounds:
             return self.range_of(*bounds)
+        if _NUMBER_WORD.match(name) and not read_arguments(node).named:
+            return self.number_text(name)  # 1.5GB: the grammar reads a number with a suffix as a command
         lowered = name.lower()
         args = read_arguments(node)
         builtin = getattr(self, "_c_" + lowered.replace("-", "_"), None) if "-" in lowered or lowered in "%?" else None
@@ -190,7 +199,7 @@ class CommandTranslator(ExpressionTranslator):
                 raise Unconvertible(_COMMON_TODO.get(lowered, f"-{written}"))
             if lowered in ("erroraction", "ea"):
                 action = text_of(value).strip("'\"").lower() if not isinstance(value, bool) else ""
-                silent = action in _SILENT_ACTIONS
+                silent = action in _SILENT_ACTIONS or action in ("0", "2", "4")  # the enum's numbers
                 continue
             parameter = cmdlet.parameter(written)
             if parameter is None:
@@ -280,6 +289,11 @@ class CommandTranslator(ExpressionTranslator):
             return "False" if parameter.negate else "True"
         if parameter.switch:
             return f"not {self.expr(value)}" if parameter.negate else self.expr(value)
+        if SECRET_PARAMETER.search(parameter.name) and unwrap(value).type in (
+            "expandable_string_literal",
+            "verbatim_string_characters",
+        ):
+            return self.secret_input(parameter.name, f"-{parameter.name} of {cmdlet.name}")
         python = self.expr(value)
         node = unwrap(value)
         if parameter.name == "ConfigurationPath" and cmdlet.name.startswith("Publish-") and python.startswith('"'):
@@ -292,7 +306,9 @@ class CommandTranslator(ExpressionTranslator):
                 self.imports.add("datetime")
         if parameter.value == "id":
             python = f"{python}.id"
-        if parameter.list and self.kind_of(value) != "list" and not python.startswith("["):
+        if parameter.list and self.kind_of(value) == "output":
+            python = f"items({python})"
+        elif parameter.list and self.kind_of(value) != "list" and not python.startswith("["):
             python = f"[{python}]"
         return python
 
@@ -353,6 +369,8 @@ class CommandTranslator(ExpressionTranslator):
         values = self._text_args(args) or [
             self.expr(v) for k, v in args.named.items() if k.lower() in ("message", "m") and not isinstance(v, bool)
         ]
+        if self.error_action_stop:  # $ErrorActionPreference = "Stop": Write-Error ends the script
+            return f"sys.exit({' + '.join(values) or repr('error')})"
         return f"print({', '.join(values)}, file=sys.stderr)"
 
     def _c_new_timespan(self, args: Arguments, piped: str | None, node: Node) -> str:
@@ -365,6 +383,21 @@ class CommandTranslator(ExpressionTranslator):
                 raise Unconvertible(f"New-TimeSpan -{written}")
             parts.append(f"{unit}={self.expr(value)}")
         return f"datetime.timedelta({', '.join(parts)})"
+
+    def _c_convertto_securestring(self, args: Arguments, piped: str | None, node: Node) -> str:
+        value = args.named.get("String") or (args.positional[0] if args.positional else None)
+        if "AsPlainText" not in args.named:
+            raise Unconvertible("ConvertTo-SecureString of an encrypted string")
+        if piped is not None and value is None:
+            return piped
+        if value is None or isinstance(value, bool):
+            raise Unconvertible("ConvertTo-SecureString without a string")
+        if unwrap(value).type in ("expandable_string_literal", "verbatim_string_characters"):
+            return self.secret_input("SecureString", "a password given in the script to ConvertTo-SecureString")
+        return self.expr(value)
+
+    def secret_input(self, what: str, description: str) -> str:  # pragma: no cover - the translator's
+        raise NotImplementedError
 
     def _c_get_date(self, args: Arguments, piped: str | None, node: Node) -> str:
         if args.named or args.positional:
@@ -432,12 +465,14 @@ class CommandTranslator(ExpressionTranslator):
         block = args.named.get("Process") or (args.positional[0] if args.positional else None)
         if piped is None or block is None or isinstance(block, bool):
             raise Unconvertible("ForEach-Object outside a statement")
-        self.item_names.append("item")
+        name = self.scope.fresh("item")
+        self.item_names.append(name)
         try:
             body = self._single_expression(block)
         finally:
             self.item_names.pop()
-        return f"[{body} for item in {piped}]"
+            self.scope.release(name)
+        return f"[{body} for {name} in {piped}]"
 
     def _c_where_object(self, args: Arguments, piped: str | None, node: Node) -> str:
         block = args.named.get("FilterScript") or (args.positional[0] if args.positional else None)
@@ -445,12 +480,14 @@ class CommandTranslator(ExpressionTranslator):
             raise Unconvertible("Where-Object without a script block")
         if unwrap(block).type != "script_block_expression":
             raise Unconvertible("Where-Object's simplified syntax")
-        self.item_names.append("item")
+        name = self.scope.fresh("item")
+        self.item_names.append(name)
         try:
             condition = self._single_expression(block)
         finally:
             self.item_names.pop()
-        return f"[item for item in {piped} if {condition}]"
+            self.scope.release(name)
+        return f"[{name} for {name} in {piped} if {condition}]"
 
     def _c_select_object(self, args: Arguments, piped: str | None, node: Node) -> str:
         if piped is None:

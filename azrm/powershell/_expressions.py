@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from azrm.powershell._names import snake_case
+from azrm.powershell._names import NameScope, snake_case
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -86,6 +87,7 @@ class ExpressionTranslator:
 
     #: set by the translator
     kinds: dict[str, str]
+    scope: NameScope
     imports: set[str]
     uses: set[str]
     item_names: list[str]
@@ -132,7 +134,7 @@ class ExpressionTranslator:
             "hash_literal_expression": "dict",
         }.get(node.type, "")
         if node.type == "variable":
-            kind = self.kinds.get(text_of(node)[1:].lower(), "")
+            kind = self.kinds.get(text_of(node)[1:].strip("{}").lower(), "")
             kind = "" if kind.startswith("cmdlet:") else kind
         elif node.type in ("parenthesized_expression", "sub_expression") and named(node):
             kind = self.kind_of(named(node)[0])
@@ -177,14 +179,21 @@ class ExpressionTranslator:
             raise Unconvertible(f"the automatic variable {text}")
         return self.var_name(name)
 
+    _x_braced_variable = _x_variable
+
     def _number(self, node: Node) -> str:
-        text = text_of(node)
+        return self.number_text(text_of(node))
+
+    def number_text(self, text: str) -> str:
+        """Return the Python number of a PowerShell number literal (``010``, ``0x1F``, ``1.5GB``...)."""
         if text.lower().startswith("0x"):
             return str(int(text, 16))
         match = _NUMBER.match(text)
         if not match:
             raise Unconvertible(f"the number {text}")
         number, suffix = match["n"], (match["suffix"] or "").lower()
+        if number.isdigit():
+            number = str(int(number))  # 010 is 10 for PowerShell, a syntax error for Python
         if suffix in _MULTIPLIERS:
             value = float(number) * _MULTIPLIERS[suffix]
             return str(int(value)) if value.is_integer() else str(value)
@@ -228,9 +237,8 @@ class ExpressionTranslator:
             if offset > position:
                 parts.append(("text", source[position:offset].decode("utf-8")))
             if child.type == "variable" or child.type == "sub_expression":
-                parts.append(
-                    ("expr", self._x_sub_expression(child) if child.type == "sub_expression" else self.expr(child))
-                )
+                value = self._x_sub_expression(child) if child.type == "sub_expression" else self.expr(child)
+                parts.append(("expr", self._in_string(value)))
             else:
                 parts.append(("text", text_of(child)))
             position = child.end_byte - base
@@ -247,10 +255,21 @@ class ExpressionTranslator:
         body = ""
         for kind, value in literal_parts:
             if kind == "text":
-                body += _literal(value)[1:-1].replace("{", "{{").replace("}", "}}")
+                body += json.dumps(value, ensure_ascii=False)[1:-1].replace("{", "{{").replace("}", "}}")
             else:
                 body += "{" + value + "}"
         return 'f"' + body + '"'
+
+    def _in_string(self, value: str) -> str:
+        """Return ``value`` as PowerShell puts it in a string: a list's items joined with spaces."""
+        key = self.scope.key_of(value) if value.isidentifier() else None
+        kind = self.kinds.get(key, "") if key else ""
+        if kind == "list":
+            return f'" ".join(map(str, {value}))'
+        if kind == "output":
+            self.uses.add("output")
+            return f'" ".join(map(str, items({value})))'
+        return value
 
     def _x_sub_expression(self, node: Node) -> str:
         inner = named(node)
@@ -379,6 +398,8 @@ class ExpressionTranslator:
     def _x_format_expression(self, node: Node) -> str:
         operands, _ = self._operands(node)
         template, values = operands[0], operands[1]
+        if ":" in text_of(template):
+            raise Unconvertible(f"the .NET format string {text_of(template)} (write it as a Python format)")
         arguments = named(unwrap(values)) if unwrap(values).type == "array_literal_expression" else [values]
         return f"{self.expr(template)}.format({', '.join(self.expr(a) for a in arguments)})"
 
@@ -398,6 +419,8 @@ class ExpressionTranslator:
                 left_py, right_py = f"str({left_py}).casefold()", right_py.lower() if right_py.isascii() else right_py
             else:
                 left_py, right_py = left_py.lower() if left_py.isascii() else left_py, f"str({right_py}).casefold()"
+        if operator in ("-gt", "-ge", "-lt", "-le") and (self._is_text_literal(right) or self._is_text_literal(left)):
+            left_py, right_py = f"str({left_py}).casefold()", f"str({right_py}).casefold()"
         if operator in _COMPARISONS:
             return f"{left_py} {_COMPARISONS[operator]} {right_py}"
         if operator in ("-like", "-notlike"):
@@ -408,10 +431,30 @@ class ExpressionTranslator:
             self.imports.add("re")
             test = f"re.search({right_py}, str({left_py}), re.IGNORECASE) is not None"
             return test if operator == "-match" else f"not ({test})"
-        if operator in ("-contains", "-notcontains"):
-            return f"{right_py} {'not ' if operator == '-notcontains' else ''}in {left_py}"
-        if operator in ("-in", "-notin"):
-            return f"{left_py} {'not ' if operator == '-notin' else ''}in {right_py}"
+        if operator in ("-contains", "-notcontains", "-in", "-notin"):
+            collection, single = (left, right) if "contains" in operator else (right, left)
+            collection_py, single_py = self.expr(collection), self.expr(single)
+            negate = "not " if "-not" in operator else ""
+            if self._is_text_literal(single):  # without regard to case, as PowerShell compares strings
+                test = f"any(str(v).casefold() == {single_py}.casefold() for v in {collection_py})"
+                return f"{negate}{test}"
+            return f"{single_py} {negate}in {collection_py}"
+        if operator == "-join":
+            return f"{right_py}.join(map(str, {left_py}))"
+        if operator in ("-split", "-isplit"):
+            self.imports.add("re")
+            return f"re.split({right_py}, {left_py}, flags=re.IGNORECASE)"
+        if operator in ("-replace", "-ireplace"):
+            self.imports.add("re")
+            pattern_node = unwrap(right)
+            if pattern_node.type == "array_literal_expression" and len(named(pattern_node)) == 2:
+                pattern, replacement = (self.expr(n) for n in named(pattern_node))
+                replacement = re.sub(r"\$(\d)", r"\\\\\1", replacement)  # $1 -> \\1
+            elif pattern_node.type != "array_literal_expression":
+                pattern, replacement = right_py, '""'
+            else:
+                raise Unconvertible("-replace with these operands")
+            return f"re.sub({pattern}, {replacement}, str({left_py}), flags=re.IGNORECASE)"
         raise Unconvertible(f"the operator {operator}")
 
     def _is_text_literal(self, node: Node) -> bool:
@@ -428,10 +471,17 @@ class ExpressionTranslator:
         mapping = {"-and": "and", "-or": "or"}
         if any(o not in mapping for o in operators):
             raise Unconvertible(f"the operator {operators}")
-        parts = [self.expr(operands[0])]
-        for operator, operand in zip(operators, operands[1:], strict=True):
-            parts.append(f"{mapping[operator]} {self.expr(operand)}")
-        return " ".join(parts)
+
+        def side(operand: Node) -> str:  # PowerShell's -and and -or have one precedence: left to right
+            python = self.expr(operand)
+            return f"({python})" if unwrap(operand).type == "logical_expression" else python
+
+        result = side(operands[0])
+        for index, (operator, operand) in enumerate(zip(operators, operands[1:], strict=True)):
+            if index and operator != operators[index - 1]:
+                result = f"({result})"
+            result = f"{result} {mapping[operator]} {side(operand)}"
+        return result
 
     def _x_expression_with_unary_operator(self, node: Node) -> str:
         operator = text_of(node.children[0]).lower()
@@ -456,6 +506,9 @@ class ExpressionTranslator:
     def _cast(self, type_node: Node, operand: Node) -> str:
         type_name = text_of(type_node).strip("[]").lower()
         if type_name in _CASTS:
+            if _CASTS[type_name] == "int" and self.kind_of(operand) != "str":
+                inner = self.expr(operand)  # [int]3.5 is 4: PowerShell rounds, to even as round() does
+                return f"round{inner}" if _enclosed(inner) else f"round({inner})"
             return f"{_CASTS[type_name]}({self.expr(operand)})"
         raise Unconvertible(f"the cast [{type_name}]")
 
@@ -472,9 +525,15 @@ class ExpressionTranslator:
         mapped = self.mapped_property(inner, name)
         if mapped is not None:
             return f"{self.expr(target)}.{mapped}" if mapped else self.expr(target)
-        if self.kind_of(target) == "list" and name.lower() not in ("count", "length"):
+        kind = self.kind_of(target)
+        if kind in ("list", "output"):
             self.uses.add("members")
-            return f"members({self.expr(target)}, {_literal(snake_case(name))})"
+            if kind == "output":
+                self.uses.add("output")
+            values = f"items({self.expr(target)})" if kind == "output" else self.expr(target)
+            if name.lower() in ("count", "length"):
+                return f"len({values})"
+            return f"members({values}, {_literal(snake_case(name))})"
         if (
             name.lower() == "password"
             and inner.type == "invokation_expression"
@@ -488,6 +547,10 @@ class ExpressionTranslator:
             return f"{subject}[{_literal(name.lower())}]"
         if name.lower() in ("count", "length"):
             return f"len({self.expr(target)})"
+        if self.kind_of(target) == "dict":
+            if name.lower() in ("keys", "values"):
+                return f"list({self.expr(target)}.{name.lower()}())"
+            return f"{self.expr(target)}[{_literal(name)}]"
         return f"{self.expr(target)}.{snake_case(name)}"
 
     def _x_element_access(self, node: Node) -> str:
@@ -534,6 +597,18 @@ class ExpressionTranslator:
         if type_name in ("math", "system.math") and method in ("max", "min", "abs"):
             return f"{method}({', '.join(args)})"
         raise Unconvertible(f"the .NET call {text_of(node)!r}")
+
+
+def _enclosed(text: str) -> bool:
+    """Whether ``text`` is one parenthesised expression: ``(a + b)``, not ``(a) + (b)``."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and index < len(text) - 1:
+            return False
+    return True
 
 
 def _unescape(text: str) -> str:

@@ -10,7 +10,22 @@ __all__ = ["NameScope", "snake_case"]
 
 _ACRONYM = re.compile(r"([A-Z]{2,})([A-Z][a-z])")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
-_RESERVED = frozenset(keyword.kwlist) | {"az", "azrm", "os", "sys", "time", "uuid", "re", "fnmatch", "silently"}
+_RESERVED = frozenset(keyword.kwlist) | {
+    "az",
+    "azrm",
+    "os",
+    "sys",
+    "time",
+    "uuid",
+    "re",
+    "fnmatch",
+    "datetime",
+    "json",
+    "silently",
+    "members",
+    "output",
+    "items",
+}
 _SHADOWED = frozenset(dir(builtins))
 
 
@@ -46,6 +61,23 @@ class NameScope:
             self._names[key] = candidate
             self._taken.add(candidate)
         return self._names[key]
+
+    def fresh(self, base: str) -> str:
+        """Return a Python name of the converter's own (a loop variable) that no script variable has."""
+        candidate, n = base, 2
+        while candidate in self._taken:
+            candidate, n = f"{base}{n}", n + 1
+        self._taken.add(candidate)
+        return candidate
+
+    def release(self, name: str) -> None:
+        """Give back a name :meth:`fresh` made (its loop is over)."""
+        if name not in self._names.values():
+            self._taken.discard(name)
+
+    def key_of(self, python_name: str) -> str | None:
+        """Return the PowerShell variable (lower case) whose Python name is ``python_name``, if any."""
+        return next((key for key, name in self._names.items() if name == python_name), None)
 
     def env_name(self, variable: str) -> str:
         """Return the environment variable that supplies ``$variable``: its Python name in upper case."""

@@ -80,7 +80,24 @@ def normalize(text: str) -> tuple[str, list[Fixup]]:
             )
         )
         text = _BACKTICK_SPACE.sub("`", text)
-    return "\n".join(_quote_bare_lists(_parenthesize_calls(line)) for line in text.split("\n")), fixups
+    return "\n".join(_argument_fixes(text.split("\n"))), fixups
+
+
+def _argument_fixes(lines: list[str]) -> list[str]:
+    """Apply the argument rewrites to each line of code (a here-string's lines are text: left as they are)."""
+    out: list[str] = []
+    closing: str | None = None
+    for line in lines:
+        if closing is not None:
+            out.append(line)
+            if line.startswith(closing):
+                closing = None
+            continue
+        out.append(_quote_bare_lists(_parenthesize_calls(line)))
+        stripped = line.rstrip()
+        if stripped.endswith(('@"', "@'")):
+            closing = stripped[-1] + "@"
+    return out
 
 
 #: a comma list of bare words as a command argument (``Select-Object Name, Location``)

@@ -8,8 +8,10 @@ in the report: the output never runs something that silently differs from the sc
 
 from __future__ import annotations
 
+import ast
 import functools
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePath, PureWindowsPath
 from typing import TYPE_CHECKING
@@ -17,12 +19,13 @@ from typing import TYPE_CHECKING
 from azrm.powershell._commands import (
     _CONTEXT_CMDLETS,
     _SESSION_CMDLETS,
+    SECRET_PARAMETER,
     CommandTranslator,
     _block_statements,
     read_arguments,
 )
 from azrm.powershell._expressions import Unconvertible, _literal, named, text_of, unwrap
-from azrm.powershell._names import NameScope
+from azrm.powershell._names import NameScope, snake_case
 from azrm.powershell.normalize import Fixup, normalize
 from azrm.powershell.table import CmdletTable, load_table
 
@@ -112,6 +115,9 @@ class Translator(CommandTranslator):
         self.assigned: set[str] = set()
         self.undefined_reported: set[str] = set()
         self.remarks: list[str] = []
+        self.in_script_block = 0
+        self._spellings: list[tuple[int, str]] = []
+        self.error_action_stop = False
         self._line = 1
 
     # -- names and notes ------------------------------------------------------------------------
@@ -119,9 +125,11 @@ class Translator(CommandTranslator):
     def var_name(self, variable: str) -> str:
         """Return the Python name of ``$variable``; report one that the script never assigns."""
         key = variable.lower()
-        if key not in self.assigned and key not in self.undefined_reported:
-            self.undefined_reported.add(key)
-            self.note(f"${variable} is never assigned in the script (PowerShell reads it as $null)")
+        if key not in self.assigned:
+            if key not in self.undefined_reported:
+                self.undefined_reported.add(key)
+                self.note(f"${variable} is never assigned in the script: PowerShell reads it as $null, and so None")
+            return "None"
         return self.scope.name(variable)
 
     def mapped_property(self, target: Node, name: str) -> str | None:
@@ -155,18 +163,26 @@ class Translator(CommandTranslator):
                 target = unwrap(node.named_children[0])
                 if target.type == "variable":
                     self.assigned.add(_variable_key(target))
+                    self._spellings.append((target.start_byte, _spelling(target)))
                 else:
                     base = _base_variable(target)
                     if base:
                         modified.add(base)
-            elif node.type in ("foreach_statement",):
+            elif node.type in ("foreach_statement", "script_parameter"):
                 variable = next((c for c in node.named_children if c.type == "variable"), None)
                 if variable is not None:
                     self.assigned.add(_variable_key(variable))
+                    self._spellings.append((variable.start_byte, _spelling(variable)))
+            if node.type == "variable" and _variable_key(node) == "erroractionpreference":
+                parent = node.parent
+                if parent is not None and parent.type == "assignment_expression":
+                    self.error_action_stop = "stop" in text_of(parent).lower()
             elif node.type == "command":
                 self._prescan_command(node)
         for name in modified:
             self.splat_targets.pop(name, None)
+        for _, spelling in sorted(self._spellings):
+            self.scope.name(spelling)  # the script's names first: the converter's own (item...) avoid them
 
     def _prescan_command(self, node: Node) -> None:
         name = self.command_name(node)
@@ -186,6 +202,15 @@ class Translator(CommandTranslator):
             for argument in [*args.named.values(), *args.positional]:
                 if not isinstance(argument, bool) and unwrap(argument).type == "variable":
                     self.argument_variables.add(_variable_key(unwrap(argument)))
+            for written, argument in args.named.items():
+                parameter = cmdlet.parameter(written)
+                if (
+                    parameter is not None
+                    and SECRET_PARAMETER.search(parameter.name)
+                    and not isinstance(argument, bool)
+                    and unwrap(argument).type == "variable"
+                ):
+                    self.secret_variables.add(_variable_key(unwrap(argument)))
 
     # -- blocks and statements ------------------------------------------------------------------
 
@@ -207,6 +232,7 @@ class Translator(CommandTranslator):
                 if node.has_error:
                     raise Unconvertible(_parse_problem(node))
                 converted = self.statement(node)
+                _check_python(converted)
                 lines.extend(f"# azrm convert: {remark}" for remark in self.remarks)
                 lines.extend(converted)
             except Unconvertible as problem:
@@ -223,6 +249,8 @@ class Translator(CommandTranslator):
             last -= 1
         self.report.untranslated.append(Untranslated(first, last, reason))
         original = self.source.splitlines()[first - 1 : last]
+        if _SECRET_HINT.search("\n".join(original)):  # a password or key written into the script: never copied
+            original = [_STRING.sub('"********"', line) for line in original]
         return [f"# TODO(azrm): {reason}"] + [f"# {line}".rstrip() for line in original]
 
     def statement(self, node: Node) -> list[str]:
@@ -276,7 +304,7 @@ class Translator(CommandTranslator):
                 raise Unconvertible(f"foreach over {text_of(collection)!r}")
             iterable = self.range_of(*bounds)
         else:
-            iterable = self.value(collection)
+            iterable = self._iterable([collection])
         name = self.var_name(text_of(variable)[1:])
         return [f"for {name} in {iterable}:", *self._body(block)]
 
@@ -294,6 +322,49 @@ class Translator(CommandTranslator):
         return [f"{self.expr(named(node)[0])} -= 1"]
 
     _s_pre_decrement_expression = _s_post_decrement_expression
+
+    def _s_param_block(self, node: Node) -> list[str]:
+        """Return the script's parameters as inputs: a default as the value, else an environment variable."""
+        lines: list[str] = []
+        parameters = next((c for c in node.named_children if c.type == "parameter_list"), None)
+        for parameter in named(parameters) if parameters is not None else []:
+            variable = (
+                parameter
+                if parameter.type == "variable"
+                else next((c for c in parameter.named_children if c.type == "variable"), None)
+            )
+            if variable is None:
+                raise Unconvertible(f"the script parameter {text_of(parameter)!r}")
+            spelling = _spelling(variable)
+            name = self.scope.name(spelling)
+            default = next((c for c in parameter.named_children if c.type == "script_parameter_default"), None)
+            secret = "securestring" in text_of(parameter).lower() or "pscredential" in text_of(parameter).lower()
+            if "pscredential" in text_of(parameter).lower():
+                env = self.scope.env_name(spelling)
+                self.report.inputs.append((f"{env}_USER, {env}_PASSWORD", f"the script's parameter ${spelling}"))
+                lines.append(f"{name} = azrm.get_credential(env={_literal(env)})")
+            elif default is not None and named(default):
+                lines.append(f"{name} = {self.value(named(default)[-1])}")
+            else:
+                lines.append(self._input_line(spelling, name, secret=secret, what="a parameter of the script"))
+        return lines
+
+    def _s_flow_control_statement(self, node: Node) -> list[str]:
+        keyword = text_of(node.children[0]).lower()
+        value = named(node)
+        if keyword in ("break", "continue"):
+            if self.in_script_block:
+                raise Unconvertible(f"{keyword} in a ForEach-Object block (it ends the whole pipeline in PowerShell)")
+            if value:
+                raise Unconvertible(f"{keyword} to a label")
+            return [keyword]
+        if keyword == "exit":
+            self.imports.add("sys")
+            return [f"sys.exit({self.expr(value[0]) if value else 0})"]
+        if keyword == "throw":
+            message = self.expr(value[0]) if value else '"ScriptHalted"'
+            return [f"raise RuntimeError({message})"]
+        raise Unconvertible(f"{keyword} (the script's flow is not a function's)")
 
     def _s_function_statement(self, node: Node) -> list[str]:
         raise Unconvertible("a function definition (write it as a Python function)")
@@ -320,7 +391,7 @@ class Translator(CommandTranslator):
             key = ""
         loop = self._collecting_loop(value_node, target) if operator == "=" else None
         if loop is not None:
-            self.kinds[key] = "list"
+            self.kinds[key] = "output"
             return loop
         value = self.value(value_node)
         if operator == "+=" and self.kinds.get(key) == "list":
@@ -329,6 +400,11 @@ class Translator(CommandTranslator):
             return [f"{target}.append({value})"]
         if operator not in ("=", "+=", "-=", "*=", "/="):
             raise Unconvertible(f"the assignment operator {operator}")
+        if key and operator == "=" and len(_stages(value_node)) > 1 and self.kind_of(value_node) == "list":
+            # PowerShell assigns a pipeline's output as nothing ($null), the one object, or an array
+            self.uses.add("output")
+            self.kinds[key] = "output"
+            return [f"{target} = output({value})"]
         if key and operator == "=":
             self.kinds[key] = self.kind_of(value_node)
             inner = unwrap(value_node)
@@ -360,6 +436,14 @@ class Translator(CommandTranslator):
                 return [f"{name} = azrm.get_credential({', '.join(arguments)})"]
             if command == "convertto-securestring":
                 return self._secure_string(variable, name, inner)
+        stages = _stages(value_node)
+        if (
+            len(stages) == 2
+            and unwrap(stages[1]).type == "command"
+            and self.command_name(unwrap(stages[1])).lower() == "convertto-securestring"
+            and _is_string_literal(stages[0])
+        ):
+            return [self._input_line(variable, name, secret=True, what="a password given in the script")]
         if key in self.secret_variables and _is_string_literal(inner):
             return [self._input_line(variable, name, secret=True, what="a password for ConvertTo-SecureString")]
         if key in self.argument_variables and _is_string_literal(inner) and text_of(inner) in ('""', "''"):
@@ -375,6 +459,12 @@ class Translator(CommandTranslator):
         self.report.inputs.append((env, f"${variable}: {what} (line {self._line})"))
         flag = ", secret=True" if secret else ""
         return f"{name} = azrm.read_input({_literal(env)}{flag})"
+
+    def secret_input(self, what: str, description: str) -> str:
+        """Return ``azrm.read_input(...)`` for a password the script writes inline (never the literal)."""
+        env = f"{snake_case(what).upper()}_LINE_{self._line}"
+        self.report.inputs.append((env, f"{description} (line {self._line})"))
+        return f"azrm.read_input({_literal(env)}, secret=True)"
 
     def _secure_string(self, variable: str, name: str, command: Node) -> list[str]:
         args = read_arguments(command)
@@ -416,20 +506,28 @@ class Translator(CommandTranslator):
         statements = _block_statements(unwrap(block))
         if len(statements) <= 1:
             return None
-        collection = self._stages_value(stages[:-1])
-        loop_var = "item" if not self.item_names else f"item{len(self.item_names) + 1}"
-        body = self._loop_body(statements, collect=target)
-        return [f"{target} = []", f"for {loop_var} in {collection}:", *body]
+        collection = self._iterable(stages[:-1])
+        loop_var = self.scope.fresh("item")
+        body = self._loop_body(statements, loop_var, collect=target)
+        self.uses.add("output")
+        return [f"{target} = []", f"for {loop_var} in {collection}:", *body, f"{target} = output({target})"]
 
-    def _loop_body(self, statements: list[Node], *, collect: str | None = None) -> list[str]:
-        self.item_names.append("item" if not self.item_names else f"item{len(self.item_names) + 1}")
+    def _loop_body(self, statements: list[Node], loop_var: str, *, collect: str | None = None) -> list[str]:
+        """Return the lines of a ForEach-Object block run for each ``loop_var`` (``$_``)."""
+        self.item_names.append(loop_var)
+        self.in_script_block += 1
         try:
             lines: list[str] = []
             for statement in statements:
                 self._line = statement.start_point[0] + 1
+                inner = unwrap(statement)
+                if inner.type == "empty_statement":
+                    continue
                 try:
-                    inner = unwrap(statement)
-                    if collect and inner.type != "assignment_expression" and not self._is_output_free(inner):
+                    written = self._written_output(inner) if collect else None
+                    if written is not None:
+                        lines.append(f"{collect}.append({written})")
+                    elif collect and inner.type != "assignment_expression" and not self._is_output_free(inner):
                         lines.append(f"{collect}.append({self.value(inner)})")
                     else:
                         lines.extend(self.statement(statement))
@@ -440,6 +538,27 @@ class Translator(CommandTranslator):
             return ["    " + x if x else "" for x in lines]
         finally:
             self.item_names.pop()
+            self.in_script_block -= 1
+            self.scope.release(loop_var)
+
+    def _written_output(self, node: Node) -> str | None:
+        """Return what ``Write-Output x`` in a collected block outputs (``x``), or None for other statements."""
+        if node.type != "command" or self.command_name(node).lower() not in ("write-output", "echo"):
+            return None
+        args = read_arguments(node)
+        values = [self.expr(v) for v in args.positional]
+        if len(values) != 1 or args.named:
+            raise Unconvertible("Write-Output of several values in a collected block")
+        return values[0]
+
+    def _iterable(self, stages: list[Node]) -> str:
+        """Return what a loop goes over: a pipeline's value; a variable holding a pipeline's output as items."""
+        value = self._stages_value(stages)
+        first = unwrap(stages[0])
+        if len(stages) == 1 and first.type == "variable" and self.kinds.get(_variable_key(first)) == "output":
+            self.uses.add("output")
+            return f"items({value})"
+        return value
 
     def _is_output_free(self, node: Node) -> bool:
         if node.type in ("if_statement", "foreach_statement", "while_statement"):
@@ -477,9 +596,9 @@ class Translator(CommandTranslator):
         if len(stages) >= 2 and self._is_foreach(stages[-1]):
             block = self._foreach_block(stages[-1])
             statements = _block_statements(unwrap(block))
-            collection = self._stages_value(stages[:-1])
-            loop_var = "item" if not self.item_names else f"item{len(self.item_names) + 1}"
-            body = self._loop_body(statements)
+            collection = self._iterable(stages[:-1])
+            loop_var = self.scope.fresh("item")
+            body = self._loop_body(statements, loop_var)
             return [f"for {loop_var} in {collection}:", *body]
         value = self.pipeline_expression(node) if len(stages) > 1 else self.value(first)
         if first.type != "command" and len(stages) == 1:
@@ -545,6 +664,13 @@ class Translator(CommandTranslator):
         return None
 
 
+def _spelling(node: Node) -> str:
+    """Return a variable's name as written (no ``$``, braces or scope)."""
+    text = text_of(node)[1:].strip("{}")
+    scope, _, rest = text.partition(":")
+    return rest if rest and scope.lower() in ("script", "global", "local", "private") else text
+
+
 def _inner_comments(node: Node) -> list[Node]:
     """Return the comments inside a statement (not those of the blocks it holds: they keep their place)."""
     found: list[Node] = []
@@ -568,6 +694,18 @@ def _parse_problem(node: Node) -> str:
             return f"the parser cannot read {snippet!r} (line {child.start_point[0] + 1})"
         stack.extend(reversed(child.children))
     return "the parser cannot read this statement"
+
+
+_SECRET_HINT = re.compile(r"securestring|password|secret|accountkey|-key\b|credential", re.IGNORECASE)
+_STRING = re.compile(r"\"(?:[^\"`]|`.)*\"|'(?:[^']|'')*'")
+
+
+def _check_python(lines: list[str]) -> None:
+    """Raise :class:`Unconvertible` if a statement's lines are not Python (a form the converter got wrong)."""
+    try:
+        ast.parse("\n".join(lines) or "pass")
+    except SyntaxError as error:
+        raise Unconvertible(f"the converter wrote Python that does not parse ({error.msg}); please report it") from None
 
 
 def _variable_key(node: Node) -> str:
@@ -714,10 +852,25 @@ def _assemble(translator: Translator, body: list[str], name: str) -> str:
     if "members" in translator.uses:
         lines += [
             "",
-            "def members(items, name):",
+            "def members(values, name):",
             '    """PowerShell\'s member enumeration: the property of the one item, or a list of each item\'s."""',
-            "    values = [getattr(item, name) for item in items]",
-            "    return values[0] if len(values) == 1 else values",
+            "    found = [getattr(value, name) for value in values]",
+            "    return None if not found else found[0] if len(found) == 1 else found",
+            "",
+            "",
+        ]
+    if "output" in translator.uses:
+        lines += [
+            "",
+            "def output(values):",
+            '    """What PowerShell assigns from a pipeline: None for nothing, the one object, or the list."""',
+            "    values = list(values)",
+            "    return None if not values else values[0] if len(values) == 1 else values",
+            "",
+            "",
+            "def items(value):",
+            '    """What PowerShell goes through for a value: nothing for None, a list\'s items, or the one object."""',
+            "    return [] if value is None else value if isinstance(value, list) else [value]",
             "",
             "",
         ]

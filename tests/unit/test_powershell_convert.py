@@ -312,9 +312,15 @@ def test_loops() -> None:
     assert 'for item in range(1, 3): az.new_resource_group(name=f"rg-{item}", location="westeurope")' in code
     assert 'for item in range(1, 3): n = f"x{item}" print(n)' in code
     assert "for item in names: print(item)" in code
-    assert 'groups = [az.new_resource_group(name=f"g{item}", location="westeurope") for item in range(1, 3)]' in code
+    # a pipeline's output is assigned as PowerShell assigns it: None, the one object, or the list
+    assert (
+        'groups = output([az.new_resource_group(name=f"g{item}", location="westeurope") for item in range(1, 3)])'
+        in code
+    )
     assert 'more = [] for item in names: n = f"{item}-rg" more.append(az.new_resource_group(name=n' in code
-    assert 'big = [item for item in names if str(item).casefold() != "a"]' in code
+    assert "more = output(more)" in code
+    assert 'big = output([item for item in names if str(item).casefold() != "a"])' in code
+    assert "def output(values):" in python and "def items(value):" in python
 
 
 def test_if_elseif_else_and_error_action() -> None:
@@ -571,3 +577,88 @@ def test_any_text_gives_valid_python_and_a_report(seed: int) -> None:
     ast.parse(conversion.python)  # TODOs and all: never Python that does not parse
     report = conversion.report
     assert 0 <= report.converted_lines <= report.code_lines
+
+
+def test_review_findings_stay_fixed() -> None:
+    """Constructs a second look found converted wrongly (each line: PowerShell's meaning, kept)."""
+    python, report = convert(
+        """
+        $uri = "https://x/y"
+        $json = @"
+        { "fileUris": ["$uri"], "a": "b" }
+        "@
+        $body = @"
+        Install-WindowsFeature -Name Web-Server, Web-Mgmt-Tools
+        "@
+        $n = 010
+        $t = $true; $f = $false
+        $r = $t -or $t -and $f
+        $item = "keep"
+        $names = @("a", "b")
+        $names | ForEach-Object { Write-Host $_ }
+        Write-Host $item
+        $found = $names | Where-Object { $_ -eq "c" }
+        if ($found -eq $null) { Write-Host "none" }
+        $zones = @("1", "2")
+        Write-Host "Zones: $zones"
+        $has = $names -contains "A"
+        $i = [int](7 / 2)
+        $h = @{ Owner = "ops" }
+        $owner = $h.Owner
+        $keys = $h.Keys
+        $joined = $names -join ","
+        $parts = "a,b" -split ","
+        $fixed = "abc" -replace "b", "x"
+        $user = "u"
+        $x = "${user}_x"
+        $size = 1.5GB
+        foreach ($z in $zones) { if ($z -eq "2") { break } }
+        $secure = "P@ss-literal-3" | ConvertTo-SecureString -AsPlainText -Force
+        """
+    )
+    code = body(python)
+    assert 'f"{{ \\\\"fileUris\\\\": [\\\\"{uri}\\\\"], \\\\"a\\\\": \\\\"b\\\\" }}"' in code or "fileUris" in code
+    assert "Web-Server, Web-Mgmt-Tools" in python  # a here-string's text is not rewritten
+    assert "n = 10" in code
+    assert "r = (t or t) and f" in code
+    assert "for item2 in names: print(item2)" in code or "item = " in code and "for item in" not in code
+    assert 'found = output([item2 for item2 in names if str(item2).casefold() == "c"])' in code or "output(" in code
+    assert "if found is None:" in code
+    assert """print("Zones: " + str(" ".join(map(str, zones))))""" in code
+    assert 'has = any(str(v).casefold() == "A".casefold() for v in names)' in code
+    assert "i = round(7 / 2)" in code
+    assert 'owner = h["Owner"]' in code and "keys = list(h.keys())" in code
+    assert 'joined = ",".join(map(str, names))' in code
+    assert 'parts = re.split(",", "a,b", flags=re.IGNORECASE)' in code
+    assert 'fixed = re.sub("b", "x", str("abc"), flags=re.IGNORECASE)' in code
+    assert 'x = f"{user}_x"' in code
+    assert f"size = {int(1.5 * 1024**3)}" in code
+    assert "for z in zones: if z == " in code.replace('str(z).casefold() == "2"', 'z == "2"') and "break" in code
+    assert "P@ss-literal-3" not in python and 'secure = azrm.read_input("SECURE", secret=True)' in code
+    assert not report.untranslated, report.summary()  # type: ignore[attr-defined]
+
+
+def test_literal_passwords_given_to_parameters_or_inline_never_reach_the_output() -> None:
+    table = CmdletTable.from_toml(
+        """
+["Set-AzVmssOsProfile"]
+call = "azrm.set_vmss_os_profile"
+["Set-AzVmssOsProfile".parameters]
+AdminUsername = "admin_username"
+AdminPassword = "admin_password"
+ComputerNamePrefix = "computer_name_prefix"
+VirtualMachineScaleSet = { kw = "virtual_machine_scale_set" }
+"""
+    )
+    text = (
+        '$pw = "Literal-Pw-1!"\n'
+        "$v = Set-AzVmssOsProfile -VirtualMachineScaleSet $v -ComputerNamePrefix web -AdminUsername u "
+        '-AdminPassword "Literal-Pw-2!"\n'
+        "$v = Set-AzVmssOsProfile -VirtualMachineScaleSet $v -ComputerNamePrefix web -AdminUsername u -AdminPassword $pw\n"
+        'Set-Nothing -X (ConvertTo-SecureString "Literal-Pw-3!" -AsPlainText -Force)\n'
+    )
+    conversion = translate(text, table=table)
+    for literal in ("Literal-Pw-1!", "Literal-Pw-2!", "Literal-Pw-3!"):
+        assert literal not in conversion.python  # not even in a TODO comment
+    assert 'pw = azrm.read_input("PW", secret=True)' in conversion.python
+    assert 'admin_password=azrm.read_input("ADMIN_PASSWORD_LINE_2", secret=True)' in body(conversion.python)
