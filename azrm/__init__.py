@@ -31,6 +31,8 @@ _EXPORTS = {
     "ValidationError": "errors",
     "Credential": "credential",
     "get_credential": "credential",
+    "read_input": "credential",
+    "convert": "powershell",
     "remembered_password": "credential",
     "KeyVaultSecret": "operations.keyvault",
     "CLOUDS": "session",
@@ -180,6 +182,7 @@ __all__ = [
     "add_vmss_extension",
     "add_vmss_network_interface_configuration",
     "connect",
+    "convert",
     "get_credential",
     "local",
     "new_autoscale_profile",
@@ -203,6 +206,7 @@ __all__ = [
     "new_vmss_config",
     "new_vmss_ip_config",
     "plan_session",
+    "read_input",
     "remembered_password",
     "set_vm_boot_diagnostic",
     "set_vm_operating_system",
@@ -278,7 +282,7 @@ if TYPE_CHECKING:
         set_vmss_os_profile,
         set_vmss_storage_profile,
     )
-    from .credential import Credential, get_credential, remembered_password
+    from .credential import Credential, get_credential, read_input, remembered_password
     from .docker import Docker, DockerError
     from .errors import (
         AzrmError,
@@ -293,6 +297,7 @@ if TYPE_CHECKING:
     from .operations.keyvault import KeyVaultSecret
     from .plan import PlanReport, PlanSession, plan_session
     from .plan_apply import PlanApplyError
+    from .powershell import convert
     from .progress import LoggingReporter, NotebookReporter, Reporter, SilentReporter, TerminalReporter
     from .session import CLOUDS, Cloud, LocalSession, Session, connect, local
     from .template_mode import TemplateSession, template_session

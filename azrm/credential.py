@@ -19,8 +19,9 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from . import _secrets
 from ._typecheck import checked
+from .errors import ValidationError
 
-__all__ = ["Credential", "get_credential", "remembered_password"]
+__all__ = ["Credential", "get_credential", "read_input", "remembered_password"]
 
 
 class Credential(BaseModel):
@@ -49,12 +50,55 @@ class Credential(BaseModel):
 
 
 def get_credential(
-    message: str = "Enter the credential for the virtual machine.", *, user_name: str | None = None
+    message: str = "Enter the credential for the virtual machine.",
+    *,
+    user_name: str | None = None,
+    env: str | None = None,
 ) -> Credential:
-    """Prompt for a user name and a password (hidden as it is typed), like ``Get-Credential``."""
+    """Prompt for a user name and a password (hidden as it is typed), like ``Get-Credential``.
+
+    :keyword user_name: the user name (only the password is asked for), as ``-UserName``.
+    :keyword env: a prefix of environment variables that answer instead of the prompt:
+        ``{env}_USER`` and ``{env}_PASSWORD`` (the scripts ``python -m azrm convert`` writes use them,
+        so they also run without a terminal).
+    """
+    if env is not None:
+        user = user_name or os.environ.get(f"{env}_USER")
+        password = os.environ.get(f"{env}_PASSWORD")
+        if user and password:
+            return Credential(user, password)
+        if not _interactive():
+            missing = [n for n, v in ((f"{env}_USER", user), (f"{env}_PASSWORD", password)) if not v]
+            raise ValidationError(missing[0], "(unset)", "set it: there is no terminal to ask for the credential")
     print(message)
     name = user_name or input("User: ").strip()
     return Credential(name, getpass.getpass("Password: "))
+
+
+def read_input(env: str, *, secret: bool = False, prompt: str | None = None) -> str:
+    """Return the value of the environment variable ``env``; else ask for it (hidden if ``secret``).
+
+    What a converted script uses for a value the PowerShell script wrote into itself as a password
+    (``ConvertTo-SecureString "..." -AsPlainText``) or left empty for its reader to fill in: the
+    value is never written into the Python script. A secret is registered, so it is masked in logs.
+
+    :raises ValidationError: ``env`` is unset and there is no terminal to ask.
+    """
+    value = os.environ.get(env)
+    if not value:
+        if not _interactive():
+            raise ValidationError(env, "(unset)", "set it: there is no terminal to ask for the value")
+        question = f"{prompt or env}: "
+        value = getpass.getpass(question) if secret else input(question).strip()
+    if secret:
+        _secrets.register(value)
+    return value
+
+
+def _interactive() -> bool:
+    import sys
+
+    return sys.stdin is not None and sys.stdin.isatty()
 
 
 def _config_dir() -> Path:

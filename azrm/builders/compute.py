@@ -371,6 +371,11 @@ class VMConfig(Builder):
         super().__init__(vm_name=vm_name, vm_size=vm_size, **data)
 
     @property
+    def name(self) -> str:
+        """The VM's name (``$vm.Name`` of the cmdlets' ``PSVirtualMachine``): ``vm_name``."""
+        return self.vm_name
+
+    @property
     def os_type(self) -> str | None:
         """``Windows`` or ``Linux``, from the operating system settings or an attached OS disk."""
         if self.os_profile is not None:

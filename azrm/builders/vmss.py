@@ -158,7 +158,8 @@ class VmssNetworkInterfaceConfig(Builder):
 class VmssOsProfile(Builder):
     """The instances' operating system settings (``Set-AzVmssOsProfile``)."""
 
-    os_type: Literal["Windows", "Linux"]
+    #: None when neither was said: Azure takes it from the image, and the body has neither configuration
+    os_type: Literal["Windows", "Linux"] | None
     computer_name_prefix: str
     credential: Credential
     provision_vm_agent: bool = True
@@ -173,10 +174,12 @@ class VmssOsProfile(Builder):
             1 <= len(prefix) <= limit and all(c.isalnum() or c == "-" for c in prefix) and not prefix.isdigit(),
             "computer_name_prefix",
             prefix,
-            f"a {self.os_type} scale set's computer name prefix has 1 to {limit} letters, digits or hyphens "
-            "(Azure appends 6 characters per instance) and is not all digits",
+            f"a {self.os_type or 'Linux'} scale set's computer name prefix has 1 to {limit} letters, digits or "
+            "hyphens (Azure appends 6 characters per instance) and is not all digits",
         )
-        check_admin(self.credential, self.os_type, self.disable_password_authentication, self.ssh_public_keys)
+        check_admin(
+            self.credential, self.os_type or "Linux", self.disable_password_authentication, self.ssh_public_keys
+        )
 
     def to_body(self, *, password: str | None = None) -> dict[str, Any]:
         """Return ARM's ``osProfile`` (``password`` replaces the real one, e.g. with a template parameter)."""
@@ -192,7 +195,7 @@ class VmssOsProfile(Builder):
                 "provisionVMAgent": self.provision_vm_agent,
                 "enableAutomaticUpdates": self.enable_auto_update,
             }
-        else:
+        elif self.os_type == "Linux":
             lin: dict[str, Any] = {
                 "disablePasswordAuthentication": self.disable_password_authentication,
                 "provisionVMAgent": self.provision_vm_agent,
@@ -322,15 +325,18 @@ class VmssConfig(Builder):
         admin_username: str | None = None,
         admin_password: str | SecretStr | None = None,
         credential: Credential | None = None,
-        windows_configuration_provision_vm_agent: bool = True,
-        windows_configuration_enable_automatic_update: bool = True,
-        linux_configuration_disable_password_authentication: bool = False,
+        windows_configuration_provision_vm_agent: bool | None = None,
+        windows_configuration_enable_automatic_update: bool | None = None,
+        linux_configuration_disable_password_authentication: bool | None = None,
         ssh_public_keys: Sequence[tuple[str, str]] = (),
     ) -> VmssConfig:
         """Set the instances' OS settings (``Set-AzVmssOsProfile``).
 
         The cmdlet's parameters, in snake case; ``windows``/``linux`` (one of them), ``credential`` and
-        ``ssh_public_keys`` are azrm's, as for :meth:`azrm.VMConfig.set_operating_system`.
+        ``ssh_public_keys`` are azrm's, as for :meth:`azrm.VMConfig.set_operating_system`. As the cmdlet
+        has no ``-Windows``/``-Linux``, they may be left out: a ``windows_configuration_*`` or
+        ``linux_configuration_*`` keyword says which it is, and without one Azure takes the operating system
+        from the image (the body then has neither configuration, as the cmdlet sends it).
 
         :keyword computer_name_prefix: instances are named ``<prefix><6 characters>`` (Windows: at most 9).
         :keyword admin_username: the admin user (``-AdminUsername``), with ``admin_password``.
@@ -346,7 +352,19 @@ class VmssConfig(Builder):
         >>> vmss = vmss.set_os_profile(windows=True, computer_name_prefix="web",
         ...                            admin_username="knadmin", admin_password=password)
         """
-        check(windows != linux, "windows/linux", None, "give windows=True or linux=True")
+        windows_given = windows_configuration_provision_vm_agent is not None or (
+            windows_configuration_enable_automatic_update is not None
+        )
+        linux_given = linux_configuration_disable_password_authentication is not None
+        if not windows and not linux and windows_given != linux_given:
+            windows, linux = windows_given, linux_given
+        check(not (windows and linux), "windows/linux", None, "give windows=True or linux=True, not both")
+        if windows_configuration_provision_vm_agent is None:
+            windows_configuration_provision_vm_agent = True
+        if windows_configuration_enable_automatic_update is None:
+            windows_configuration_enable_automatic_update = True
+        if linux_configuration_disable_password_authentication is None:
+            linux_configuration_disable_password_authentication = False
         credential = admin_credential(
             credential,
             admin_username,
@@ -354,7 +372,7 @@ class VmssConfig(Builder):
             password_optional=linux and linux_configuration_disable_password_authentication,
         )
         profile = VmssOsProfile(
-            os_type="Windows" if windows else "Linux",
+            os_type="Windows" if windows else "Linux" if linux else None,
             computer_name_prefix=computer_name_prefix,
             credential=credential,
             provision_vm_agent=windows_configuration_provision_vm_agent,

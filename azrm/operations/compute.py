@@ -215,11 +215,18 @@ class ComputeOperations(DscOperations, NetworkOperations):
                 continue
         return existing
 
-    def get_vm(self, resource_group_name: str, name: str, *, status: bool = False) -> Any:
+    def get_vm(self, resource_group_name: str | None = None, name: str | None = None, *, status: bool = False) -> Any:
         """Get a VM (``Get-AzVM``), or with ``status=True`` its instance view (``Get-AzVM -Status``).
 
         The instance view holds the provisioning and power states, the agent, disks and extensions.
+        Without ``name``, the VMs of the group (or of the subscription) as a list, as ``Get-AzVM`` lists
+        them: :meth:`list_vms`.
         """
+        if name is None:
+            check(not status, "status", status, "give the VM's name with status=True")
+            return self.list_vms(resource_group_name)
+        check(resource_group_name is not None, "resource_group_name", None, "give the VM's resource group")
+        assert resource_group_name is not None
         if status:
             return self.compute_client.virtual_machines.instance_view(resource_group_name, name)
         return self.compute_client.virtual_machines.get(resource_group_name, name)

@@ -7,6 +7,7 @@ resource operations with the MSI api-version, and return its ``GenericResource``
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -44,7 +45,8 @@ class IdentityOperations(SessionBase):
         """Create or update a user-assigned identity (``New-AzUserAssignedIdentity``).
 
         Returns azure-mgmt-resource's ``GenericResource``; ``.properties`` holds the ``principalId``,
-        ``clientId`` and ``tenantId`` Azure gives it. Give its ``.id`` to ``identity_id`` of
+        ``clientId`` and ``tenantId`` Azure gives it, also read as ``.principal_id``, ``.client_id`` and
+        ``.tenant_id`` (the cmdlet's ``$identity.PrincipalId``...). Give its ``.id`` to ``identity_id`` of
         :func:`azrm.new_vm_config` or :meth:`~azrm.VMConfig.set_identity`.
 
         :raises ValidationError: for a name, group or region Azure would refuse (no request is made).
@@ -56,12 +58,13 @@ class IdentityOperations(SessionBase):
 
         rid = self._identity_id(resource_group_name, name)
         body = GenericResource({"location": self._location(location), "tags": tag_body(tags)})
-        return self._run(
+        made = self._run(
             f"Creating user-assigned identity {name}",
             lambda: self.resource_client.resources.begin_create_or_update_by_id(
                 rid, body, api_version=IDENTITY_API_VERSION
             ).result(),
         )
+        return _identity(made)
 
     def get_user_assigned_identity(self, resource_group_name: str | None = None, name: str | None = None) -> Any:
         """Get one identity, or list them (``Get-AzUserAssignedIdentity``).
@@ -72,7 +75,7 @@ class IdentityOperations(SessionBase):
         if name is not None:
             check(resource_group_name is not None, "resource_group_name", None, "give the group of the identity")
             rid = self._identity_id(str(resource_group_name), name)
-            return self.resource_client.resources.get_by_id(rid, api_version=IDENTITY_API_VERSION)
+            return _identity(self.resource_client.resources.get_by_id(rid, api_version=IDENTITY_API_VERSION))
         return self._list_identities(resource_group_name)
 
     def _list_identities(self, resource_group_name: str | None) -> list[Any]:
@@ -94,7 +97,7 @@ class IdentityOperations(SessionBase):
                 map_error(response.status_code, response, {})
                 raise HttpResponseError(response=response)
             page = response.json()
-            out.extend(GenericResource(item) for item in page.get("value", []))
+            out.extend(_identity(GenericResource(item)) for item in page.get("value", []))
             url = page.get("nextLink")
         return out
 
@@ -105,3 +108,34 @@ class IdentityOperations(SessionBase):
             f"Removing user-assigned identity {name}",
             lambda: self.resource_client.resources.begin_delete_by_id(rid, api_version=IDENTITY_API_VERSION).result(),
         )
+
+
+@functools.cache
+def _identity_class() -> type:
+    """Return the class of the identities azrm returns (made on first use: the SDK is imported lazily)."""
+    from azure.mgmt.resource.resources.models import GenericResource
+
+    class UserAssignedIdentity(GenericResource):
+        """A user-assigned identity: the generic resource, with ``PrincipalId``, ``ClientId``, ``TenantId``."""
+
+        @property
+        def principal_id(self) -> str | None:
+            """The identity's service principal (``$identity.PrincipalId``)."""
+            return (self.properties or {}).get("principalId")
+
+        @property
+        def client_id(self) -> str | None:
+            """The identity's application id (``$identity.ClientId``)."""
+            return (self.properties or {}).get("clientId")
+
+        @property
+        def tenant_id(self) -> str | None:
+            """The identity's tenant (``$identity.TenantId``)."""
+            return (self.properties or {}).get("tenantId")
+
+    return UserAssignedIdentity
+
+
+def _identity(resource: Any) -> Any:
+    """Return ``resource`` (a ``GenericResource``) as a :func:`_identity_class` instance."""
+    return _identity_class()(resource.as_dict())

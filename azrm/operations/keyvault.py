@@ -129,6 +129,16 @@ class KeyVaultSecret:
         #: the value as a pydantic ``SecretStr`` (``None`` for a secret read without its value)
         self.value: SecretStr | None = None if value is None else SecretStr(value)
 
+    @property
+    def secret_value(self) -> SecretStr | None:
+        """The value, hidden (``$secret.SecretValue``, a ``SecureString`` in PowerShell)."""
+        return self.value
+
+    @property
+    def secret_value_text(self) -> str:
+        """The value in plain text (AzureRM's ``$secret.SecretValueText``): :meth:`get_secret_value`."""
+        return self.get_secret_value()
+
     def get_secret_value(self) -> str:
         """Return the secret's value in plain text (``Get-AzKeyVaultSecret -AsPlainText``)."""
         return "" if self.value is None else self.value.get_secret_value()

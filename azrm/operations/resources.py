@@ -36,8 +36,13 @@ class ResourceOperations(SessionBase):
             lambda: self.resource_client.resource_groups.create_or_update(name, body),
         )
 
-    def get_resource_group(self, name: str) -> Any:
-        """Get a resource group (``Get-AzResourceGroup -Name``); raises ``ResourceNotFoundError`` when missing."""
+    def get_resource_group(self, name: str | None = None) -> Any:
+        """Get a resource group (``Get-AzResourceGroup -Name``); raises ``ResourceNotFoundError`` when missing.
+
+        Without ``name``, every group of the subscription as a list (``Get-AzResourceGroup``).
+        """
+        if name is None:
+            return self.list_resource_groups()
         return self.resource_client.resource_groups.get(name)
 
     def list_resource_groups(self) -> list[Any]:

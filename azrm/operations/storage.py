@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Any
 
@@ -190,3 +191,108 @@ class StorageOperations(SessionBase):
         endpoint = self._blob_endpoint(resource_group_name, account_name)
         key = self._account_key(resource_group_name, account_name, fresh=fresh)
         return BlobServiceClient(endpoint, credential=key)
+
+    # -- shared access signatures (New-AzStorageBlobSASToken, New-AzStorageContainerSASToken) ------------
+    def new_storage_blob_sas_token(
+        self,
+        container: str,
+        blob: str,
+        *,
+        context: Any,
+        permission: str = "r",
+        start_time: datetime.datetime | None = None,
+        expiry_time: datetime.datetime | None = None,
+        full_uri: bool = False,
+    ) -> str:
+        """Return a SAS token of one blob, signed with the account's first key (``New-AzStorageBlobSASToken``).
+
+        As today's cmdlet returns it: without a leading ``?`` (``full_uri=True``: the blob's URL with the
+        token). The token is registered as a secret: it never appears in logs.
+
+        :keyword context: the storage account (``$storageAccount.Context`` of the cmdlets): the model
+            :meth:`new_storage_account` or :meth:`get_storage_account` returns.
+        :keyword permission: the cmdlet's letters, ``r``, ``rw``, ``racwdl``...
+        :keyword expiry_time: default one hour after ``start_time`` (default now), as the cmdlet's.
+        """
+        from azure.storage.blob import BlobSasPermissions, generate_blob_sas
+
+        group, account = _context_account(context)
+        start, expiry = _sas_window(start_time, expiry_time)
+        token = generate_blob_sas(
+            account,
+            container,
+            blob,
+            account_key=self._account_key(group, account),
+            permission=_sas_permission(BlobSasPermissions, permission),
+            start=start,
+            expiry=expiry,
+        )
+        _secrets.register(token)
+        if full_uri:
+            return f"{self._blob_endpoint(group, account).rstrip('/')}/{container}/{blob}?{token}"
+        return token
+
+    def new_storage_container_sas_token(
+        self,
+        name: str,
+        *,
+        context: Any,
+        permission: str = "r",
+        start_time: datetime.datetime | None = None,
+        expiry_time: datetime.datetime | None = None,
+        full_uri: bool = False,
+    ) -> str:
+        """Return a SAS token of a container (``New-AzStorageContainerSASToken``).
+
+        See :meth:`new_storage_blob_sas_token`; ``permission`` may also hold ``l`` (list).
+        """
+        from azure.storage.blob import ContainerSasPermissions, generate_container_sas
+
+        group, account = _context_account(context)
+        start, expiry = _sas_window(start_time, expiry_time)
+        token = generate_container_sas(
+            account,
+            name,
+            account_key=self._account_key(group, account),
+            permission=_sas_permission(ContainerSasPermissions, permission),
+            start=start,
+            expiry=expiry,
+        )
+        _secrets.register(token)
+        if full_uri:
+            return f"{self._blob_endpoint(group, account).rstrip('/')}/{name}?{token}"
+        return token
+
+
+def _context_account(context: Any) -> tuple[str, str]:
+    """Return the group and name of the storage account a cmdlet's ``-Context`` stands for."""
+    resource_id = str(getattr(context, "id", "") or "")
+    parts = resource_id.split("/")
+    lowered = [p.lower() for p in parts]
+    check(
+        "resourcegroups" in lowered and "storageaccounts" in lowered,
+        "context",
+        resource_id or type(context).__name__,
+        "the storage account (what new_storage_account or get_storage_account returns)",
+    )
+    return parts[lowered.index("resourcegroups") + 1], parts[lowered.index("storageaccounts") + 1]
+
+
+def _sas_window(
+    start: datetime.datetime | None, expiry: datetime.datetime | None
+) -> tuple[datetime.datetime, datetime.datetime]:
+    begin = start or datetime.datetime.now(datetime.timezone.utc)
+    end = expiry or begin + datetime.timedelta(hours=1)
+    check(end > begin, "expiry_time", end.isoformat(), "after the start time")
+    return begin, end
+
+
+def _sas_permission(kind: Any, letters: str) -> Any:
+    allowed = "racwdxltmeopi" if kind.__name__.startswith("Container") else "racwdxtmei"
+    check(
+        bool(letters) and all(c in allowed for c in letters.lower()),
+        "permission",
+        letters,
+        f"letters among {allowed!r} (r read, a add, c create, w write, d delete, l list...)",
+    )
+    return kind.from_string(letters.lower())

@@ -194,12 +194,19 @@ class VmssOperations(ComputeOperations):
             raise StepError(step, completed=completed, existing=existing, cause=exc) from exc
 
     @accepts_aliases(**_NAME)
-    def get_vmss(self, resource_group_name: str, vm_scale_set_name: str, *, status: bool = False) -> Any:
+    def get_vmss(
+        self, resource_group_name: str | None = None, vm_scale_set_name: str | None = None, *, status: bool = False
+    ) -> Any:
         """Get a scale set (``Get-AzVmss``); with ``status=True`` its instance view (``-InstanceView``).
 
         The instance view counts the instances' states (``virtual_machine.statuses_summary``) and the
-        extensions' (``extensions[].statuses_summary``).
+        extensions' (``extensions[].statuses_summary``). Without ``vm_scale_set_name``, the scale sets
+        of the group (or of the subscription) as a list, as ``Get-AzVmss`` lists them: :meth:`list_vmss`.
         """
+        if vm_scale_set_name is None:
+            check(not status, "status", status, "give the scale set's name with status=True")
+            return self.list_vmss(resource_group_name)
+        check(resource_group_name is not None, "resource_group_name", None, "give the scale set's resource group")
         sets = self.compute_client.virtual_machine_scale_sets
         return (
             sets.get_instance_view(resource_group_name, vm_scale_set_name)

@@ -31,7 +31,8 @@ def test_demo_runs_the_seed_scenario_and_never_prints_secrets() -> None:
         ("KNVnet01", "Microsoft.Network/virtualNetworks"),
         ("vmvNic", "Microsoft.Network/networkInterfaces"),
         ("KNVM01", "Microsoft.Compute/virtualMachines"),
-        ("Microsoft.Powershell.DSC", "Microsoft.Compute/virtualMachines/extensions"),
+        # a child resource is listed under its full name, as Azure lists it
+        ("KNVM01/Microsoft.Powershell.DSC", "Microsoft.Compute/virtualMachines/extensions"),
     ]:
         assert re.search(rf"^{re.escape(name)}\s+{re.escape(kind)}\s+Succeeded$", out, re.M), (name, out)
     assert "DSC: DSC configuration was applied successfully." in out

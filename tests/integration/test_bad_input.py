@@ -144,7 +144,9 @@ def good_arguments(w: World) -> dict[str, dict[str, Any]]:
         "new_vmss": {
             "resource_group_name": w.rg,
             "vm_scale_set_name": "web",
-            "virtual_machine_scale_set": azrm.new_vmss_config(location=LOCATION, sku_capacity=2, sku_name="Standard_A2"),
+            "virtual_machine_scale_set": azrm.new_vmss_config(
+                location=LOCATION, sku_capacity=2, sku_name="Standard_A2"
+            ),
         },
         "new_container_registry": {"resource_group_name": w.rg, "name": "knregistrybad", "location": LOCATION},
         "new_container_group": {

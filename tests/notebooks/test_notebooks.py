@@ -117,7 +117,9 @@ def test_01_iaas_dsc(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "DSC configuration was applied successfully." in text
     assert "[WindowsFeature]IIS: in desired state" in text
     assert "KNVM01: Provisioning succeeded, VM running" in text
-    assert "Microsoft.Powershell.DSC   Microsoft.Compute/virtualMachines/extensions   Succeeded" in text
+    # a child resource is listed under its full name, as Azure lists it
+    extension = "KNVM01/Microsoft.Powershell.DSC"
+    assert f"{extension:<32} {'Microsoft.Compute/virtualMachines/extensions':<46} Succeeded" in text
     assert "&#10004; Creating virtual machine KNVM01" in text  # progress shown as notebook displays
     assert "resource groups left: []" in text
     assert CANARY not in text  # the credential's repr, the VM config's repr: masked

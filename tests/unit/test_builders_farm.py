@@ -88,7 +88,7 @@ OTHER_FE = azrm.new_load_balancer_frontend_ip_config("fe2", public_ip_address_id
         (lambda: azrm.new_vmss_config(location="westeurope", sku_capacity=3, sku_name="A2", upgrade_policy_mode="Sometimes"), "upgrade_policy_mode"),
         (lambda: farm().set_os_profile(windows=True, computer_name_prefix="webservers", credential=CRED), "computer_name_prefix"),
         (lambda: farm().set_os_profile(windows=True, computer_name_prefix="123", credential=CRED), "computer_name_prefix"),
-        (lambda: farm().set_os_profile(computer_name_prefix="web", credential=CRED), "windows/linux"),
+        (lambda: farm().set_os_profile(windows=True, linux=True, computer_name_prefix="web", credential=CRED), "windows/linux"),
         (lambda: farm().set_os_profile(windows=True, computer_name_prefix="web", credential=azrm.Credential("admin", "S3cure!Passw0rd")), "credential.user_name"),
         (lambda: farm().set_os_profile(windows=True, computer_name_prefix="web", credential=azrm.Credential("knadmin", "weak")), "credential.password"),
         (lambda: farm().set_storage_profile(image_reference_publisher="", image_reference_offer="o", image_reference_sku="s"), "image_reference_publisher"),
@@ -201,4 +201,26 @@ def test_autoscale_bodies() -> None:
         "timeZone": "UTC",
         "start": "2026-12-24T18:00:00Z",
         "end": "2026-12-26T00:00:00Z",
+    }
+
+
+def test_os_profile_without_windows_or_linux_leaves_the_os_to_the_image() -> None:
+    # Set-AzVmssOsProfile has no -Windows/-Linux: the cmdlet sends neither configuration unless given one
+    plain = farm().set_os_profile(computer_name_prefix="web", credential=CRED).os_profile
+    assert plain is not None and plain.os_type is None
+    body = plain.to_body()
+    assert "windowsConfiguration" not in body and "linuxConfiguration" not in body
+    linux = farm().set_os_profile(
+        computer_name_prefix="web", credential=CRED, linux_configuration_disable_password_authentication=False
+    )
+    assert linux.os_profile is not None and linux.os_profile.to_body()["linuxConfiguration"] == {
+        "disablePasswordAuthentication": False,
+        "provisionVMAgent": True,
+    }
+    windows = farm().set_os_profile(
+        computer_name_prefix="web", credential=CRED, windows_configuration_enable_automatic_update=False
+    )
+    assert windows.os_profile is not None and windows.os_profile.to_body()["windowsConfiguration"] == {
+        "provisionVMAgent": True,
+        "enableAutomaticUpdates": False,
     }

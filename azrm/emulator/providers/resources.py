@@ -334,7 +334,10 @@ def _being_deleted(name: str) -> ArmError:
 def generic_view(record: Record, expand: str = "") -> dict[str, Any]:
     """How the generic ``/resources`` list shows a record."""
     body = record.body
-    view: dict[str, Any] = {"id": record.id, "name": body.get("name", record.name), "type": record.type}
+    name = body.get("name", record.name)
+    if record.type.count("/") > 1:  # a child resource is listed under its full name: "vm1/Microsoft.Powershell.DSC"
+        name = "/".join(record.id.rsplit("/providers/", 1)[-1].split("/")[2::2])
+    view: dict[str, Any] = {"id": record.id, "name": name, "type": record.type}
     for field in ("location", "sku", "kind", "managedBy", "identity", "plan", "zones"):
         if body.get(field) is not None:
             view[field] = body[field]

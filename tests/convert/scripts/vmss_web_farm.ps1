@@ -67,6 +67,10 @@ $dscSettings = @{
         function = "webdsc"
     }
 }
+# The archive's container is private: the instances read it with a SAS token, kept in the protected settings
+$sasToken = New-AzStorageBlobSASToken -Container "windows-powershell-dsc" -Blob "webdsc.ps1.zip" -Permission r `
+    -ExpiryTime (Get-Date).AddHours(2) -Context $storage.Context
+$dscProtectedSettings = @{ configurationUrlSasToken = "?$sasToken" }
 
 # The scale set: 3 x Standard_A2, Windows Server 2016, in the web subnet behind the load balancer
 $ipConfig = New-AzVmssIpConfig -Name "web-ip" -SubnetId $vnet.Subnets[0].Id `
@@ -79,7 +83,7 @@ $vmssConfig = New-AzVmssConfig -Location $location -SkuCapacity 3 -SkuName "Stan
         -ImageReferenceSku "2016-Datacenter" -ImageReferenceVersion "latest" -OsDiskCreateOption FromImage |
     Add-AzVmssNetworkInterfaceConfiguration -Name "web-nic" -Primary $true -IPConfiguration $ipConfig |
     Add-AzVmssExtension -Name "Microsoft.Powershell.DSC" -Publisher "Microsoft.Powershell" -Type "DSC" `
-        -TypeHandlerVersion "2.77" -Setting $dscSettings
+        -TypeHandlerVersion "2.77" -Setting $dscSettings -ProtectedSetting $dscProtectedSettings
 
 $farm = New-AzVmss -ResourceGroupName $rgName -VMScaleSetName $vmssName -VirtualMachineScaleSet $vmssConfig -Verbose
 
