@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import urllib.error
 import urllib.request
 from typing import Any
 
