@@ -197,7 +197,11 @@ def test_injected_faults_give_a_partial_report_and_a_resume_finishes(
     from azrm.emulator.core.faults import FaultPlan
 
     monkeypatch.chdir(ROOT / "examples")
-    with azrm.local(reporter=azrm.SilentReporter(), location="westeurope", faults="rate=0.1,lro=0.3,seed=4") as az:
+    # short backoffs: the retries' waits are real sleeps, and what is tested is the report and the resume
+    fast = {"retry_backoff_factor": 0.05, "retry_backoff_max": 0.5}
+    with azrm.local(
+        reporter=azrm.SilentReporter(), location="westeurope", faults="rate=0.1,lro=0.3,seed=4", **fast
+    ) as az:
         journal = tmp_path / "faults.jsonl"
         with pytest.raises(azrm.PlanApplyError) as err:
             planned(az, journal).apply()

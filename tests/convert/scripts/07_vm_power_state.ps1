@@ -32,7 +32,7 @@ Start-AzVM -ResourceGroupName $rg -Name $vmName
 1..2 | % {
     Write-Host "Restart $_ of 2"
     Restart-AzVM -ResourceGroupName $rg -Name $vmName
-    Start-Sleep -Seconds 30
+    Start-Sleep -Seconds 2
 }
 
 $status = Get-AzVM -ResourceGroupName $rg -Name $vmName -Status
