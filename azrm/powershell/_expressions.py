@@ -87,6 +87,7 @@ class ExpressionTranslator:
 
     #: set by the translator
     kinds: dict[str, str]
+    catch_names: list[str]
     scope: NameScope
     imports: set[str]
     uses: set[str]
@@ -522,6 +523,10 @@ class ExpressionTranslator:
             raise Unconvertible(f"the static member {text_of(node)}")
         name = text_of(member)
         inner = unwrap(target)
+        if self.catch_names and name.lower() in ("exception", "message"):
+            subject = self.expr(target)
+            if subject in self.catch_names:  # $_.Exception is the error; its .Message the error's text
+                return subject if name.lower() == "exception" else f"str({subject})"
         mapped = self.mapped_property(inner, name)
         if mapped is not None:
             return f"{self.expr(target)}.{mapped}" if mapped else self.expr(target)

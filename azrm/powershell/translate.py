@@ -20,10 +20,10 @@ from azrm.powershell._commands import (
     _CONTEXT_CMDLETS,
     _SESSION_CMDLETS,
     SECRET_PARAMETER,
-    CommandTranslator,
     _block_statements,
     read_arguments,
 )
+from azrm.powershell._control import ControlFlow, _is_code
 from azrm.powershell._expressions import Unconvertible, _literal, named, text_of, unwrap
 from azrm.powershell._names import NameScope, snake_case
 from azrm.powershell.normalize import Fixup, normalize
@@ -94,7 +94,7 @@ class Conversion:
     report: ConversionReport
 
 
-class Translator(CommandTranslator):
+class Translator(ControlFlow):
     """Walk one parsed script and build the Python script (use :func:`translate`)."""
 
     def __init__(self, source: str, table: CmdletTable, report: ConversionReport, name: str) -> None:
@@ -116,6 +116,7 @@ class Translator(CommandTranslator):
         self.undefined_reported: set[str] = set()
         self.remarks: list[str] = []
         self.in_script_block = 0
+        self.catch_names: list[str] = []
         self._spellings: list[tuple[int, str]] = []
         self.error_action_stop = False
         self._line = 1
@@ -265,64 +266,6 @@ class Translator(CommandTranslator):
         value = self.expr(node)
         return [f"print({value})"]
 
-    def _body(self, node: Node) -> list[str]:
-        statements = [c for c in _flatten_block(node)]
-        lines = self.block(statements)
-        return [
-            "    " + line if line else "" for line in (lines if any(_is_code(x) for x in lines) else [*lines, "pass"])
-        ]
-
-    def _s_if_statement(self, node: Node) -> list[str]:
-        lines: list[str] = []
-        keyword = "if"
-        parts = [
-            node,
-            *[c for c in node.named_children if c.type in ("elseif_clauses", "elseif_clause", "else_clause")],
-        ]
-        clauses: list[Node] = []
-        for part in parts:
-            if part.type == "elseif_clauses":
-                clauses.extend(c for c in part.named_children if c.type == "elseif_clause")
-            else:
-                clauses.append(part)
-        for clause in clauses:
-            block = next(c for c in clause.named_children if c.type == "statement_block")
-            if clause.type == "else_clause":
-                lines += ["else:", *self._body(block)]
-                continue
-            condition = next(c for c in clause.named_children if c.type not in ("statement_block", "comment"))
-            lines += [f"{keyword} {self.value(condition)}:", *self._body(block)]
-            keyword = "elif"
-        return lines
-
-    def _s_foreach_statement(self, node: Node) -> list[str]:
-        children = [c for c in node.named_children if c.type != "comment"]
-        variable, collection, block = children[0], children[1], children[-1]
-        if collection.type == "command_name":
-            bounds = self._range_bounds(text_of(collection).strip())
-            if bounds is None:
-                raise Unconvertible(f"foreach over {text_of(collection)!r}")
-            iterable = self.range_of(*bounds)
-        else:
-            iterable = self._iterable([collection])
-        name = self.var_name(text_of(variable)[1:])
-        return [f"for {name} in {iterable}:", *self._body(block)]
-
-    def _s_while_statement(self, node: Node) -> list[str]:
-        children = [c for c in node.named_children if c.type != "comment"]
-        condition, block = children[0], children[-1]
-        return [f"while {self.value(condition)}:", *self._body(block)]
-
-    def _s_post_increment_expression(self, node: Node) -> list[str]:
-        return [f"{self.expr(named(node)[0])} += 1"]
-
-    _s_pre_increment_expression = _s_post_increment_expression
-
-    def _s_post_decrement_expression(self, node: Node) -> list[str]:
-        return [f"{self.expr(named(node)[0])} -= 1"]
-
-    _s_pre_decrement_expression = _s_post_decrement_expression
-
     def _s_param_block(self, node: Node) -> list[str]:
         """Return the script's parameters as inputs: a default as the value, else an environment variable."""
         lines: list[str] = []
@@ -348,23 +291,6 @@ class Translator(CommandTranslator):
             else:
                 lines.append(self._input_line(spelling, name, secret=secret, what="a parameter of the script"))
         return lines
-
-    def _s_flow_control_statement(self, node: Node) -> list[str]:
-        keyword = text_of(node.children[0]).lower()
-        value = named(node)
-        if keyword in ("break", "continue"):
-            if self.in_script_block:
-                raise Unconvertible(f"{keyword} in a ForEach-Object block (it ends the whole pipeline in PowerShell)")
-            if value:
-                raise Unconvertible(f"{keyword} to a label")
-            return [keyword]
-        if keyword == "exit":
-            self.imports.add("sys")
-            return [f"sys.exit({self.expr(value[0]) if value else 0})"]
-        if keyword == "throw":
-            message = self.expr(value[0]) if value else '"ScriptHalted"'
-            return [f"raise RuntimeError({message})"]
-        raise Unconvertible(f"{keyword} (the script's flow is not a function's)")
 
     def _s_function_statement(self, node: Node) -> list[str]:
         raise Unconvertible("a function definition (write it as a Python function)")
@@ -734,26 +660,11 @@ def _stages(node: Node) -> list[Node]:
     return [node]
 
 
-def _flatten_block(node: Node) -> list[Node]:
-    found: list[Node] = []
-    for child in node.named_children:
-        if child.type in ("script_block", "script_block_body", "statement_list", "statement_block"):
-            found.extend(_flatten_block(child))
-        else:
-            found.append(child)
-    return found
-
-
 def _comment_lines(text: str) -> list[str]:
     if text.startswith("<#"):
         body = text[2:-2].strip("\n")
         return ["# " + line.strip() if line.strip() else "#" for line in body.splitlines()]
     return ["# " + text.lstrip("#").strip() if text.lstrip("#").strip() else "#"]
-
-
-def _is_code(line: str) -> bool:
-    stripped = line.strip()
-    return bool(stripped) and not stripped.startswith("#")
 
 
 def _code_lines(source: str) -> set[int]:

@@ -662,3 +662,48 @@ VirtualMachineScaleSet = { kw = "virtual_machine_scale_set" }
         assert literal not in conversion.python  # not even in a TODO comment
     assert 'pw = azrm.read_input("PW", secret=True)' in conversion.python
     assert 'admin_password=azrm.read_input("ADMIN_PASSWORD_LINE_2", secret=True)' in body(conversion.python)
+
+
+def test_try_catch_finally_for_and_do_loops() -> None:
+    python, report = convert(
+        """
+        try {
+            New-AzResourceGroup -Name rg1 -Location westeurope -ErrorAction Stop
+        }
+        catch {
+            Write-Host "failed: $($_.Exception.Message)"
+            throw
+        }
+        finally {
+            Write-Host "done"
+        }
+        try { New-AzResourceGroup -Name rg2 -Location westeurope } catch [System.Net.WebException] { Write-Host "web" }
+        for ($i = 0; $i -lt 3; $i++) { New-AzResourceGroup -Name "rg$i" -Location westeurope }
+        $n = 0
+        do { $n++ } while ($n -lt 3)
+        do { $n-- } until ($n -le 0)
+        """
+    )
+    code = body(python)
+    assert (
+        'try: az.new_resource_group(name="rg1", location="westeurope") except Exception as error: '
+        'print(f"failed: {str(error)}") raise finally: print("done")'
+    ) in code
+    assert "TODO(azrm): a catch of a .NET exception type" in python
+    assert 'i = 0 while i < 3: az.new_resource_group(name=f"rg{i}", location="westeurope") i += 1' in code
+    assert "while True: n += 1 if not (n < 3): break" in code
+    assert "while True: n -= 1 if n <= 0: break" in code
+    assert [u.reason for u in report.untranslated] == [  # type: ignore[attr-defined]
+        "a catch of a .NET exception type (azrm raises Python exceptions)"
+    ]
+
+
+def test_loops_with_continue_stay_todos_where_python_would_skip_the_step() -> None:
+    python, _ = convert(
+        """
+        for ($i = 0; $i -lt 3; $i++) { if ($i -eq 1) { continue }; Write-Host $i }
+        $n = 0
+        do { $n++; if ($n -eq 1) { continue } } while ($n -lt 3)
+        """
+    )
+    assert python.count("# TODO(azrm): ") == 2
