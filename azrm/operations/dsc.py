@@ -31,6 +31,15 @@ from .storage import StorageOperations
 
 __all__ = ["DscOperations"]
 
+#: Set-AzVMDscExtension's aliases (and azrm's former name of -ConfigurationData) -> azrm's keywords
+_DSC_EXTENSION_ALIASES = {
+    "configuration_data_path": "configuration_data",
+    "configuration_archive_blob": "archive_blob_name",
+    "storage_account_name": "archive_storage_account_name",
+    "handler_version": "version",
+    "container_name": "archive_container_name",
+}
+
 #: blob metadata key holding the archive's SHA-256, so an unchanged re-publish uploads nothing
 SHA_METADATA = "azrmsha256"
 _CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
@@ -404,13 +413,7 @@ class DscOperations(StorageOperations):
             "protectedSettings": protected,
         }
 
-    @accepts_aliases(
-        configuration_data_path="configuration_data",
-        configuration_archive_blob="archive_blob_name",
-        storage_account_name="archive_storage_account_name",
-        handler_version="version",
-        container_name="archive_container_name",
-    )
+    @accepts_aliases(**_DSC_EXTENSION_ALIASES)
     def begin_set_vm_dsc_extension(
         self,
         resource_group_name: str,
@@ -479,13 +482,7 @@ class DscOperations(StorageOperations):
         built = self.dsc_extension_properties(archive_resource_group_name or resource_group_name, **properties)
         return {"location": self._vm_region(resource_group_name, vm_name, location), "properties": built}
 
-    @accepts_aliases(
-        configuration_data_path="configuration_data",
-        configuration_archive_blob="archive_blob_name",
-        storage_account_name="archive_storage_account_name",
-        handler_version="version",
-        container_name="archive_container_name",
-    )
+    @accepts_aliases(**_DSC_EXTENSION_ALIASES)
     def set_vm_dsc_extension(
         self,
         resource_group_name: str,

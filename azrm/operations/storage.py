@@ -216,21 +216,10 @@ class StorageOperations(SessionBase):
         """
         from azure.storage.blob import BlobSasPermissions, generate_blob_sas
 
-        group, account = _context_account(context)
-        start, expiry = _sas_window(start_time, expiry_time)
-        token = generate_blob_sas(
-            account,
-            container,
-            blob,
-            account_key=self._account_key(group, account),
-            permission=_sas_permission(BlobSasPermissions, permission),
-            start=start,
-            expiry=expiry,
-        )
-        _secrets.register(token)
-        if full_uri:
-            return f"{self._blob_endpoint(group, account).rstrip('/')}/{container}/{blob}?{token}"
-        return token
+        return self._signed(
+            generate_blob_sas, BlobSasPermissions, context, (container, blob), permission, start_time, expiry_time,
+            full_uri,
+        )  # fmt: skip
 
     def new_storage_container_sas_token(
         self,
@@ -248,19 +237,36 @@ class StorageOperations(SessionBase):
         """
         from azure.storage.blob import ContainerSasPermissions, generate_container_sas
 
+        return self._signed(
+            generate_container_sas, ContainerSasPermissions, context, (name,), permission, start_time, expiry_time,
+            full_uri,
+        )  # fmt: skip
+
+    def _signed(
+        self,
+        generate: Any,
+        kind: Any,
+        context: Any,
+        path: tuple[str, ...],
+        permission: str,
+        start_time: datetime.datetime | None,
+        expiry_time: datetime.datetime | None,
+        full_uri: bool,
+    ) -> str:
+        """Sign ``path`` (a container, or a container and a blob) with the account's first key; see the callers."""
         group, account = _context_account(context)
         start, expiry = _sas_window(start_time, expiry_time)
-        token = generate_container_sas(
+        token: str = generate(
             account,
-            name,
+            *path,
             account_key=self._account_key(group, account),
-            permission=_sas_permission(ContainerSasPermissions, permission),
+            permission=_sas_permission(kind, permission),
             start=start,
             expiry=expiry,
         )
         _secrets.register(token)
         if full_uri:
-            return f"{self._blob_endpoint(group, account).rstrip('/')}/{name}?{token}"
+            return f"{self._blob_endpoint(group, account).rstrip('/')}/{'/'.join(path)}?{token}"
         return token
 
 

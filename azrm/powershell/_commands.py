@@ -201,16 +201,11 @@ class CommandTranslator(ExpressionTranslator):
                 action = text_of(value).strip("'\"").lower() if not isinstance(value, bool) else ""
                 silent = action in _SILENT_ACTIONS or action in ("0", "2", "4")  # the enum's numbers
                 continue
-            parameter = cmdlet.parameter(written)
-            if parameter is None:
-                raise Unconvertible(f"{cmdlet.name} has no parameter -{written} that azrm knows")
+            parameter = self.usable_parameter(cmdlet, written)
             if parameter.name in bound:
                 raise Unconvertible(f"-{parameter.name} given twice")
             bound[parameter.name] = parameter
-            if parameter.todo:
-                raise Unconvertible(f"-{parameter.name}: {parameter.todo}")
             if parameter.drop:
-                self.note(f"-{parameter.name} of {cmdlet.name} dropped: {parameter.drop}")
                 continue
             if parameter.as_job:
                 as_job = as_job or value is True or (not isinstance(value, bool) and self.expr(value) == "True")
@@ -243,6 +238,17 @@ class CommandTranslator(ExpressionTranslator):
             self.uses.add("silently")
             call = self._silently(call)
         return call
+
+    def usable_parameter(self, cmdlet: Cmdlet, written: str) -> Parameter:
+        """Return the parameter ``-written`` of ``cmdlet``; note it when dropped, refuse it when unsupported."""
+        parameter = cmdlet.parameter(written)
+        if parameter is None:
+            raise Unconvertible(f"{cmdlet.name} has no parameter -{written} that azrm knows")
+        if parameter.todo:
+            raise Unconvertible(f"-{parameter.name}: {parameter.todo}")
+        if parameter.drop:
+            self.note(f"-{parameter.name} of {cmdlet.name} dropped: {parameter.drop}")
+        return parameter
 
     def _bind_piped(
         self, cmdlet: Cmdlet, bound: dict[str, Parameter], piped: str, target: str | None, keywords: list[Any]

@@ -68,12 +68,13 @@ class Cmdlet:
     def parameter(self, written: str) -> Parameter | None:
         """Return the parameter ``-written`` binds to: by name, alias or unambiguous prefix (any case)."""
         key = written.lower()
-        exact = self._by_name().get(key)
+        exact = self._by_name.get(key)
         if exact is not None:
             return exact
-        found = {p.name: p for name, p in self._by_name().items() if name.startswith(key)}
+        found = {p.name: p for name, p in self._by_name.items() if name.startswith(key)}
         return next(iter(found.values())) if len(found) == 1 else None
 
+    @functools.cached_property
     def _by_name(self) -> dict[str, Parameter]:
         names: dict[str, Parameter] = {}
         for parameter in self.parameters.values():

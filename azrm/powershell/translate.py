@@ -407,13 +407,8 @@ class Translator(ControlFlow):
         assert cmdlet is not None
         entries = []
         for written, value in self.hash_entries(node):
-            parameter = cmdlet.parameter(written)
-            if parameter is None:
-                raise Unconvertible(f"{cmdlet.name} has no parameter {written} that azrm knows")
-            if parameter.todo:
-                raise Unconvertible(f"{parameter.name}: {parameter.todo}")
+            parameter = self.usable_parameter(cmdlet, written)
             if parameter.drop:
-                self.note(f"{parameter.name} of {cmdlet.name} dropped: {parameter.drop}")
                 continue
             if parameter.as_job:
                 self.splat_flags[key] = self.expr(value) == "True"
